@@ -1,0 +1,162 @@
+"""What a process in a demo pod sees: its argv, environment, I/O and the container it runs in.
+
+The pod shell (demo/shell), the Flux simulator (demo/flux) and the cluster glue (demo/cluster.py)
+all speak these types, so a command can be run by any of them without knowing the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import posixpath
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Awaitable, Callable, Optional
+
+Writer = Callable[[bytes], Awaitable[None]]
+
+
+class SimClock:
+    """Simulated time: runs `speed` times faster than the wall clock.
+
+    Every simulated delay (pod start-up, job durations, `sleep`) goes through this clock, so
+    `--speed 10` makes the whole demo ten times faster while the times Flux reports still read
+    like a real run (a `sleep 10` job shows a 10 s runtime).
+    """
+
+    def __init__(self, speed: float = 1.0, epoch: Optional[float] = None) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.speed = float(speed)
+        self._mono0 = time.monotonic()
+        self._epoch0 = time.time() if epoch is None else epoch
+
+    def now(self) -> float:
+        """Simulated seconds since the Unix epoch."""
+        return self._epoch0 + (time.monotonic() - self._mono0) * self.speed
+
+    def real(self, sim_seconds: float) -> float:
+        """Wall-clock seconds that `sim_seconds` of simulated time take."""
+        return max(0.0, sim_seconds) / self.speed
+
+    async def sleep(self, sim_seconds: float) -> None:
+        await asyncio.sleep(self.real(sim_seconds))
+
+    def call_later(self, sim_seconds: float, callback: Callable[..., object], *args: object) -> asyncio.TimerHandle:
+        return asyncio.get_running_loop().call_later(self.real(sim_seconds), callback, *args)
+
+
+class Stdin:
+    """A process's standard input: read whole, on demand (commands that never read it never wait)."""
+
+    def __init__(self, data: bytes = b"", reader: Optional[Callable[[], Awaitable[bytes]]] = None) -> None:
+        self._data = data
+        self._reader = reader
+
+    async def read(self) -> bytes:
+        if self._reader is not None:
+            self._data += await self._reader()
+            self._reader = None
+        return self._data
+
+
+class PodFS:
+    """A container's filesystem, kept as real directories on the host.
+
+    Volume mounts (container path -> host directory) are resolved longest prefix first; every
+    other path lives under the pod's private root. `..` can never climb out of either.
+    """
+
+    def __init__(self, root: Path, mounts: Optional[dict[str, Path]] = None) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.mounts: dict[str, Path] = {}
+        for mount_path, host_dir in (mounts or {}).items():
+            self.mount(mount_path, host_dir)
+
+    def mount(self, container_path: str, host_dir: Path) -> None:
+        norm = posixpath.normpath("/" + container_path.strip("/"))
+        host_dir = Path(host_dir)
+        host_dir.mkdir(parents=True, exist_ok=True)
+        self.mounts[norm] = host_dir
+
+    @staticmethod
+    def normalize(path: str, cwd: str = "/") -> str:
+        """An absolute, normalized container path (`..` stops at `/`)."""
+        joined = path if path.startswith("/") else posixpath.join(cwd or "/", path)
+        parts: list[str] = []
+        for part in joined.split("/"):
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if parts:
+                    parts.pop()
+                continue
+            parts.append(part)
+        return "/" + "/".join(parts)
+
+    def host_path(self, path: str, cwd: str = "/") -> Path:
+        """The host path behind a container path."""
+        norm = self.normalize(path, cwd)
+        for mount_path in sorted(self.mounts, key=len, reverse=True):
+            if norm == mount_path or norm.startswith(mount_path.rstrip("/") + "/"):
+                rest = norm[len(mount_path):].lstrip("/")
+                base = self.mounts[mount_path]
+                return base / rest if rest else base
+        rest = norm.lstrip("/")
+        return self.root / rest if rest else self.root
+
+    def mount_of(self, path: str, cwd: str = "/") -> Optional[str]:
+        """The container path of the volume mount holding `path`, or None if pod-private."""
+        norm = self.normalize(path, cwd)
+        for mount_path in sorted(self.mounts, key=len, reverse=True):
+            if norm == mount_path or norm.startswith(mount_path.rstrip("/") + "/"):
+                return mount_path
+        return None
+
+
+@dataclass
+class Host:
+    """The container a process runs in."""
+
+    hostname: str
+    fs: PodFS
+    clock: SimClock
+    # Runs any argv in this container (program lookup, builtins, scripts): the shell's entry point.
+    run: Callable[["Proc"], Awaitable[int]]
+    # Runs a `flux ...` argv (argv[0] == "flux") against whatever FLUX_URI in proc.env names.
+    flux: Optional[Callable[["Proc"], Awaitable[int]]] = None
+    user: str = "root"
+    uid: int = 0
+
+
+@dataclass
+class Proc:
+    """One process: argv, environment, working directory, I/O, and its host container."""
+
+    argv: list[str]
+    env: dict[str, str]
+    host: Host
+    stdout: Writer
+    stderr: Writer
+    stdin: Stdin = field(default_factory=Stdin)
+    cwd: str = "/"
+
+    async def out(self, text: str | bytes) -> None:
+        await self.stdout(text.encode() if isinstance(text, str) else text)
+
+    async def err(self, text: str | bytes) -> None:
+        await self.stderr(text.encode() if isinstance(text, str) else text)
+
+    def child(self, argv: list[str], **changes: object) -> "Proc":
+        """A child process: same host and I/O unless changed; env is copied."""
+        env = dict(changes.pop("env", self.env))  # type: ignore[arg-type]
+        return replace(self, argv=list(argv), env=env, **changes)
+
+    def path(self, path: str) -> Path:
+        """Host path of a container path, relative to this process's cwd."""
+        return self.host.fs.host_path(path, self.cwd)
+
+
+class CommandNotFound(Exception):
+    """Raised by Host.run when argv[0] names no program; the caller decides how to report it."""
