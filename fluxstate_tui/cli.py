@@ -1,0 +1,90 @@
+"""Command line entry point: `fluxstate-tui <command> ...`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage as one line and exit code 2, never a traceback."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: error: {message}")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0: {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _count(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a port: {text} (0-65535)")
+    return value
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="fluxstate-tui", description="A terminal UI for Flux Framework MiniClusters on Kubernetes.")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    demo = sub.add_parser(
+        "demo-server",
+        help="run the demo cluster: a local Kubernetes API with a simulated Flux Operator and Flux",
+        description="Serve a demo Kubernetes API on loopback with a simulated Flux Operator and Flux instances. "
+                    "Prints 'ready: kubeconfig=PATH server=URL' once it answers; stops on SIGINT/SIGTERM.",
+    )
+    demo.add_argument("--port", type=_port, default=0, help="port to listen on (0: any free port; default 0)")
+    demo.add_argument("--host", default="127.0.0.1", help="loopback address to bind (only 127.0.0.1, localhost or ::1)")
+    demo.add_argument("--kubeconfig", type=Path, help="where to write the kubeconfig (default: DATA_DIR/kubeconfig)")
+    demo.add_argument("--data-dir", type=Path,
+                      help="directory for volumes and pod filesystems (default: a temporary directory removed at exit)")
+    demo.add_argument("--speed", type=_positive_float, default=1.0,
+                      help="run simulated delays and job durations X times faster (default 1)")
+    demo.add_argument("--empty", action="store_true", help="start with no PersistentVolume and no MiniCluster")
+    demo.add_argument("--seed-jobs", type=_count, default=0, metavar="N",
+                      help="give flux-sample N extra finished jobs (for benchmarks and big-queue demos)")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.command == "demo-server":
+        from .demo.server import DemoOptions, main as demo_main
+
+        return demo_main(DemoOptions(
+            port=args.port, host=args.host, kubeconfig=args.kubeconfig, data_dir=args.data_dir,
+            speed=args.speed, empty=args.empty, seed_jobs=args.seed_jobs,
+        ))
+    parser.print_help(sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""`pods/exec` over WebSocket, the v5/v4 `channel.k8s.io` protocols kubectl and the Python client speak.
+
+Frames are binary `<channel><payload>`: 0 stdin (in), 1 stdout, 2 stderr, 3 status JSON (out),
+4 resize (in, ignored), 255 v5 close-channel (`\\xff\\x00` = stdin closed). The exit code goes out on
+channel 3, then a close frame with code 1000.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import shlex
+from typing import Awaitable, Callable, Optional
+
+from aiohttp import WSMsgType, web
+
+from ..proc import Stdin, Writer
+from .errors import ApiError
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+ExecFn = Callable[[str, dict, str, list[str], Stdin, Writer, Writer], Awaitable[int]]
+
+PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
+FRAME = 64 * 1024
+
+
+def _flag(query, name: str) -> bool:
+    return query.get(name, "").lower() in ("true", "1")
+
+
+def default_container(pod: dict) -> Optional[str]:
+    ann = (pod.get("metadata") or {}).get("annotations") or {}
+    names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
+    if ann.get("kubectl.kubernetes.io/default-container") in names:
+        return ann["kubectl.kubernetes.io/default-container"]
+    return names[0] if names else None
+
+
+def container_status(pod: dict, container: str) -> Optional[dict]:
+    status = pod.get("status") or {}
+    for cs in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or []) + \
+            (status.get("ephemeralContainerStatuses") or []):
+        if cs.get("name") == container:
+            return cs
+    return None
+
+
+def all_container_names(pod: dict) -> tuple[list[str], list[str]]:
+    spec = pod.get("spec") or {}
+    return ([c.get("name") for c in spec.get("containers") or []],
+            [c.get("name") for c in spec.get("initContainers") or []])
+
+
+def success_status() -> dict:
+    return {"metadata": {}, "status": "Success"}
+
+
+def exit_status(argv: list[str], rc: int) -> dict:
+    return {
+        "metadata": {},
+        "status": "Failure",
+        "message": f"command terminated with non-zero exit code: error executing command [{shlex.join(argv)}], exit code {rc}",
+        "reason": "NonZeroExitCode",
+        "details": {"causes": [{"reason": "ExitCode", "message": str(rc)}]},
+    }
+
+
+def internal_status(exc: BaseException) -> dict:
+    message = f"error executing command in container: {exc}"
+    return {"metadata": {}, "status": "Failure", "message": message, "reason": "InternalError",
+            "details": {"causes": [{"message": message}]}, "code": 500}
+
+
+def check_exec(store: Store, namespace: str, name: str, query) -> tuple[dict, str, list[str]]:
+    """Validates an exec request the way the apiserver/kubelet do; returns (pod, container, argv)."""
+    pod = store.get("pods", namespace, name)
+    if pod is None:
+        raise ApiError.not_found("pods", name)
+    argv = query.getall("command", [])
+    if not argv:
+        raise ApiError.bad_request("you must specify at least one command for the container")
+    if not any(_flag(query, f) for f in ("stdin", "stdout", "stderr")):
+        raise ApiError.bad_request("you must specify at least one of stdin, stdout, stderr")
+    containers, inits = all_container_names(pod)
+    container = query.get("container") or default_container(pod)
+    if not container or container not in containers + inits:
+        raise ApiError.bad_request(f"container {container} is not valid for pod {name}")
+    phase = (pod.get("status") or {}).get("phase")
+    if phase in ("Succeeded", "Failed"):
+        raise ApiError.bad_request(f"cannot exec into a container in a completed pod; current phase is {phase}")
+    cs = container_status(pod, container)
+    running = cs is not None and "running" in (cs.get("state") or {})
+    if phase != "Running" or (cs is not None and not running) or (cs is None and container in inits):
+        raise ApiError.bad_request(f'unable to upgrade connection: container not found ("{container}")')
+    return pod, container, argv
+
+
+async def handle_exec(request: web.Request, store: Store, exec_fn: ExecFn, namespace: str, name: str) -> web.StreamResponse:
+    query = request.query
+    pod, container, argv = check_exec(store, namespace, name, query)
+    ws = web.WebSocketResponse(protocols=PROTOCOLS, compress=False, max_msg_size=0, autoping=True)
+    if not ws.can_prepare(request).ok:
+        raise ApiError.bad_request("Upgrade request required")
+    await ws.prepare(request)
+
+    use_stdin, use_stdout, use_stderr = (_flag(query, f) for f in ("stdin", "stdout", "stderr"))
+    stdin_data = bytearray()
+    stdin_closed = asyncio.Event()
+    client_gone = asyncio.Event()
+
+    async def reader() -> None:
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.BINARY:
+                    data = msg.data
+                elif msg.type == WSMsgType.TEXT:
+                    data = msg.data.encode()
+                else:
+                    continue
+                if not data:
+                    continue
+                channel, payload = data[0], data[1:]
+                if channel == 0:
+                    stdin_data.extend(payload)
+                elif channel == 255 and payload[:1] == b"\x00":
+                    stdin_closed.set()
+                # channel 4 (resize) and anything else: ignored
+        except Exception:  # noqa: BLE001 - a broken client socket ends the session
+            pass
+        finally:
+            client_gone.set()
+            stdin_closed.set()
+
+    reader_task = asyncio.create_task(reader())
+
+    async def read_stdin() -> bytes:
+        await stdin_closed.wait()
+        return bytes(stdin_data)
+
+    def writer(channel: int, enabled: bool) -> Writer:
+        async def write(data: bytes) -> None:
+            if not enabled or not data or ws.closed:
+                return
+            if isinstance(data, str):
+                data = data.encode()
+            for i in range(0, len(data), FRAME):
+                try:
+                    await ws.send_bytes(bytes([channel]) + bytes(data[i:i + FRAME]))
+                except (ConnectionError, RuntimeError):
+                    return
+
+        return write
+
+    stdin = Stdin(reader=read_stdin) if use_stdin else Stdin()
+    task = asyncio.create_task(exec_fn(namespace, pod, container, list(argv), stdin,
+                                       writer(1, use_stdout), writer(2, use_stderr)))
+    gone = asyncio.create_task(client_gone.wait())
+    try:
+        done, _ = await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+        if task not in done:
+            # The client went away mid-command: stop the command, nothing left to tell.
+            task.cancel()
+            try:
+                await task
+            except BaseException:  # noqa: BLE001
+                pass
+            return ws
+        try:
+            rc = task.result()
+            status = success_status() if not rc else exit_status(argv, int(rc))
+        except Exception as exc:  # noqa: BLE001
+            log.exception("exec %s in %s/%s (%s) failed", argv, namespace, name, container)
+            status = internal_status(exc)
+        if not ws.closed:
+            try:
+                await ws.send_bytes(b"\x03" + json.dumps(status, separators=(",", ":")).encode())
+            except (ConnectionError, RuntimeError):
+                pass
+    finally:
+        gone.cancel()
+        if not task.done():
+            task.cancel()
+        try:
+            await asyncio.wait_for(ws.close(), timeout=5)
+        except (asyncio.TimeoutError, ConnectionError, RuntimeError):
+            pass
+        reader_task.cancel()
+        try:
+            await reader_task
+        except BaseException:  # noqa: BLE001
+            pass
+    return ws

@@ -1,0 +1,260 @@
+"""flux resource, uptime, overlay, dmesg, getattr, version."""
+
+from __future__ import annotations
+
+from fluxstate_tui.flux.hostlist import hostlist_decode, hostlist_encode, idset_decode, idset_encode
+
+from .formats import FieldDef, FormatError, OutputFormat
+from .job import event_json, format_event_text, r_lite
+from .util import BUILD_OPTIONS, VERSION, fsd_prec, jdumps, jdumps_py, strftime_utc
+
+RES_USAGE = ("usage: flux-resource [-h]\n"
+             "                     {acquire-mute,drain,undrain,status,list,info,reload,R,eventlog}\n"
+             "                     ...\n")
+LIST_FMT = "{state:>10} ?+:{queue:<5} ?:{propertiesx:<10.10+} {nnodes:>6} +:{ncores:>6} ?+:{ngpus:>5} {nodelist}"
+STATUS_FMT = "{state:>12}{color_up}{up:>2}{color_off} {nnodes:>6} {nodelist}"
+DRAIN_FMT = "{timestamp!d:%b%d %R::<12} {state:<8.8} {reason:<30.30+} {nodelist}"
+
+
+class _Row:
+    def __init__(self, state, ranks, ncores, nodes, up=True, timestamp=0.0, reason=""):
+        self.state, self.ranks, self.ncores, self.up = state, ranks, ncores, up
+        self.nodelist = hostlist_encode([nodes[r].hostname for r in ranks])
+        self.timestamp, self.reason = timestamp, reason
+
+
+def _fields() -> dict[str, FieldDef]:
+    F = FieldDef
+    return {"state": F("STATE", lambda r: r.state), "queue": F("QUEUE", lambda r: ""),
+            "properties": F("PROPERTIES", lambda r: ""), "propertiesx": F("PROPERTIES", lambda r: ""),
+            "nnodes": F("NNODES", lambda r: len(r.ranks)), "ncores": F("NCORES", lambda r: r.ncores),
+            "ngpus": F("NGPUS", lambda r: 0), "nodelist": F("NODELIST", lambda r: r.nodelist),
+            "ranks": F("RANKS", lambda r: idset_encode(r.ranks)), "rlist": F("LIST", lambda r: r.nodelist),
+            "color_up": F("", lambda r: ""), "color_off": F("", lambda r: ""),
+            "up": F("UP", lambda r: "\u2714" if r.up else "\u2717"),
+            "timestamp": F("TIME", lambda r: r.timestamp), "reason": F("REASON", lambda r: r.reason)}
+
+
+def list_rows(inst, states: list[str]) -> list[_Row]:
+    nodes = inst.nodes
+    rows = []
+    for st in states:
+        if st == "free":
+            sel = [n for n in nodes if n.up and n.free]
+            rows.append(_Row("free", [n.rank for n in sel], sum(len(n.free) for n in sel), nodes))
+        elif st == "allocated":
+            sel = [n for n in nodes if n.up and len(n.free) < n.ncores]
+            rows.append(_Row("allocated", [n.rank for n in sel], sum(n.ncores - len(n.free) for n in sel), nodes))
+        elif st == "down":
+            sel = [n for n in nodes if not n.up]
+            rows.append(_Row("down", [n.rank for n in sel], sum(n.ncores for n in sel), nodes))
+        elif st in ("up", "all"):
+            sel = [n for n in nodes if n.up or st == "all"]
+            rows.append(_Row(st, [n.rank for n in sel], sum(n.ncores for n in sel), nodes))
+    return rows
+
+
+def status_rows(inst) -> list[_Row]:
+    groups: dict[tuple[str, bool], list[int]] = {}
+    order = ["avail", "exclude", "draining", "drained", "torpid", "housekeeping", "offline"]
+    for n in inst.nodes:
+        if n.drained is not None:
+            st = "draining" if len(n.free) < n.ncores else "drained"
+            if not n.online:
+                st += "*"
+        elif not n.online:
+            st = "offline"
+        else:
+            st = "avail"
+        groups.setdefault((st, n.online), []).append(n.rank)
+    rows = []
+    for key in sorted(groups, key=lambda k: (order.index(k[0].rstrip("*")), k[0])):
+        ranks = groups[key]
+        rows.append(_Row(key[0], ranks, len(ranks) * inst.cores_per_node, inst.nodes, up=key[1]))
+    return rows
+
+
+def _targets(inst, text: str) -> list[int]:
+    try:
+        ranks = idset_decode(text)
+    except ValueError:
+        hosts = hostlist_decode(text)
+        ranks = sorted({n.rank for n in inst.nodes if n.hostname in hosts})
+    for r in ranks:
+        if r < 0 or r >= inst.size:
+            raise ValueError(f"Invalid rank {r}")
+    return ranks
+
+
+async def resource(proc, inst, args: list[str]) -> int:
+    if not args:
+        await proc.err(RES_USAGE + "flux-resource: error: the following arguments are required: subcommand\n")
+        return 2
+    sub, rest = args[0], args[1:]
+    fmt = None
+    states = None
+    noheader = False
+    pos = []
+    i = 0
+    while i < len(rest):
+        a = rest[i]
+        if a in ("-o", "--format", "-s", "--states") or a.startswith(("--format=", "--states=")):
+            key, eq, val = a.partition("=")
+            if not eq:
+                i += 1
+                val = rest[i] if i < len(rest) else ""
+            if key in ("-o", "--format"):
+                fmt = val
+            else:
+                states = val.split(",")
+        elif a in ("-n", "--no-header"):
+            noheader = True
+        elif a.startswith("-") and sub in ("list", "status", "info", "R", "drain", "undrain", "eventlog"):
+            await proc.err(RES_USAGE + f"flux-resource: error: unrecognized arguments: {a}\n")
+            return 2
+        else:
+            pos.append(a)
+        i += 1
+    F = _fields()
+    if sub in ("list", "status") or (sub == "drain" and not pos):
+        if sub == "list":
+            rows, default = list_rows(inst, states or ["free", "allocated", "down"]), LIST_FMT
+        elif sub == "status":
+            rows, default = status_rows(inst), STATUS_FMT
+        else:
+            rows = []
+            for n in inst.nodes:
+                if n.drained is not None:
+                    st = "draining" if len(n.free) < n.ncores else "drained"
+                    rows.append(_Row(st, [n.rank], n.ncores, inst.nodes, timestamp=n.drained[0], reason=n.drained[1]))
+            default = DRAIN_FMT
+        try:
+            of = OutputFormat(fmt or default, F)
+        except FormatError as exc:
+            await proc.err(f"flux-resource: ERROR: --format: {exc}\n")
+            return 1
+        await proc.out("".join(l + "\n" for l in of.render(rows, header=not noheader)))
+        return 0
+    if sub == "info":
+        await proc.out(f"{inst.size} Nodes, {inst.size * inst.cores_per_node} Cores, 0 GPUs\n")
+        return 0
+    if sub == "R":
+        await proc.out(jdumps_py(resource_R(inst)) + "\n")
+        return 0
+    if sub == "eventlog":
+        await proc.out("".join(format_event_text(t, n, c, "%.6f" % t) + "\n" for t, n, c in inst.resource_events))
+        return 0
+    if sub in ("drain", "undrain"):
+        try:
+            ranks = _targets(inst, pos[0])
+        except (ValueError, IndexError) as exc:
+            await proc.err(f"flux-resource: ERROR: {exc}\n")
+            return 1
+        if sub == "drain":
+            inst.drain(ranks, " ".join(pos[1:]))
+        else:
+            bad = [r for r in ranks if inst.nodes[r].drained is None]
+            if bad:
+                await proc.err(f"flux-resource: ERROR: rank {idset_encode(bad)} not drained\n")
+                return 1
+            inst.undrain(ranks)
+        return 0
+    await proc.err(RES_USAGE + f"flux-resource: error: argument subcommand: invalid choice: '{sub}'\n")
+    return 2
+
+
+def resource_R(inst, compact: bool = False) -> dict:
+    return {"version": 1, "execution": {"R_lite": r_lite([(n.rank, list(range(n.ncores))) for n in inst.nodes]),
+                                        "starttime": 0.0, "expiration": 0.0,
+                                        "nodelist": [hostlist_encode(inst.hostnames)]}}
+
+
+async def uptime(proc, inst, args: list[str]) -> int:
+    now = inst.clock.now()
+    extra = ""
+    drained = sum(1 for n in inst.nodes if n.drained is not None)
+    offline = sum(1 for n in inst.nodes if not n.online)
+    if drained:
+        extra += f",  {drained} drained"
+    if offline:
+        extra += f",  {offline} offline"
+    line = f" {strftime_utc('%H:%M:%S', now)} run {fsd_prec(now - inst.t_start)},  owner root,  depth 0,  size {inst.size}{extra}\n"
+    second = []
+    if not inst.queue_enabled:
+        second.append("submit disabled")
+    if not inst.queue_started:
+        second.append("scheduler stopped")
+    if second:
+        line += "  " + ",  ".join(second) + "\n"
+    await proc.out(line)
+    return 0
+
+
+async def overlay(proc, inst, args: list[str]) -> int:
+    if args and args[0] == "status":
+        args = args[1:]
+    elif args and args[0] in ("errors", "lookup", "parentof", "disconnect", "trace"):
+        await proc.err(f"flux-overlay: {args[0]}: not supported\n")
+        return 1
+    verbose = any(a.startswith("-v") or a.startswith("--verbose") for a in args)
+    pretty = "--no-pretty" not in args
+    now = inst.clock.now()
+    nodes = inst.nodes
+    root = nodes[0]
+    children = nodes[1:]
+    status_root = "full" if all(n.online for n in children) else ("partial" if root.online else "offline")
+    if "--summary" in args:
+        await proc.out(status_root + "\n")
+        return 0
+
+    def fmt(n, status):
+        s = f"{n.rank} {n.hostname}: {status}"
+        if verbose:
+            s += f" for {_fsd_ov(now - (n.t_online or inst.t_start))}"
+        return s
+
+    lines = [fmt(root, status_root)]
+    for i, n in enumerate(children):
+        conn = ("\u2514\u2500 " if i == len(children) - 1 else "\u251c\u2500 ") if pretty else ""
+        lines.append(conn + fmt(n, "full" if n.online else "offline"))
+    await proc.out("".join(l + "\n" for l in lines))
+    return 0
+
+
+def _fsd_ov(secs: float) -> str:
+    return "%.6gs" % secs if secs < 60 else fsd_prec(secs, 6)
+
+
+async def dmesg(proc, inst, args: list[str]) -> int:
+    lines = list(inst.dmesg_ring)
+    if "-C" in args or "--clear" in args:
+        inst.dmesg_ring.clear()
+        return 0
+    await proc.out("".join(l + "\n" for l in lines))
+    if "-c" in args or "--read-clear" in args:
+        inst.dmesg_ring.clear()
+    return 0
+
+
+async def getattr_(proc, inst, args: list[str]) -> int:
+    if len(args) != 1:
+        await proc.err("Usage: flux-getattr name\n")
+        return 1
+    attrs = {"size": str(inst.size), "rank": "0", "instance-level": "0", "broker.pid": "1",
+             "local-uri": inst.uri, "parent-uri": "", "hostlist": hostlist_encode(inst.hostnames),
+             "broker.mapping": f"[[0,1,{inst.size},1]]", "version": VERSION, "rundir": "/mnt/flux/config/run/flux",
+             "security.owner": "0", "broker.recovery-mode": "0"}
+    if args[0] not in attrs:
+        await proc.err(f"flux-getattr: {args[0]}: No such file or directory\n")
+        return 1
+    await proc.out(attrs[args[0]] + "\n")
+    return 0
+
+
+async def version(proc, inst) -> int:
+    text = f"commands:    \t\t{VERSION}\nlibflux-core:\t\t{VERSION}\n"
+    if inst is not None:
+        text += f"broker:  \t\t{VERSION}\nFLUX_URI:\t\t{inst.uri}\n"
+    text += f"build-options:\t\t{BUILD_OPTIONS}\n"
+    await proc.out(text)
+    return 0

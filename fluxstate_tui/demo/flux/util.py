@@ -1,0 +1,142 @@
+"""Small helpers shared by the simulated flux commands: durations, times, locale, output."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+
+from fluxstate_tui.flux.ids import f58_encode
+
+VERSION = "0.88.0"
+BUILD_OPTIONS = "+systemd+hwloc.api==2.8.0+zmq==4.3.4"
+
+# Locales the pod images have (05-locale.txt: "locales installed: C C.utf8 POSIX").
+INSTALLED_UTF8 = {"c.utf8", "c.utf-8"}
+
+
+def fsd(secs: float) -> str:
+    """flux.util.fsd: the Flux Standard Duration text `flux jobs` prints."""
+    if secs == math.inf:
+        return "inf"
+    if secs < 1.0e-3:
+        return "0s"
+    if secs < 10.0:
+        return "%.03fs" % secs
+    if secs < 60.0:
+        return "%.4gs" % secs
+    if secs < 3600.0:
+        return "%.4gm" % (secs / 60.0)
+    if secs < 86400.0:
+        return "%.4gh" % (secs / 3600.0)
+    return "%.4gd" % (secs / 86400.0)
+
+
+def fsd_prec(secs: float, prec: int = 2) -> str:
+    """C fsd_format_duration_ex with a precision (`flux uptime` uses 2)."""
+    if secs == math.inf:
+        return "infinity"
+    if secs < 60.0:
+        return "%.*gs" % (prec, secs)
+    if secs < 3600.0:
+        return "%.*gm" % (prec, secs / 60.0)
+    if secs < 86400.0:
+        return "%.*gh" % (prec, secs / 3600.0)
+    return "%.*gd" % (prec, secs / 86400.0)
+
+
+_FSD_RE = re.compile(r"^([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)(ms|s|m|h|d)?$")
+_FSD_MULT = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_fsd(text: str) -> float:
+    """`2s`, `1.5m`, `0.5` -> seconds; `inf`/`infinity` -> inf. ValueError otherwise."""
+    s = text.strip()
+    if s in ("inf", "infinity", "INF"):
+        return math.inf
+    m = _FSD_RE.match(s)
+    if not m:
+        raise ValueError(f"invalid Flux standard duration '{text}'")
+    return float(m.group(1)) * _FSD_MULT[m.group(2)]
+
+
+def iso_utc(ts: float, micro: bool = True) -> str:
+    """2026-11-24T17:19:35.700314Z (eventlog -T iso, dmesg)."""
+    t = time.gmtime(ts)
+    base = time.strftime("%Y-%m-%dT%H:%M:%S", t)
+    if micro:
+        return base + ".%06dZ" % int((ts - math.floor(ts)) * 1e6)
+    return base + "Z"
+
+
+def strftime_utc(fmt: str, ts: float) -> str:
+    return time.strftime(fmt, time.gmtime(ts))
+
+
+def broker_stderr_line(ts: float, text: str) -> str:
+    """`Nov 24 17:21:25.527709 UTC 2026 job-exec.err[0]: ...` as the broker writes to stderr."""
+    t = time.gmtime(ts)
+    return "%s.%06d UTC %s %s" % (time.strftime("%b %d %H:%M:%S", t), int((ts % 1) * 1e6), time.strftime("%Y", t), text)
+
+
+def _locale_name(env: dict[str, str]) -> tuple[str, str]:
+    for key in ("LC_ALL", "LC_CTYPE", "LANG"):
+        val = env.get(key, "")
+        if val:
+            return key, val
+    return "", ""
+
+
+def _is_utf8(name: str) -> bool:
+    return name.lower() in INSTALLED_UTF8
+
+
+def ascii_ids_python(env: dict[str, str]) -> bool:
+    """Prefix rule of the Python commands (jobs, submit, run, queue, cancel, resource).
+
+    PEP 538 coerces an unset/C/POSIX LC_CTYPE to C.UTF-8 unless LC_ALL is set, so these print
+    `ƒ` with LANG and LC_ALL empty; an explicit LC_ALL=C/POSIX (or a locale that is not
+    installed, like en_US.UTF-8) leaves them in ASCII (05-locale.txt).
+    """
+    if env.get("FLUX_F58_FORCE_ASCII"):
+        return True
+    if env.get("PYTHONIOENCODING", "").lower().startswith("ascii"):
+        return True
+    if env.get("LC_ALL"):
+        return not _is_utf8(env["LC_ALL"])
+    return False
+
+
+def ascii_ids_c(env: dict[str, str]) -> bool:
+    """Prefix rule of the C commands (job id/last/attach, dmesg...): `ƒ` only in a UTF-8 locale."""
+    if env.get("FLUX_F58_FORCE_ASCII"):
+        return True
+    _key, name = _locale_name(env)
+    return not _is_utf8(name)
+
+
+def f58(jobid: int, ascii: bool) -> str:
+    return f58_encode(jobid, ascii=ascii)
+
+
+def jdumps(obj) -> str:
+    """Compact JSON as libjansson writes eventlog entries."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def jdumps_py(obj) -> str:
+    """Python json.dumps defaults (jobspec, R, annotations as flux's Python tools print them)."""
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+class UsageError(Exception):
+    """An option error: printed as `flux-CMD: error: MSG` after a usage line, exit 2."""
+
+
+class CmdError(Exception):
+    """A command failure printed as `flux-CMD: ERROR: MSG`, exit 1."""

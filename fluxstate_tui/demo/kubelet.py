@@ -1,0 +1,449 @@
+"""The demo cluster's kubelet: runs pods as simulated containers.
+
+A pod gets a real directory tree as its filesystem (PodFS), with hostPath and PVC volumes mounted
+from the data directory so every pod that mounts a volume sees the same files. Pods of a
+MiniCluster go through the Flux Operator's start-up: the `flux-view` init container stages the
+Flux view, then the app container runs the operator's wait script, which starts the lead broker on
+index 0 (restoring `spec.archive.path` if that file exists) and follower brokers elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+from . import manifests as mf
+from .apiserver import ApiError
+from .controllers import Seen, deleting, key, rfc3339, uid
+from .flux import FluxInstance, run_flux
+from .proc import Host, PodFS, Proc, Stdin
+from .shell import run_program
+
+if TYPE_CHECKING:
+    from .cluster import DemoCluster
+
+log = logging.getLogger(__name__)
+
+# Simulated seconds from a pod's creation.
+INIT_DONE = 1.0      # the flux-view init container has staged the view
+APP_RUNNING = 2.0    # the app container is Running
+BROKER_UP = 1.5      # after the app container starts, the lead broker answers
+WORKER_JOIN = 1.0    # after the lead broker is up, a follower broker joins
+STOP_GRACE = 2.0     # SIGTERM to gone
+TASK_LAUNCH = (0.01, 0.05)  # range of a job shell's start-up time
+
+
+@dataclass
+class Broker:
+    """A Flux instance run by a MiniCluster's lead broker pod."""
+
+    instance: FluxInstance
+    hostnames: list[str]
+    up_at: float
+    ready: bool = False
+
+
+@dataclass
+class PodRuntime:
+    namespace: str
+    name: str
+    uid: str
+    container: str
+    fs: PodFS
+    env: dict[str, str]
+    hostname: str
+    minicluster: Optional[str]
+    index: Optional[int]
+    stage: str = "new"
+    started_at: float = 0.0
+    stop_at: Optional[float] = None
+    joined: bool = False
+    host: Optional[Host] = None
+    mounts: dict[str, Path] = field(default_factory=dict)
+
+
+class Kubelet:
+    def __init__(self, cluster: "DemoCluster") -> None:
+        self.cluster = cluster
+        self.store = cluster.store
+        self.clock = cluster.clock
+        self.seen: Seen = cluster.seen
+        self.pods: dict[str, PodRuntime] = {}
+        self.brokers: dict[tuple[str, str], Broker] = {}
+
+    # ---- reconcile -------------------------------------------------------------------------
+
+    def reconcile(self) -> None:
+        live = set()
+        for pod in self.store.list("pods"):
+            live.add(uid(pod))
+            try:
+                self._step(pod)
+            except ApiError as exc:
+                log.debug("pod %s: %s", key(pod), exc.message)
+        for pod_uid in [u for u in self.pods if u not in live]:
+            self._teardown(self.pods.pop(pod_uid))
+        for broker in self.brokers.values():
+            if not broker.ready and self.clock.now() >= broker.up_at:
+                broker.ready = True
+                broker.instance.set_rank_online(0, True)
+
+    def _step(self, pod: dict) -> None:
+        rt = self.pods.get(uid(pod))
+        if rt is None:
+            rt = self._runtime(pod)
+            self.pods[rt.uid] = rt
+        if deleting(pod):
+            self._terminate(pod, rt)
+            return
+        age = self.seen.age(pod)
+        if rt.stage == "new":
+            if not self._mount_volumes(pod, rt):
+                return
+            rt.stage = "init" if pod["spec"].get("initContainers") else "initdone"
+            self._set_status(pod, self._pending_status(pod, init_running=rt.stage == "init"))
+        if rt.stage == "init" and age >= INIT_DONE:
+            self._run_init(pod, rt)
+            rt.stage = "initdone"
+            self._set_status(pod, self._pending_status(pod, init_running=False))
+        if rt.stage == "initdone" and age >= APP_RUNNING:
+            rt.stage = "running"
+            rt.started_at = self.clock.now()
+            self._set_status(pod, self._running_status(pod))
+            self._start_app(pod, rt)
+        if rt.stage == "running" and rt.minicluster and rt.index and not rt.joined:
+            broker = self.brokers.get((rt.namespace, rt.minicluster))
+            if broker and broker.ready and self.clock.now() >= max(broker.up_at, rt.started_at) + WORKER_JOIN:
+                rt.joined = True
+                if rt.index < len(broker.hostnames):
+                    broker.instance.set_rank_online(rt.index, True)
+                    self._log(rt, f"broker.info[{rt.index}]: joined instance\n")
+
+    # ---- pod objects -----------------------------------------------------------------------
+
+    def _runtime(self, pod: dict) -> PodRuntime:
+        ns, name = key(pod)
+        labels = pod["metadata"].get("labels") or {}
+        container = pod["spec"]["containers"][0]
+        index = labels.get("batch.kubernetes.io/job-completion-index")
+        hostname = pod["spec"].get("hostname") or name
+        env = {"PATH": mf.BASE_PATH, "HOSTNAME": hostname, "HOME": "/root"}
+        for e in container.get("env") or []:
+            if "value" in e:
+                env[e["name"]] = str(e["value"])
+        root = self.cluster.data_dir / "pods" / ns / name
+        return PodRuntime(
+            namespace=ns,
+            name=name,
+            uid=uid(pod),
+            container=container["name"],
+            fs=PodFS(root),
+            env=env,
+            hostname=hostname,
+            minicluster=labels.get("hpa-selector"),
+            index=int(index) if index is not None and index.isdigit() else None,
+        )
+
+    def _mount_volumes(self, pod: dict, rt: PodRuntime) -> bool:
+        """Resolve hostPath and PVC volumes to data-dir directories; False while a claim is unbound."""
+        ns = rt.namespace
+        sources: dict[str, Path] = {}
+        for vol in pod["spec"].get("volumes") or []:
+            if "hostPath" in vol:
+                sources[vol["name"]] = self.cluster.host_dir(vol["hostPath"]["path"])
+            elif "persistentVolumeClaim" in vol:
+                claim = vol["persistentVolumeClaim"]["claimName"]
+                target = self._claim_dir(ns, claim)
+                if target is None:
+                    self._set_status(pod, {
+                        "phase": "Pending",
+                        "qosClass": "BestEffort",
+                        "conditions": [{
+                            "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                            "message": f'0/1 nodes are available: persistentvolumeclaim "{claim}" not found or not bound.',
+                            "lastTransitionTime": rfc3339(time.time()),
+                        }],
+                    })
+                    return False
+                sources[vol["name"]] = target
+        for d in ("tmp", "root", "etc", "opt", "var/tmp"):
+            rt.fs.host_path("/" + d).mkdir(parents=True, exist_ok=True)
+        rt.fs.host_path("/etc/hostname").write_text(rt.hostname + "\n")
+        container = pod["spec"]["containers"][0]
+        for m in container.get("volumeMounts") or []:
+            if m["name"] in sources:
+                rt.mounts[m["mountPath"]] = sources[m["name"]]
+                rt.fs.mount(m["mountPath"], sources[m["name"]])
+        return True
+
+    def _claim_dir(self, ns: str, claim: str) -> Optional[Path]:
+        pvc = self.store.get("persistentvolumeclaims", ns, claim)
+        if pvc is None or (pvc.get("status") or {}).get("phase") != "Bound":
+            return None
+        pv = self.store.get("persistentvolumes", None, pvc["spec"].get("volumeName", ""))
+        if pv is None:
+            return None
+        if pv["spec"].get("hostPath"):
+            return self.cluster.host_dir(pv["spec"]["hostPath"]["path"])
+        return self.cluster.data_dir / "volumes" / pv["metadata"]["name"]
+
+    def _set_status(self, pod: dict, status: dict) -> None:
+        ns, name = key(pod)
+
+        def apply(o: dict) -> None:
+            o["status"] = status
+
+        self.store.update("pods", ns, name, apply)
+
+    def _pending_status(self, pod: dict, init_running: bool) -> dict:
+        now = rfc3339(time.time())
+        inits = []
+        for c in pod["spec"].get("initContainers") or []:
+            state = ({"running": {"startedAt": now}} if init_running
+                     else {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": now, "finishedAt": now}})
+            inits.append({"name": c["name"], "image": c["image"], "imageID": "", "ready": not init_running,
+                          "restartCount": 0, "started": init_running, "state": state})
+        containers = [{
+            "name": c["name"], "image": c["image"], "imageID": "", "ready": False, "restartCount": 0,
+            "started": False, "state": {"waiting": {"reason": "PodInitializing" if inits else "ContainerCreating"}},
+        } for c in pod["spec"]["containers"]]
+        status = {
+            "phase": "Pending",
+            "qosClass": "BestEffort",
+            "hostIP": "192.168.49.2",
+            "startTime": (pod.get("status") or {}).get("startTime") or now,
+            "conditions": [
+                {"type": "Initialized", "status": "False" if init_running else "True", "lastTransitionTime": now},
+                {"type": "Ready", "status": "False", "lastTransitionTime": now},
+                {"type": "ContainersReady", "status": "False", "lastTransitionTime": now},
+                {"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
+            ],
+            "containerStatuses": containers,
+        }
+        if inits:
+            status["initContainerStatuses"] = inits
+        return status
+
+    def _running_status(self, pod: dict) -> dict:
+        now = rfc3339(time.time())
+        status = self._pending_status(pod, init_running=False)
+        status["phase"] = "Running"
+        status["podIP"] = self.cluster.pod_ip(pod)
+        status["podIPs"] = [{"ip": status["podIP"]}]
+        status["hostIPs"] = [{"ip": status["hostIP"]}]
+        for cond in status["conditions"]:
+            cond["status"] = "True"
+        status["containerStatuses"] = [{
+            "name": c["name"], "image": c["image"], "imageID": f"docker-pullable://{c['image']}",
+            "containerID": f"docker://{pod['metadata']['uid'].replace('-', '')}", "ready": True,
+            "restartCount": 0, "started": True, "state": {"running": {"startedAt": now}},
+        } for c in pod["spec"]["containers"]]
+        return status
+
+    # ---- containers ------------------------------------------------------------------------
+
+    def _host(self, rt: PodRuntime) -> Host:
+        if rt.host is None:
+            async def flux(proc: Proc) -> int:
+                return await run_flux(proc, self.instance_for(rt, target_uri(proc)))
+
+            rt.host = Host(hostname=rt.hostname, fs=rt.fs, clock=self.clock, run=run_program, flux=flux)
+        return rt.host
+
+    def _run_init(self, pod: dict, rt: PodRuntime) -> None:
+        """What the image and the flux-view init container leave in the pod's filesystem."""
+        fs = rt.fs
+        fs.host_path("/home/flux-operator").mkdir(parents=True, exist_ok=True)
+        fs.host_path("/etc/os-release").write_text(
+            'NAME="Rocky Linux"\nVERSION="9.6 (Blue Onyx)"\nID="rocky"\nVERSION_ID="9.6"\n'
+            'PRETTY_NAME="Rocky Linux 9.6 (Blue Onyx)"\n')
+        for vol in pod["spec"].get("volumes") or []:
+            if "configMap" not in vol:
+                continue
+            cm = self.store.get("configmaps", rt.namespace, vol["configMap"]["name"]) or {}
+            mount = next((m["mountPath"] for m in pod["spec"]["containers"][0].get("volumeMounts") or []
+                          if m["name"] == vol["name"]), None)
+            if mount is None:
+                continue
+            for k, text in (cm.get("data") or {}).items():
+                filename = {"flux-view": "flux-init.sh"}.get(k, f"{k}.sh" if k.startswith(("wait-", "start-")) else k)
+                path = fs.host_path(f"{mount.rstrip('/')}/{filename}")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+        if rt.minicluster is None:
+            return
+        cm = self.store.get("configmaps", rt.namespace, f"{rt.minicluster}-entrypoint") or {"data": {}}
+        view_bin = fs.host_path(f"{mf.VIEW_ROOT}/bin")
+        view_bin.mkdir(parents=True, exist_ok=True)
+        (view_bin / "flux").write_text(f"#!/bin/sh\n# flux-core {mf.FLUX_VERSION} (fluxstate-tui demo)\n")
+        for d in ("etc/flux/system", "etc/flux/config", "var/lib/flux", "run/flux"):
+            fs.host_path(f"{mf.CONFIG_ROOT}/{d}").mkdir(parents=True, exist_ok=True)
+        toml = cm["data"].get("broker.toml", "")
+        fs.host_path(f"{mf.CONFIG_ROOT}/etc/flux/config/broker.toml").write_text(toml)
+        fs.host_path(f"{mf.CONFIG_ROOT}/etc/flux/system/hostlist").write_text(
+            ",".join(hostnames_from_toml(toml)) + "\n")
+        fs.host_path(f"{mf.VIEW_BASE}/flux-operator-done.txt").write_text("")
+        self.cluster.logs.append(rt.namespace, rt.name, mf.INIT_CONTAINER,
+                                 f"Flux view staged at {mf.VIEW_ROOT}\n")
+        self.cluster.logs.close(rt.namespace, rt.name, mf.INIT_CONTAINER)
+
+    def _start_app(self, pod: dict, rt: PodRuntime) -> None:
+        if rt.minicluster is None or rt.index is None:
+            return
+        mc = self.store.get("miniclusters", rt.namespace, rt.minicluster)
+        fs = rt.fs
+        fs.host_path(f"{mf.VIEW_BASE}/flux-view.sh").write_text(mf.flux_view_sh(mc) if mc else "")
+        wait = fs.host_path("/flux_operator/wait-0.sh")
+        script = wait.read_text() if wait.exists() else ""
+        toml = fs.host_path(f"{mf.CONFIG_ROOT}/etc/flux/config/broker.toml").read_text()
+        hostnames = hostnames_from_toml(toml)
+        options = _grab(r'brokerOptions="([^"$]*)"', script) or ""
+        self._log(rt, "Flux username: root\n")
+        if rt.index != 0:
+            self._log(rt, f"🌀 flux start -o --config {mf.CONFIG_ROOT}/etc/flux/config {options}\n")
+            return
+        archive = _grab(r'if \[\[ -e "([^"]+)" \]\]', script)
+        restore: Optional[Path] = None
+        if archive and fs.host_path(archive).exists():
+            restore = fs.host_path(archive)
+            if "Found existing archive" in script:
+                self._log(rt, f"🧊️ Found existing archive at {archive} loading into state directory\nBefore:\n")
+            options += f" -Scontent.restore={archive}"
+        self._log(rt, "🧠 Running in interactive mode\n")
+        self._log(rt, f"🌀 flux broker --config-path {mf.CONFIG_ROOT}/etc/flux/config {options}\n")
+        self._start_broker(rt, hostnames, restore)
+
+    def _start_broker(self, rt: PodRuntime, hostnames: list[str], restore: Optional[Path]) -> None:
+        old = self.brokers.pop((rt.namespace, rt.minicluster), None)
+        if old is not None:
+            old.instance.close()
+
+        def broker_log(line: str) -> None:
+            self._log(rt, line if line.endswith("\n") else line + "\n")
+
+        try:
+            instance = FluxInstance(
+                hostnames=hostnames,
+                cores_per_node=self.cluster.cores_per_node,
+                clock=self.clock,
+                uri=mf.FLUX_SOCKET,
+                executor=self._executor(rt.namespace, rt.minicluster),
+                restore=restore,
+                log=broker_log,
+            )
+        except Exception as exc:  # a broken archive: the real broker exits and the pod keeps restarting
+            log.exception("broker start failed")
+            self._log(rt, f"flux-restore: ERROR: {exc}\nbroker.crit[0]: rc1 failed\n")
+            return
+        broker = Broker(instance=instance, hostnames=hostnames, up_at=self.clock.now() + BROKER_UP)
+        self.brokers[(rt.namespace, rt.minicluster)] = broker
+        rt.fs.host_path(f"{mf.CONFIG_ROOT}/run/flux/local").write_text("")
+
+    def _executor(self, ns: str, minicluster: str):
+        async def run_task(rank: int, argv: list[str], env: dict[str, str], stdout, stderr) -> int:
+            rt = self.pod_of_rank(ns, minicluster, rank)
+            if rt is None:
+                raise RuntimeError(f"rank {rank} has no running pod")
+            # Starting a job shell costs real Flux a few tens of milliseconds; no job runs in 0 s.
+            await self.clock.sleep(random.uniform(*TASK_LAUNCH))
+            proc = Proc(argv=list(argv), env={**rt.env, **env}, host=self._host(rt), stdout=stdout,
+                        stderr=stderr, stdin=Stdin(), cwd=env.get("PWD", "/"))
+            return await run_program(proc)
+
+        return run_task
+
+    def pod_of_rank(self, ns: str, minicluster: str, rank: int) -> Optional[PodRuntime]:
+        for rt in self.pods.values():
+            if (rt.namespace, rt.minicluster, rt.index) == (ns, minicluster, rank) and rt.stage == "running" \
+                    and rt.stop_at is None:
+                return rt
+        return None
+
+    def instance_for(self, rt: PodRuntime, uri: Optional[str]) -> Optional[FluxInstance]:
+        """The Flux instance a `flux` command in this pod reaches through FLUX_URI, if it is up."""
+        if uri != mf.FLUX_SOCKET or rt.minicluster is None or rt.stop_at is not None:
+            return None
+        broker = self.brokers.get((rt.namespace, rt.minicluster))
+        if broker is None or not broker.ready:
+            return None
+        if rt.index != 0 and not rt.joined:
+            return None
+        return broker.instance
+
+    def _log(self, rt: PodRuntime, text: str, container: Optional[str] = None) -> None:
+        if text:
+            self.cluster.logs.append(rt.namespace, rt.name, container or rt.container, text)
+
+    # ---- termination -----------------------------------------------------------------------
+
+    def _terminate(self, pod: dict, rt: PodRuntime) -> None:
+        now = self.clock.now()
+        if rt.stop_at is None:
+            rt.stop_at = now + STOP_GRACE
+            self._stop_flux(rt)
+            return
+        if now >= rt.stop_at:
+            ns, name = key(pod)
+            self.store.remove("pods", ns, name)
+
+    def _stop_flux(self, rt: PodRuntime) -> None:
+        if rt.minicluster is None or rt.index is None:
+            return
+        broker = self.brokers.get((rt.namespace, rt.minicluster))
+        if rt.index == 0 and broker is not None:
+            self._log(rt, "broker.info[0]: shutdown: run->cleanup (received SIGTERM)\n")
+            broker.instance.close()
+            del self.brokers[(rt.namespace, rt.minicluster)]
+        elif broker is not None and rt.joined:
+            broker.instance.set_rank_online(rt.index, False)
+
+    def _teardown(self, rt: PodRuntime) -> None:
+        if rt.stop_at is None:
+            self._stop_flux(rt)
+        self.cluster.logs.drop(rt.namespace, rt.name)
+        self.seen.forget(rt.uid)
+        shutil.rmtree(rt.fs.root, ignore_errors=True)
+
+    def close(self) -> None:
+        for broker in self.brokers.values():
+            broker.instance.close()
+        self.brokers.clear()
+
+    def runtime(self, pod_uid: str) -> Optional[PodRuntime]:
+        return self.pods.get(pod_uid)
+
+    def host(self, rt: PodRuntime) -> Host:
+        return self._host(rt)
+
+
+def target_uri(proc: Proc) -> Optional[str]:
+    """The instance a flux command connects to: `flux proxy URI ...` names it, else FLUX_URI."""
+    args = proc.argv[1:]
+    if args[:1] == ["proxy"]:
+        for arg in args[1:]:
+            if not arg.startswith("-"):
+                return arg
+    return proc.env.get("FLUX_URI")
+
+
+def _grab(pattern: str, text: str) -> Optional[str]:
+    m = re.search(pattern, text)
+    return m.group(1) if m else None
+
+
+def hostnames_from_toml(toml: str) -> list[str]:
+    """Expand the `hosts = [{ host="name-[0-3]" }]` entry of broker.toml."""
+    spec = _grab(r'host="([^"]+)"', toml)
+    if not spec:
+        return []
+    m = re.fullmatch(r"(.*)\[(\d+)-(\d+)\]", spec)
+    if not m:
+        return [h for h in spec.split(",") if h]
+    prefix, lo, hi = m.group(1), int(m.group(2)), int(m.group(3))
+    return [f"{prefix}{i}" for i in range(lo, hi + 1)]

@@ -1,0 +1,114 @@
+"""`fluxstate-tui demo-server`: run the demo cluster until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+CONTEXT = "fluxstate-demo"
+
+
+class DemoServerError(Exception):
+    """A one-line reason the demo server cannot start."""
+
+
+@dataclass
+class DemoOptions:
+    port: int = 0
+    host: str = "127.0.0.1"
+    kubeconfig: Optional[Path] = None
+    data_dir: Optional[Path] = None
+    speed: float = 1.0
+    empty: bool = False
+    seed_jobs: int = 0
+
+
+def kubeconfig_dict(server: str, namespace: str = "default") -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": CONTEXT, "cluster": {"server": server}}],
+        "users": [{"name": CONTEXT, "user": {"token": "fluxstate-demo"}}],
+        "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT, "namespace": namespace}}],
+        "current-context": CONTEXT,
+        "preferences": {},
+    }
+
+
+def write_kubeconfig(path: Path, server: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(yaml.safe_dump(kubeconfig_dict(server), sort_keys=False))
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+
+
+def check_options(opts: DemoOptions) -> None:
+    if opts.host not in LOOPBACK:
+        raise DemoServerError(f"refusing to bind {opts.host}: the demo server only listens on loopback (127.0.0.1)")
+    if not 0 <= opts.port <= 65535:
+        raise DemoServerError(f"invalid port {opts.port}: use 0 (any free port) to 65535")
+    if opts.speed <= 0:
+        raise DemoServerError(f"invalid speed {opts.speed}: it must be greater than 0")
+    if opts.seed_jobs < 0:
+        raise DemoServerError(f"invalid --seed-jobs {opts.seed_jobs}: it must be 0 or more")
+    if opts.empty and opts.seed_jobs:
+        raise DemoServerError("--seed-jobs needs the default MiniCluster: drop --empty")
+
+
+async def run_demo_server(opts: DemoOptions) -> None:
+    """Serve until SIGINT/SIGTERM. Prints exactly one `ready:` line on stdout once reachable."""
+    from .cluster import DemoCluster
+    from .seed import apply_default_state, submit_demo_jobs
+
+    check_options(opts)
+    own_dir = opts.data_dir is None
+    data_dir = Path(tempfile.mkdtemp(prefix="fluxstate-demo-")) if own_dir else Path(opts.data_dir).resolve()
+    kubeconfig = (opts.kubeconfig or data_dir / "kubeconfig").resolve()
+    cluster = DemoCluster(data_dir, speed=opts.speed)
+    try:
+        try:
+            url = await cluster.start("127.0.0.1" if opts.host == "localhost" else opts.host, opts.port)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise DemoServerError(f"cannot listen on {opts.host}:{opts.port}: address already in use") from exc
+            raise DemoServerError(f"cannot listen on {opts.host}:{opts.port}: {exc.strerror or exc}") from exc
+        seeding: Optional[asyncio.Task] = None
+        if not opts.empty:
+            apply_default_state(cluster)
+            seeding = asyncio.create_task(submit_demo_jobs(cluster, opts.seed_jobs))
+        write_kubeconfig(kubeconfig, url)
+        print(f"ready: kubeconfig={kubeconfig} server={url}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        if seeding is not None:
+            seeding.cancel()
+    finally:
+        await cluster.stop()
+        if own_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def main(opts: DemoOptions) -> int:
+    try:
+        asyncio.run(run_demo_server(opts))
+    except DemoServerError as exc:
+        print(f"fluxstate-tui demo-server: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0

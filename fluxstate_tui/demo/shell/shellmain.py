@@ -1,0 +1,67 @@
+"""`bash`/`sh` as a program: -c SCRIPT [NAME [ARGS]], FILE [ARGS], or a script on stdin."""
+
+from __future__ import annotations
+
+from ..proc import Proc
+from .builtins import apply_set_flags
+from .common import hpath, strerror
+from .interp import Shell, make_io
+
+
+async def run_shell(proc: Proc) -> int:
+    argv = proc.argv
+    name = argv[0]
+    args = argv[1:]
+    command = None
+    set_flags: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("--norc", "--noprofile", "--login", "--posix", "--noediting"):
+            i += 1
+            continue
+        if a == "--":
+            i += 1
+            break
+        if a in ("-o", "+o") and i + 1 < len(args):
+            set_flags += [a, args[i + 1]]
+            i += 2
+            continue
+        if a.startswith("-") and len(a) > 1 and not a.startswith("--"):
+            for c in a[1:]:
+                if c == "c":
+                    command = ""
+                elif c in "euxf":
+                    set_flags.append("-" + c)
+            i += 1
+            continue
+        break
+    rest = args[i:]
+    io = make_io(proc)
+    if command is not None:
+        if not rest:
+            await proc.err(f"{name}: -c: option requires an argument\n")
+            return 2
+        src = rest[0]
+        zero = rest[1] if len(rest) > 1 else name
+        sh = Shell(proc, name=zero, params=rest[2:], errname=zero)
+        apply_set_flags(sh, set_flags)
+        return await sh.run_top(src, io, where="-c: ")
+    if rest:
+        script = rest[0]
+        try:
+            p = hpath(proc, script)
+            if p.is_dir():
+                await proc.err(f"{name}: {script}: Is a directory\n")
+                return 126
+            data = p.read_bytes()
+        except OSError as e:
+            await proc.err(f"{name}: {script}: {strerror(e)}\n")
+            return 127
+        sh = Shell(proc, name=script, params=rest[1:], errname=script)
+        apply_set_flags(sh, set_flags)
+        return await sh.run_top(data.decode(errors="surrogateescape"), io)
+    data = await io.stdin.read()
+    sh = Shell(proc, name=name.rsplit("/", 1)[-1] if False else name, params=[], errname=name)
+    apply_set_flags(sh, set_flags)
+    return await sh.run_top(data.decode(errors="surrogateescape"), io)

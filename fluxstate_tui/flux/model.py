@@ -1,0 +1,176 @@
+"""Typed views of what Flux reports: jobs, queues, resources, uptime, stats, eventlogs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+PENDING_STATES = ("DEPEND", "PRIORITY", "SCHED")
+RUNNING_STATES = ("RUN", "CLEANUP")
+STATE_ABBREV = {"DEPEND": "D", "PRIORITY": "P", "SCHED": "S", "RUN": "R", "CLEANUP": "C", "INACTIVE": "I"}
+RESULT_ABBREV = {"COMPLETED": "CD", "FAILED": "F", "CANCELED": "CA", "TIMEOUT": "TO"}
+
+
+@dataclass
+class Job:
+    id: int
+    user: str = ""
+    name: str = ""
+    state: str = ""            # DEPEND PRIORITY SCHED RUN CLEANUP INACTIVE
+    result: str = ""           # COMPLETED FAILED CANCELED TIMEOUT, or "" while active
+    ntasks: int = 0
+    nnodes: Optional[int] = None
+    t_submit: float = 0.0
+    t_run: float = 0.0
+    t_inactive: float = 0.0
+    duration: float = 0.0      # requested time limit, 0 = none
+    nodelist: str = ""
+    queue: str = ""
+    urgency: int = 16
+    priority: Optional[int] = None
+    returncode: Optional[int] = None
+    exception_type: str = ""
+    exception_note: str = ""
+    dependencies: list[str] = field(default_factory=list)
+    runtime: float = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.state != "INACTIVE"
+
+    @property
+    def pending(self) -> bool:
+        return self.state in PENDING_STATES
+
+    @property
+    def running(self) -> bool:
+        return self.state in RUNNING_STATES
+
+    @property
+    def held(self) -> bool:
+        return self.pending and self.urgency == 0
+
+    @property
+    def status_abbrev(self) -> str:
+        """The ST column of `flux jobs`: D P S R C while active, CD F CA TO once inactive."""
+        if self.state == "INACTIVE":
+            return RESULT_ABBREV.get(self.result, "I")
+        return STATE_ABBREV.get(self.state, "?")
+
+    def time_at(self, now: float) -> float:
+        """The TIME column: runtime once started (ticking while running), the limit while pending."""
+        if self.state in RUNNING_STATES and self.t_run:
+            return max(0.0, now - self.t_run)
+        if self.state == "INACTIVE":
+            return self.runtime
+        return self.duration
+
+
+@dataclass
+class JobStats:
+    running: int
+    completed: int
+    failed: int
+    pending: int
+    inactive_purged: int
+
+
+@dataclass
+class QueueState:
+    name: Optional[str]        # None for the anonymous queue
+    enabled: bool = True
+    disable_reason: str = ""
+    started: bool = True
+    stop_reason: str = ""
+
+
+@dataclass
+class QueueReport:
+    queues: list[QueueState]
+    alloc_queued: Optional[int] = None
+    alloc_pending: Optional[int] = None
+    running: Optional[int] = None
+
+    @property
+    def all_stopped(self) -> bool:
+        return bool(self.queues) and not any(q.started for q in self.queues)
+
+    @property
+    def any_stopped(self) -> bool:
+        return any(not q.started for q in self.queues)
+
+    @property
+    def named(self) -> bool:
+        return any(q.name for q in self.queues)
+
+
+@dataclass
+class ResourceRow:
+    state: str                 # free allocated down (or up all)
+    nnodes: int
+    ncores: int
+    ngpus: int = 0
+    nodelist: str = ""
+    queue: str = ""
+    properties: str = ""
+
+
+@dataclass
+class Resources:
+    rows: list[ResourceRow]
+
+    def _sum(self, state: str, attr: str) -> int:
+        return sum(getattr(r, attr) for r in self.rows if r.state == state)
+
+    @property
+    def nodes_free(self) -> int:
+        return self._sum("free", "nnodes")
+
+    @property
+    def nodes_allocated(self) -> int:
+        return self._sum("allocated", "nnodes")
+
+    @property
+    def nodes_down(self) -> int:
+        return self._sum("down", "nnodes")
+
+    @property
+    def cores_free(self) -> int:
+        return self._sum("free", "ncores")
+
+    @property
+    def cores_allocated(self) -> int:
+        return self._sum("allocated", "ncores")
+
+    @property
+    def cores_down(self) -> int:
+        return self._sum("down", "ncores")
+
+    @property
+    def nodes_total(self) -> int:
+        return self.nodes_free + self.nodes_allocated + self.nodes_down
+
+    @property
+    def cores_total(self) -> int:
+        return self.cores_free + self.cores_allocated + self.cores_down
+
+
+@dataclass
+class Uptime:
+    clock: str                 # HH:MM:SS on the broker
+    state: str                 # join init quorum run cleanup shutdown finalize
+    uptime: str                # FSD, e.g. "1.2m"
+    owner: str
+    depth: int
+    size: int
+    drained: int = 0
+    offline: int = 0
+    submit_disabled: bool = False
+    scheduler_stopped: bool = False
+
+
+@dataclass
+class Event:
+    timestamp: float
+    name: str
+    context: dict = field(default_factory=dict)
