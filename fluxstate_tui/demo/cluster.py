@@ -49,6 +49,7 @@ class DemoCluster:
         self.app: web.Application = make_app(self.store, self.logs, self.exec)
         self._runner: Optional[web.AppRunner] = None
         self._loop_task: Optional[asyncio.Task] = None
+        self._tasks: set[asyncio.Task] = set()
         self.port: Optional[int] = None
         # The node's /data, as minikube has /tmp/data: the seed's hostPath volume lives here.
         self.host_dir("/data")
@@ -71,6 +72,8 @@ class DemoCluster:
                 await self._loop_task
             except asyncio.CancelledError:
                 pass
+        for task in list(self._tasks):
+            task.cancel()
         self.kubelet.close()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -86,6 +89,18 @@ class DemoCluster:
                 controller.reconcile()
             except Exception:  # one broken pass must not stop the cluster
                 log.exception("%s failed", type(controller).__name__)
+
+    def spawn(self, coro) -> asyncio.Task:
+        """Run background work tied to the cluster's life; errors are logged, never raised."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
 
     # ---- helpers for the parts -------------------------------------------------------------
 

@@ -9,6 +9,7 @@ index 0 (restoring `spec.archive.path` if that file exists) and follower brokers
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import re
@@ -43,7 +44,7 @@ TASK_LAUNCH = (0.01, 0.05)  # range of a job shell's start-up time
 class Broker:
     """A Flux instance run by a MiniCluster's lead broker pod."""
 
-    instance: FluxInstance
+    instance: Optional[FluxInstance]  # None while the broker is starting (restoring an archive)
     hostnames: list[str]
     up_at: float
     ready: bool = False
@@ -90,7 +91,7 @@ class Kubelet:
         for pod_uid in [u for u in self.pods if u not in live]:
             self._teardown(self.pods.pop(pod_uid))
         for broker in self.brokers.values():
-            if not broker.ready and self.clock.now() >= broker.up_at:
+            if not broker.ready and broker.instance is not None and self.clock.now() >= broker.up_at:
                 broker.ready = True
                 broker.instance.set_rank_online(0, True)
 
@@ -321,15 +322,20 @@ class Kubelet:
 
     def _start_broker(self, rt: PodRuntime, hostnames: list[str], restore: Optional[Path]) -> None:
         old = self.brokers.pop((rt.namespace, rt.minicluster), None)
-        if old is not None:
+        if old is not None and old.instance is not None:
             old.instance.close()
+        broker = Broker(instance=None, hostnames=hostnames, up_at=self.clock.now() + BROKER_UP)
+        self.brokers[(rt.namespace, rt.minicluster)] = broker
+        self.cluster.spawn(self._boot_broker(rt, broker, restore))
 
+    async def _boot_broker(self, rt: PodRuntime, broker: Broker, restore: Optional[Path]) -> None:
+        """Build the instance; restoring a big archive takes seconds, so it runs in a thread."""
         def broker_log(line: str) -> None:
             self._log(rt, line if line.endswith("\n") else line + "\n")
 
-        try:
-            instance = FluxInstance(
-                hostnames=hostnames,
+        def build() -> FluxInstance:
+            return FluxInstance(
+                hostnames=broker.hostnames,
                 cores_per_node=self.cluster.cores_per_node,
                 clock=self.clock,
                 uri=mf.FLUX_SOCKET,
@@ -337,12 +343,21 @@ class Kubelet:
                 restore=restore,
                 log=broker_log,
             )
-        except Exception as exc:  # a broken archive: the real broker exits and the pod keeps restarting
+
+        try:
+            instance = await asyncio.to_thread(build) if restore else build()
+        except Exception as exc:  # a broken archive: the real broker's rc1 fails and it exits
             log.exception("broker start failed")
-            self._log(rt, f"flux-restore: ERROR: {exc}\nbroker.crit[0]: rc1 failed\n")
+            self._log(rt, f"flux-restore: ERROR: {exc}\nbroker.crit[0]: rc1.0: restore failed\n")
+            if self.brokers.get((rt.namespace, rt.minicluster)) is broker:
+                del self.brokers[(rt.namespace, rt.minicluster)]
             return
-        broker = Broker(instance=instance, hostnames=hostnames, up_at=self.clock.now() + BROKER_UP)
-        self.brokers[(rt.namespace, rt.minicluster)] = broker
+        if self.brokers.get((rt.namespace, rt.minicluster)) is not broker or rt.stop_at is not None:
+            instance.close()  # the pod went away while the broker was starting
+            return
+        broker.instance = instance
+        instance.start()
+        broker.up_at = max(broker.up_at, self.clock.now())
         rt.fs.host_path(f"{mf.CONFIG_ROOT}/run/flux/local").write_text("")
 
     def _executor(self, ns: str, minicluster: str):
@@ -398,9 +413,10 @@ class Kubelet:
         broker = self.brokers.get((rt.namespace, rt.minicluster))
         if rt.index == 0 and broker is not None:
             self._log(rt, "broker.info[0]: shutdown: run->cleanup (received SIGTERM)\n")
-            broker.instance.close()
+            if broker.instance is not None:
+                broker.instance.close()
             del self.brokers[(rt.namespace, rt.minicluster)]
-        elif broker is not None and rt.joined:
+        elif broker is not None and broker.instance is not None and rt.joined:
             broker.instance.set_rank_online(rt.index, False)
 
     def _teardown(self, rt: PodRuntime) -> None:
@@ -412,7 +428,8 @@ class Kubelet:
 
     def close(self) -> None:
         for broker in self.brokers.values():
-            broker.instance.close()
+            if broker.instance is not None:
+                broker.instance.close()
         self.brokers.clear()
 
     def runtime(self, pod_uid: str) -> Optional[PodRuntime]:

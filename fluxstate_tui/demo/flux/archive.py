@@ -7,6 +7,7 @@ libarchive's archive_write_set_format_filter_by_ext.
 
 from __future__ import annotations
 
+import asyncio
 import bz2
 import gzip
 import io
@@ -60,7 +61,7 @@ def dump_entries(inst, checkpoint: bool = False) -> Iterator[tuple[str, Optional
 
     yield "resource/R", jdumps(resource_R(inst)).encode(), ""
     yield "resource/eventlog", "".join(event_json(*e) + "\n" for e in inst.resource_events).encode(), ""
-    jobs = sorted(inst.jobs.values(), key=lambda j: j.id)
+    jobs = sorted(list(inst.jobs.values()), key=lambda j: j.id)
     for j in jobs:
         if j.state in (RUN, 32):
             yield f"job/{dothex(j.id).replace('.', '/')}/guest", None, f"job-{j.id}::."
@@ -358,9 +359,11 @@ async def dump_cmd(proc, inst, args: list[str]) -> int:
         elif not quiet and (n < 10 or n % 100 == 0):
             progress.append(f"\rflux-dump: archived {n} keys")
 
+    # Serializing a big queue takes seconds: do it off the event loop so the API server and
+    # the other instances keep answering (a live dump is a snapshot, as in real Flux).
     if target == "-":
         bio = io.BytesIO()
-        count = write_archive(inst, bio, None, checkpoint, on_key)
+        count = await asyncio.to_thread(write_archive, inst, bio, None, checkpoint, on_key)
         await proc.out(bio.getvalue())
     else:
         factory = compressor_for(target)
@@ -370,7 +373,7 @@ async def dump_cmd(proc, inst, args: list[str]) -> int:
         hp = proc.path(target)
         try:
             with open(hp, "wb") as fh:
-                count = write_archive(inst, fh, factory, checkpoint, on_key)
+                count = await asyncio.to_thread(write_archive, inst, fh, factory, checkpoint, on_key)
         except OSError as exc:
             await proc.err(f"flux-dump: archive_write_open_filename: {target}: {exc.strerror}\n")
             return 1

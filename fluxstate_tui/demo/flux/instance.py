@@ -135,7 +135,11 @@ class FluxInstance:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return  # no loop yet: run_flux() schedules on the first command
+            return  # built off the loop (a thread, a test): start() or the first command schedules
+        self._schedule()
+
+    def start(self) -> None:
+        """Begin scheduling: for an instance built in a worker thread (a long restore)."""
         self._schedule()
 
     # ----------------------------------------------------------------------------- basics
