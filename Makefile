@@ -15,7 +15,7 @@ install: $(STAMP)
 
 # The TUI does not exist yet: start the demo cluster and say how to reach it.
 demo: $(STAMP)
-	$(BIN)/fluxstate-tui demo-server --kubeconfig .demo-data/kubeconfig --data-dir .demo-data
+	$(BIN)/fluxstate-tui demo-server
 
 demo-server: demo
 

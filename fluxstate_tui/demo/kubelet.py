@@ -318,17 +318,19 @@ class Kubelet:
             options += f" -Scontent.restore={archive}"
         self._log(rt, "🧠 Running in interactive mode\n")
         self._log(rt, f"🌀 flux broker --config-path {mf.CONFIG_ROOT}/etc/flux/config {options}\n")
-        self._start_broker(rt, hostnames, restore)
+        self._start_broker(rt, hostnames, restore, archive)
 
-    def _start_broker(self, rt: PodRuntime, hostnames: list[str], restore: Optional[Path]) -> None:
+    def _start_broker(self, rt: PodRuntime, hostnames: list[str], restore: Optional[Path],
+                      archive: Optional[str]) -> None:
         old = self.brokers.pop((rt.namespace, rt.minicluster), None)
         if old is not None and old.instance is not None:
             old.instance.close()
         broker = Broker(instance=None, hostnames=hostnames, up_at=self.clock.now() + BROKER_UP)
         self.brokers[(rt.namespace, rt.minicluster)] = broker
-        self.cluster.spawn(self._boot_broker(rt, broker, restore))
+        self.cluster.spawn(self._boot_broker(rt, broker, restore, archive))
 
-    async def _boot_broker(self, rt: PodRuntime, broker: Broker, restore: Optional[Path]) -> None:
+    async def _boot_broker(self, rt: PodRuntime, broker: Broker, restore: Optional[Path],
+                           archive: Optional[str]) -> None:
         """Build the instance; restoring a big archive takes seconds, so it runs in a thread."""
         def broker_log(line: str) -> None:
             self._log(rt, line if line.endswith("\n") else line + "\n")
@@ -341,6 +343,7 @@ class Kubelet:
                 uri=mf.FLUX_SOCKET,
                 executor=self._executor(rt.namespace, rt.minicluster),
                 restore=restore,
+                restore_as=archive,
                 log=broker_log,
             )
 

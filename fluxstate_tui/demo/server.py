@@ -90,6 +90,9 @@ async def run_demo_server(opts: DemoOptions) -> None:
             seeding = asyncio.create_task(submit_demo_jobs(cluster, opts.seed_jobs))
         write_kubeconfig(kubeconfig, url)
         print(f"ready: kubeconfig={kubeconfig} server={url}", flush=True)
+        if sys.stderr.isatty():
+            print(f"Try: KUBECONFIG={kubeconfig} kubectl get miniclusters,pods   (Ctrl-C stops the demo cluster)",
+                  file=sys.stderr, flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -289,6 +289,7 @@ def test_dump_delete_recreate_bigger_keeps_history_and_runs_pending(empty_demo):
     pod = wait_flux(core, "flux-sample")
     log = core.read_namespaced_pod_log(pod, NS, container="flux-sample")
     assert "Found existing archive at /state/archive.tar.gz" in log
+    assert "restoring content from /state/archive.tar.gz" in log  # the pod's path, never the host's
     after = {j["id"]: j for j in jobs_json(core, pod)}
     assert set(before) <= set(after)
     for jid, job in before.items():

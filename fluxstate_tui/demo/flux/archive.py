@@ -164,11 +164,12 @@ def read_archive(path: pathlib.Path) -> dict[str, tuple[str, bytes]]:
     return out
 
 
-def restore_archive(inst, path: pathlib.Path) -> None:
+def restore_archive(inst, path: pathlib.Path, name: Optional[str] = None) -> None:
     """Load a dump into a fresh instance (rc1 `flux restore` + job-manager restart)."""
     entries = read_archive(path)
     now = inst.now()
-    inst.log(f"restoring content from {path}")
+    name = name or str(path)
+    inst.log(f"restoring content from {name}")
     jobs: dict[int, dict[str, tuple[str, bytes]]] = {}
     for key, val in entries.items():
         if key.startswith("job/"):
@@ -196,7 +197,7 @@ def restore_archive(inst, path: pathlib.Path) -> None:
         maxid = max(jobs)
         inst.note_max_id(maxid)
         inst.dmesg("job-manager", "debug", f"restart: max_jobid={f58_encode(maxid)}", now)
-    inst.dmesg("broker", "info", f"rc1.0: restoring content from {path}", now)
+    inst.dmesg("broker", "info", f"rc1.0: restoring content from {name}", now)
     inst.add_inactive(restored)
     for job in active:
         inst.jobs[job.id] = job

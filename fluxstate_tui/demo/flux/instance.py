@@ -95,7 +95,9 @@ class FluxInstance:
     def __init__(self, *, hostnames: list[str], cores_per_node: int, clock: SimClock,
                  uri: str = "local:///mnt/flux/config/run/flux/local", executor: Optional[Executor] = None,
                  restore: Optional[pathlib.Path] = None, log: Optional[Callable[[str], None]] = None,
-                 seed: Optional[int] = None) -> None:
+                 seed: Optional[int] = None, restore_as: Optional[str] = None) -> None:
+        # restore is where the archive is on this machine; restore_as is the path the broker was
+        # given (-Scontent.restore=...), which is what its log lines name.
         if not hostnames:
             raise ValueError("an instance needs at least one rank")
         self.hostnames = list(hostnames)
@@ -131,7 +133,7 @@ class FluxInstance:
         if restore is not None:
             from .archive import restore_archive
 
-            restore_archive(self, pathlib.Path(restore))
+            restore_archive(self, pathlib.Path(restore), restore_as or str(restore))
         try:
             asyncio.get_running_loop()
         except RuntimeError:
