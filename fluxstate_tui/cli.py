@@ -46,9 +46,37 @@ def _port(text: str) -> int:
     return value
 
 
+def _client_flags() -> Parser:
+    """The flags kubectl users expect, shared by every command that talks to a cluster."""
+    flags = Parser(add_help=False)
+    flags.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    flags.add_argument("--context", help="kubeconfig context (default: the current context)")
+    flags.add_argument("-n", "--namespace", help="namespace (default: the context's namespace)")
+    return flags
+
+
+def _count_arg(text: str) -> int:
+    return _count(text)
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="fluxstate-tui", description="A terminal UI for Flux Framework MiniClusters on Kubernetes.")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    client = _client_flags()
+    ls = sub.add_parser("ls", parents=[client], help="list MiniClusters with their pods, queue and jobs",
+                        description="List MiniClusters: size, pods, broker, queue state, job counts, archive.")
+    ls.add_argument("-A", "--all-namespaces", action="store_true", help="list MiniClusters in every namespace")
+    ls.add_argument("--json", action="store_true", help="print one JSON document")
+    jobs = sub.add_parser("jobs", parents=[client], help="the job table of a MiniCluster, like flux jobs -a",
+                          description="Show a MiniCluster's jobs, like `flux jobs -a -A` in its broker.")
+    jobs.add_argument("name", help="MiniCluster name")
+    jobs.add_argument("-c", "--count", type=_count_arg, default=1000, metavar="N",
+                      help="at most N jobs, newest first (0: all; default 1000)")
+    jobs.add_argument("--json", action="store_true", help="print one JSON document")
+    status = sub.add_parser("status", parents=[client], help="queue, resources, stats and why pending jobs wait",
+                            description="Queue, resources, job counts, uptime, and why each pending job is not running.")
+    status.add_argument("name", help="MiniCluster name")
+    status.add_argument("--json", action="store_true", help="print one JSON document")
     demo = sub.add_parser(
         "demo-server",
         help="run the demo cluster: a local Kubernetes API with a simulated Flux Operator and Flux",
@@ -75,6 +103,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    if args.command in ("ls", "jobs", "status"):
+        from . import readcmds
+
+        return readcmds.run(args)
     if args.command == "demo-server":
         from .demo.server import DemoOptions, main as demo_main
 

@@ -19,6 +19,7 @@ class Job:
     state: str = ""            # DEPEND PRIORITY SCHED RUN CLEANUP INACTIVE
     result: str = ""           # COMPLETED FAILED CANCELED TIMEOUT, or "" while active
     ntasks: int = 0
+    ncores: int = 0
     nnodes: Optional[int] = None
     t_submit: float = 0.0
     t_run: float = 0.0
@@ -146,13 +147,26 @@ class Resources:
     def cores_down(self) -> int:
         return self._sum("down", "ncores")
 
+    def _all(self, attr: str) -> Optional[int]:
+        rows = [r for r in self.rows if r.state == "all"]
+        return sum(getattr(r, attr) for r in rows) if rows else None
+
     @property
     def nodes_total(self) -> int:
-        return self.nodes_free + self.nodes_allocated + self.nodes_down
+        """Every node, up or down. A partly used node is in both the free and allocated rows,
+        so without an `all` row the total is only an estimate."""
+        total = self._all("nnodes")
+        return total if total is not None else max(self.nodes_free, self.nodes_allocated) + self.nodes_down
 
     @property
     def cores_total(self) -> int:
-        return self.cores_free + self.cores_allocated + self.cores_down
+        total = self._all("ncores")
+        return total if total is not None else self.cores_free + self.cores_allocated + self.cores_down
+
+    @property
+    def nodes_idle(self) -> int:
+        """Nodes with nothing allocated and not down: what an exclusive (-N) request can use."""
+        return max(0, self.nodes_total - self.nodes_allocated - self.nodes_down)
 
 
 @dataclass

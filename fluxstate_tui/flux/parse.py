@@ -10,23 +10,8 @@ import json
 import re
 from typing import Iterable, Optional
 
+from .fsd import parse_fsd
 from .model import Event, Job, JobStats, QueueReport, QueueState, ResourceRow, Resources, Uptime
-
-FSD_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-
-
-def parse_fsd(text: str) -> float:
-    """Flux Standard Duration ("3.086s", "1.2m", "inf", "0s", "-") to seconds."""
-    text = text.strip()
-    if text in ("", "-"):
-        return 0.0
-    if text == "inf":
-        return float("inf")
-    m = re.fullmatch(r"([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)(ms|s|m|h|d)?", text)
-    if not m:
-        raise ValueError(f"not a Flux duration: {text!r}")
-    return float(m.group(1)) * FSD_UNITS[m.group(2) or "s"]
-
 
 # ---- flux jobs --------------------------------------------------------------------------------
 
@@ -40,6 +25,7 @@ def job_from_json(obj: dict) -> Job:
         state=str(obj.get("state", "")),
         result=str(obj.get("result", "")),
         ntasks=int(obj.get("ntasks", 0) or 0),
+        ncores=int(obj.get("ncores", 0) or 0),
         nnodes=int(nnodes) if nnodes is not None else None,
         t_submit=float(obj.get("t_submit", 0.0)),
         t_run=float(obj.get("t_run", 0.0)),
@@ -70,7 +56,7 @@ def parse_jobs_json(text: str) -> list[Job]:
 # The narrow row format the client asks for: one job per line, fields split by US (0x1f) so names
 # with spaces or punctuation cannot shift a column. `{id.dec}` because plain `{id}` prints F58.
 SEP = "\x1f"
-ROW_FIELDS = ("id.dec", "username", "name", "state", "result", "ntasks", "nnodes", "t_submit", "t_run",
+ROW_FIELDS = ("id.dec", "username", "name", "state", "result", "ntasks", "ncores", "nnodes", "t_submit", "t_run",
               "t_inactive", "duration", "nodelist", "queue", "urgency", "priority", "returncode",
               "exception.type", "exception.note", "runtime", "dependencies")
 ROW_FORMAT = SEP.join("{%s}" % f for f in ROW_FIELDS)
@@ -113,6 +99,7 @@ def parse_job_row(line: str) -> Job:
         state=state,
         result=f["result"],
         ntasks=_int_or_none(f["ntasks"]) or 0,
+        ncores=_int_or_none(f["ncores"]) or 0,
         nnodes=_int_or_none(f["nnodes"]) or None,
         t_submit=_float(f["t_submit"]),
         t_run=_float(f["t_run"]),
@@ -146,8 +133,10 @@ def parse_jobs_table(text: str) -> list[dict]:
     from both ends: the id and user from the left, ST..TIME from the right of the name.
     """
     lines = text.rstrip("\n").split("\n")
-    if not lines or not _HEADER.match(lines[0]):
+    start = next((i for i, l in enumerate(lines) if _HEADER.match(l)), None)
+    if start is None:
         raise ValueError("not a default flux jobs table")
+    lines = lines[start:]
     has_queue = bool(_HEADER.match(lines[0]).group(1))
     header = lines[0]
     name_col = header.index("NAME")
@@ -285,9 +274,11 @@ _UPTIME = re.compile(
 
 def parse_uptime(text: str) -> Uptime:
     lines = [l for l in text.split("\n") if l.strip()]
-    m = _UPTIME.match(lines[0]) if lines else None
-    if not m:
+    start = next((i for i, l in enumerate(lines) if _UPTIME.match(l)), None)
+    if start is None:
         raise ValueError(f"not flux uptime output: {text.strip()!r}")
+    lines = lines[start:]
+    m = _UPTIME.match(lines[0])
     up = Uptime(clock=m.group("clock"), state=m.group("state"), uptime=m.group("up"), owner=m.group("owner"),
                 depth=int(m.group("depth")), size=int(m.group("size")))
     for part in m.group("extra").split(",  "):

@@ -1,0 +1,108 @@
+"""Flux command lines for the broker pod, built from argv with every argument quoted.
+
+The pod expands `$fluxsocket` after sourcing the Flux view (flux-operator.md §2.5-2.6), so that
+one word stays unquoted; everything else goes through shlex.quote.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Iterable, Optional, Sequence
+
+VIEW = ". /mnt/flux/flux-view.sh"
+PROXY = "flux proxy $fluxsocket"
+
+
+def flux(*args: object) -> list[str]:
+    return ["flux", *(str(a) for a in args)]
+
+
+def in_pod(argv: Sequence[str]) -> list[str]:
+    """One flux command run in the broker pod through `flux proxy $fluxsocket`."""
+    return ["/bin/bash", "-c", f"{VIEW} && {PROXY} {shlex.join(argv)}"]
+
+
+def script_in_pod(script: str) -> list[str]:
+    """A shell script run under one `flux proxy`, so several flux commands share a connection."""
+    return ["/bin/bash", "-c", f"{VIEW} && {PROXY} /bin/bash -c {shlex.quote(script)}"]
+
+
+def line(argv: Sequence[str]) -> str:
+    return shlex.join(argv)
+
+
+# ---- the commands the TUI and CLI run ---------------------------------------------------------
+
+def jobs(fmt: str, *, count: int = 1000, all_states: bool = True, since: Optional[str] = None,
+         filters: Optional[Iterable[str]] = None, ids: Iterable[str] = ()) -> list[str]:
+    argv = flux("jobs", "-A", "-n", "-c", count, "-o", fmt)
+    if filters:
+        argv += ["-f", ",".join(filters)]
+    elif since:
+        argv.append(f"--since={since}")
+    elif all_states:
+        argv.append("-a")
+    return argv + list(ids)
+
+
+def stats() -> list[str]:
+    return flux("jobs", "-A", "--stats-only")
+
+
+def queue_status() -> list[str]:
+    return flux("queue", "status", "-v")
+
+
+def queue_stop(reason: Optional[str] = None, all_queues: bool = True) -> list[str]:
+    argv = flux("queue", "stop")
+    if all_queues:
+        argv.append("--all")
+    if reason:
+        argv += ["-m", reason]
+    return argv
+
+
+def queue_start(all_queues: bool = True) -> list[str]:
+    return flux("queue", "start", *(["--all"] if all_queues else []))
+
+
+def queue_idle(timeout: float) -> list[str]:
+    return flux("queue", "idle", f"--timeout={timeout:g}s")
+
+
+def resources(fmt: str = "{state} {nnodes} {ncores} {ngpus} {nodelist}") -> list[str]:
+    return flux("resource", "list", "-s", "all,allocated,free,down", "-n", "-o", fmt)
+
+
+def uptime() -> list[str]:
+    return flux("uptime")
+
+
+def version() -> list[str]:
+    return flux("version")
+
+
+def dump(path: str, quiet: bool = True) -> list[str]:
+    return flux("dump", *(["-q"] if quiet else []), path)
+
+
+def cancel(ids: Iterable[str] = (), *, states: Optional[str] = None, message: Optional[str] = None) -> list[str]:
+    argv = flux("cancel")
+    if message:
+        argv += ["-m", message]
+    ids = list(ids)
+    if ids:
+        return argv + ids
+    return argv + ["--user=all"] + ([f"--states={states}"] if states else [])
+
+
+def job_eventlog(jobid: str) -> list[str]:
+    return flux("job", "info", jobid, "eventlog")
+
+
+def job_info(jobid: str, key: str) -> list[str]:
+    return flux("job", "info", jobid, key)
+
+
+def job_output(jobid: str) -> list[str]:
+    return flux("job", "info", jobid, "guest.output")

@@ -1,0 +1,186 @@
+"""One exec per refresh: a script that prints every section a screen needs, parsed in one pass.
+
+Each section is fenced by a line `@@<nonce> section <name>` and closed by `@@<nonce> rc <code>`.
+The nonce is new for every script, so nothing a job prints (a job name, say) can fake a fence.
+After the first full listing, a refresh asks only for jobs active since a moment shortly before
+the previous one (`--since`), so a queue with 100,000 finished jobs moves only what changed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shlex
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from . import commands as fc
+from .model import Job, JobStats, QueueReport, Resources, Uptime
+from .parse import (ROW_FORMAT, parse_job_rows, parse_queue_status, parse_resource_rows, parse_stats,
+                    parse_uptime)
+
+SINCE_MARGIN = 5  # seconds of overlap between incremental fetches: late job-list updates are caught
+
+ALL_SECTIONS = ("jobs", "stats", "queue", "resources", "uptime", "version")
+
+
+@dataclass
+class Snapshot:
+    remote_now: Optional[float] = None
+    full: bool = True
+    jobs: list[Job] = field(default_factory=list)
+    count: int = 0                      # the -c given to flux jobs (0: no limit)
+    stats: Optional[JobStats] = None
+    queue: Optional[QueueReport] = None
+    resources: Optional[Resources] = None
+    uptime: Optional[Uptime] = None
+    version: Optional[str] = None
+    archive: Optional[dict] = None      # {"path", "exists", "size", "mtime"}
+    errors: dict[str, str] = field(default_factory=dict)  # section -> why it has no data
+    bytes: int = 0
+    stderr: str = ""
+
+    @property
+    def truncated(self) -> bool:
+        """flux jobs stopped at --count while more jobs exist."""
+        if not self.full or not self.count or len(self.jobs) < self.count:
+            return False
+        return self.stats is None or self.total_jobs > self.count
+
+    @property
+    def total_jobs(self) -> int:
+        s = self.stats
+        return (s.running + s.pending + s.completed + s.failed) if s else len(self.jobs)
+
+
+def build_script(nonce: str, *, sections: Iterable[str] = ALL_SECTIONS, count: int = 0,
+                 since: Optional[int] = None, archive: Optional[str] = None) -> str:
+    """The in-pod script. `since` is the remote epoch second to list changes from (None: all)."""
+    fence = f"@@{nonce}"
+    parts = [f'echo "{fence} now $(date +%s)"']
+
+    def section(name: str, argv: list[str], tail: str = "") -> None:
+        parts.append(f"echo {shlex.quote(f'{fence} section {name}')}")
+        parts.append(shlex.join(argv) + tail)
+        parts.append(f"printf '\\n{fence} rc %s\\n' $?")
+
+    for name in sections:
+        if name == "jobs":
+            if since is None:
+                section("jobs", fc.jobs(ROW_FORMAT, count=count))
+            else:
+                argv = fc.jobs(ROW_FORMAT, count=0, all_states=False)
+                # The offset is computed in the pod, against the broker host's own clock.
+                section("jobs", argv, f' "--since=-$(( $(date +%s) - {int(since)} ))s"')
+        elif name == "stats":
+            section("stats", fc.stats())
+        elif name == "queue":
+            section("queue", fc.queue_status())
+        elif name == "resources":
+            section("resources", fc.resources())
+        elif name == "uptime":
+            section("uptime", fc.uptime())
+        elif name == "version":
+            section("version", fc.version())
+        else:
+            raise ValueError(f"unknown section {name!r}")
+    if archive:
+        q = shlex.quote(archive)
+        parts.append(f"echo {shlex.quote(f'{fence} section archive')}")
+        parts.append(f"if [ -e {q} ]; then stat -c '%s %Y' {q}; else echo missing; fi")
+        parts.append(f"printf '\\n{fence} rc %s\\n' $?")
+    return "\n".join(parts) + "\n"
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(6)
+
+
+def split_sections(stdout: str, nonce: str) -> tuple[Optional[float], dict[str, tuple[str, Optional[int]]]]:
+    fence = f"@@{nonce} "
+    now: Optional[float] = None
+    sections: dict[str, tuple[str, Optional[int]]] = {}
+    current: Optional[str] = None
+    body: list[str] = []
+    for line in stdout.split("\n"):
+        if line.startswith(fence):
+            word, _, rest = line[len(fence):].partition(" ")
+            if word == "now":
+                now = float(rest) if rest.strip() else None
+            elif word == "section":
+                current, body = rest.strip(), []
+            elif word == "rc" and current is not None:
+                text = "\n".join(body)
+                sections[current] = (text[:-1] if text.endswith("\n") else text, int(rest) if rest.strip().isdigit() else None)
+                current = None
+            continue
+        if current is not None:
+            body.append(line)
+    return now, sections
+
+
+def parse_snapshot(stdout: str, nonce: str, *, full: bool, count: int = 0) -> Snapshot:
+    now, sections = split_sections(stdout, nonce)
+    snap = Snapshot(remote_now=now, full=full, count=count, bytes=len(stdout.encode()))
+    parsers = {
+        "stats": lambda t: parse_stats(t),
+        "queue": parse_queue_status,
+        "resources": parse_resource_rows,
+        "uptime": parse_uptime,
+    }
+    for name, (text, rc) in sections.items():
+        try:
+            if name == "jobs":
+                if rc not in (0, None):
+                    snap.errors[name] = f"flux jobs exited {rc}"
+                snap.jobs = parse_job_rows(text)
+            elif name == "version":
+                first = text.strip().splitlines()[0] if text.strip() else ""
+                snap.version = first.split()[-1] if first else None
+            elif name == "archive":
+                fields = text.split()
+                if fields and fields[0] != "missing" and len(fields) >= 2:
+                    snap.archive = {"exists": True, "size": int(fields[0]), "mtime": float(fields[1])}
+                else:
+                    snap.archive = {"exists": False, "size": None, "mtime": None}
+            elif name == "stats" and not text.strip():
+                snap.errors[name] = f"flux jobs --stats-only exited {rc}"
+            else:
+                setattr(snap, name, parsers[name](text))
+        except (ValueError, IndexError, KeyError) as exc:
+            snap.errors[name] = f"could not read {name}: {exc}"
+    return snap
+
+
+class JobIndex:
+    """The jobs of one MiniCluster, kept up to date from snapshots, keyed by job id."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[int, Job] = {}
+        self.remote_now: Optional[float] = None
+        self.truncated = False
+
+    @property
+    def loaded(self) -> bool:
+        return self.remote_now is not None
+
+    def since(self) -> Optional[int]:
+        """Where the next incremental fetch starts, or None when a full fetch is due."""
+        if self.remote_now is None:
+            return None
+        return int(self.remote_now) - SINCE_MARGIN
+
+    def apply(self, snap: Snapshot) -> tuple[set[int], set[int], set[int]]:
+        """Merge a snapshot; returns (added, changed, removed) job ids."""
+        incoming = {j.id: j for j in snap.jobs}
+        added = {i for i in incoming if i not in self.jobs}
+        changed = {i for i, j in incoming.items() if i in self.jobs and self.jobs[i] != j}
+        removed: set[int] = set()
+        if snap.full:
+            removed = set(self.jobs) - set(incoming)
+            self.truncated = snap.truncated
+        self.jobs.update(incoming)
+        for i in removed:
+            del self.jobs[i]
+        if snap.remote_now is not None:
+            self.remote_now = snap.remote_now
+        return added, changed, removed

@@ -1,0 +1,55 @@
+"""The columns of `flux jobs`' default format, computed from the job model (not re-parsed)."""
+
+from __future__ import annotations
+
+from .fsd import fsd
+from .ids import f58_encode
+from .model import Job
+
+COLUMNS = ("JOBID", "USER", "NAME", "ST", "NTASKS", "NNODES", "TIME", "INFO")
+
+
+def info(job: Job) -> str:
+    """contextual_info: held / depends:... while pending, the nodelist once it ran."""
+    if job.state == "DEPEND":
+        return "depends:" + ",".join(job.dependencies) if job.dependencies else ""
+    if job.state == "PRIORITY":
+        return "priority-wait"
+    if job.pending:
+        if job.urgency == 0:
+            return "held"
+        if job.priority == 0:
+            return "priority-hold"
+        return ""
+    return job.nodelist
+
+
+def time_text(job: Job, now: float) -> str:
+    seconds = job.time_at(now)
+    return "-" if seconds < 1e-3 else fsd(seconds)
+
+
+def cells(job: Job, now: float, ascii_ids: bool = False) -> tuple[str, ...]:
+    return (
+        f58_encode(job.id, ascii=ascii_ids),
+        job.user,
+        job.name,
+        job.status_abbrev,
+        str(job.ntasks),
+        str(job.nnodes) if job.nnodes else "-",
+        time_text(job, now),
+        info(job),
+    )
+
+
+def render(jobs: list[Job], now: float, *, queue: bool = False, ascii_ids: bool = False) -> str:
+    """A table shaped like `flux jobs -a`: JOBID right-aligned, NAME cut at 10 with `+`."""
+    rows = [cells(j, now, ascii_ids) for j in jobs]
+    user_w = max([8] + [len(r[1]) for r in rows])
+    head = f"{'JOBID':>12} " + (f"{'QUEUE':<8} " if queue else "") + f"{'USER':<{user_w}} {'NAME':<10} ST NTASKS NNODES     TIME INFO"
+    out = [head]
+    for job, r in zip(jobs, rows):
+        name = r[2] if len(r[2]) <= 10 else r[2][:9] + "+"
+        q = f"{(job.queue or '')[:8]:<8} " if queue else ""
+        out.append(f"{r[0]:>12} {q}{r[1]:<{user_w}} {name:<10} {r[3]:>2} {r[4]:>6} {r[5]:>6} {r[6]:>8} {r[7]}")
+    return "\n".join(out) + "\n"

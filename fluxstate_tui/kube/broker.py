@@ -1,0 +1,82 @@
+"""Running Flux commands in a MiniCluster's broker pod."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional, Sequence
+
+from ..flux import commands as fc
+from ..flux.snapshot import ALL_SECTIONS, JobIndex, Snapshot, build_script, new_nonce, parse_snapshot
+from .client import KubeClient
+from .errors import BrokerNotReady, FluxCommandFailed, KubeError, NotFound
+from .execution import DEFAULT_TIMEOUT, ExecResult, exec_pod
+from .resources import MiniCluster, Pod, find_broker
+
+# What a pod prints when Flux is not (yet) there to talk to.
+NOT_READY = re.compile(
+    r"Unable to connect to Flux|flux_open|flux-proxy: ERROR|flux-view\.sh: No such file|"
+    r"flux: command not found|broker socket .* was not found")
+
+
+class Broker:
+    """The broker pod of one MiniCluster (found again whenever it goes away)."""
+
+    def __init__(self, kube: KubeClient, mc: MiniCluster) -> None:
+        self.kube = kube
+        self.mc = mc
+        self._pod: Optional[Pod] = None
+
+    async def pod(self, refresh: bool = False) -> Pod:
+        if self._pod is None or refresh:
+            self._pod = await find_broker(self.kube, self.mc)
+        return self._pod
+
+    async def exec(self, argv: list[str], timeout: float = DEFAULT_TIMEOUT) -> ExecResult:
+        pod = await self.pod()
+        try:
+            result = await exec_pod(self.kube, self.mc.namespace, pod.name, self.mc.container, argv, timeout)
+        except (NotFound, BrokerNotReady):
+            self._pod = None  # the pod went away: look for the new broker next time
+            raise
+        if result.returncode != 0 and NOT_READY.search(result.stderr):
+            raise BrokerNotReady(f"Flux is not answering in {pod.name} yet: {_last_line(result.stderr)}")
+        return result
+
+    async def flux(self, argv: Sequence[str], *, timeout: float = DEFAULT_TIMEOUT,
+                   ok: Iterable[int] = (0,)) -> ExecResult:
+        """Run one flux command; a exit code outside `ok` raises FluxCommandFailed."""
+        result = await self.exec(fc.in_pod(argv), timeout)
+        if result.returncode not in tuple(ok):
+            raise FluxCommandFailed(fc.line(argv), result.returncode, result.stderr)
+        return result
+
+    async def script(self, script: str, timeout: float = DEFAULT_TIMEOUT) -> ExecResult:
+        return await self.exec(fc.script_in_pod(script), timeout)
+
+    async def ready(self) -> bool:
+        """Flux is ready only when a Flux command succeeds in the broker."""
+        try:
+            await self.flux(fc.uptime(), timeout=10)
+            return True
+        except KubeError:
+            return False
+
+    async def snapshot(self, index: Optional[JobIndex] = None, *, sections: Iterable[str] = ALL_SECTIONS,
+                       count: int = 0, archive: Optional[str] = None, timeout: float = 60) -> Snapshot:
+        """Everything a screen shows, in one exec. With an index that is loaded, only changes."""
+        since = index.since() if index is not None else None
+        nonce = new_nonce()
+        script = build_script(nonce, sections=sections, count=count, since=since, archive=archive)
+        result = await self.script(script, timeout)
+        snap = parse_snapshot(result.stdout, nonce, full=since is None, count=count)
+        if snap.remote_now is None:
+            raise FluxCommandFailed("refresh script", result.returncode, result.stderr or result.stdout)
+        if "jobs" in snap.errors and result.stderr:
+            snap.errors["jobs"] = _last_line(result.stderr)
+        snap.stderr = result.stderr
+        return snap
+
+
+def _last_line(text: str) -> str:
+    lines = [l.strip() for l in text.replace("\r", "\n").splitlines() if l.strip()]
+    return lines[-1] if lines else ""

@@ -1,0 +1,169 @@
+"""Connecting to a cluster the way kubectl users expect, and turning API failures into KubeErrors.
+
+KUBECONFIG (a colon-separated list is fine), `--kubeconfig`, `--context`, `-n` (default: the
+context's namespace), `-A`; in a pod with no kubeconfig, the in-cluster service account.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Optional, TypeVar
+
+import aiohttp
+from kubernetes import config as sync_config
+from kubernetes.aio import client as aclient
+from kubernetes.aio import config as aconfig
+from kubernetes.aio.client.exceptions import ApiException
+from kubernetes.aio.stream import WsApiClient
+from kubernetes.config.config_exception import ConfigException
+
+from .errors import ApiFailure, ConfigError, Forbidden, KubeError, NotFound, Unreachable
+
+T = TypeVar("T")
+SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+API_TIMEOUT = 10.0  # seconds for one API request
+
+
+@dataclass
+class Target:
+    """Which cluster and namespace, as the user named them on the command line."""
+
+    kubeconfig: Optional[str] = None
+    context: Optional[str] = None
+    namespace: Optional[str] = None
+    all_namespaces: bool = False
+
+
+def kubeconfig_path(explicit: Optional[str]) -> str:
+    return explicit or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+
+
+def _config_files_exist(path: str) -> bool:
+    return any(Path(os.path.expanduser(p)).is_file() for p in path.split(os.pathsep) if p)
+
+
+def list_contexts(kubeconfig: Optional[str] = None) -> tuple[list[str], Optional[str]]:
+    """Context names in the kubeconfig and the current one (for a context switcher)."""
+    path = kubeconfig_path(kubeconfig)
+    try:
+        contexts, current = sync_config.list_kube_config_contexts(config_file=path)
+    except (ConfigException, OSError) as exc:
+        raise ConfigError(f"cannot read kubeconfig {path}: {exc}") from exc
+    return [c["name"] for c in contexts], (current or {}).get("name")
+
+
+class KubeClient:
+    """An async client for one context: the official `kubernetes.aio` REST and websocket clients."""
+
+    def __init__(self, configuration: Any, *, context: str, namespace: str, all_namespaces: bool = False) -> None:
+        self.configuration = configuration
+        self.context = context
+        self.namespace = namespace
+        self.all_namespaces = all_namespaces
+        self.server = configuration.host
+        self.api = aclient.ApiClient(configuration=configuration)
+        self.ws = WsApiClient(configuration=configuration)
+        self.core = aclient.CoreV1Api(self.api)
+        self.custom = aclient.CustomObjectsApi(self.api)
+        self.ws_core = aclient.CoreV1Api(self.ws)
+
+    @classmethod
+    async def connect(cls, target: Target) -> "KubeClient":
+        cfg = aclient.Configuration()
+        path = kubeconfig_path(target.kubeconfig)
+        if not _config_files_exist(path):
+            if os.environ.get("KUBERNETES_SERVICE_HOST") and target.kubeconfig is None and target.context is None:
+                return cls._in_cluster(cfg, target)
+            raise ConfigError(f"no kubeconfig at {path}: set KUBECONFIG or pass --kubeconfig "
+                              "(or run `fluxstate-tui --demo` / `fluxstate-tui demo-server`)")
+        names, current = list_contexts(path)
+        context = target.context or current
+        if context is None:
+            raise ConfigError(f"kubeconfig {path} has no current context: pass --context (one of: {', '.join(names) or 'none'})")
+        if context not in names:
+            raise ConfigError(f"context {context!r} not found in kubeconfig {path} (available: {', '.join(names) or 'none'})")
+        try:
+            await aconfig.load_kube_config(config_file=path, context=context, client_configuration=cfg,
+                                           persist_config=False)
+        except (ConfigException, OSError, ValueError) as exc:
+            raise ConfigError(f"cannot use context {context!r} from {path}: {exc}") from exc
+        contexts, _ = sync_config.list_kube_config_contexts(config_file=path)
+        ctx = next(c for c in contexts if c["name"] == context)
+        namespace = target.namespace or (ctx.get("context") or {}).get("namespace") or "default"
+        return cls(cfg, context=context, namespace=namespace, all_namespaces=target.all_namespaces)
+
+    @classmethod
+    def _in_cluster(cls, cfg: Any, target: Target) -> "KubeClient":
+        try:
+            aconfig.load_incluster_config(client_configuration=cfg)
+        except ConfigException as exc:
+            raise ConfigError(f"in-cluster configuration failed: {exc}") from exc
+        namespace = target.namespace
+        if namespace is None:
+            namespace = SA_NAMESPACE.read_text().strip() if SA_NAMESPACE.exists() else "default"
+        return cls(cfg, context="in-cluster", namespace=namespace, all_namespaces=target.all_namespaces)
+
+    async def close(self) -> None:
+        await self.api.close()
+        await self.ws.close()
+
+    async def __aenter__(self) -> "KubeClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def call(self, awaitable: Awaitable[T], *, verb: str, resource: str,
+                   namespace: Optional[str] = None, name: Optional[str] = None,
+                   timeout: float = API_TIMEOUT) -> T:
+        """Await one API call, bounded in time, with failures turned into KubeErrors."""
+        try:
+            return await asyncio.wait_for(awaitable, timeout)
+        except asyncio.TimeoutError as exc:
+            raise Unreachable(f"the Kubernetes API at {self.server} did not answer within {timeout:g}s") from exc
+        except BaseException as exc:
+            raise self.translate(exc, verb=verb, resource=resource, namespace=namespace, name=name) from exc
+
+    def translate(self, exc: BaseException, *, verb: str, resource: str, namespace: Optional[str] = None,
+                  name: Optional[str] = None) -> BaseException:
+        if isinstance(exc, KubeError) or isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
+            return exc
+        if isinstance(exc, ApiException):
+            message = _status_message(exc)
+            if exc.status == 403:
+                return Forbidden(verb, resource, namespace, message)
+            if exc.status == 404 and name:
+                return NotFound(_kind(resource), name, namespace)
+            if exc.status == 401:
+                return ApiFailure(f"unauthorized at {self.server}: check the credentials of context {self.context!r}")
+            if exc.status == 0 or exc.status is None:
+                return Unreachable(f"cannot reach the Kubernetes API at {self.server}: {exc.reason}")
+            return ApiFailure(f"{verb} {resource} failed: {message or exc.reason} (HTTP {exc.status})")
+        if isinstance(exc, (aiohttp.ClientConnectionError, ConnectionError, OSError)):
+            return Unreachable(f"cannot reach the Kubernetes API at {self.server}: {_reason(exc)}")
+        if isinstance(exc, aiohttp.ClientError):
+            return Unreachable(f"talking to the Kubernetes API at {self.server} failed: {_reason(exc)}")
+        return exc
+
+
+def _status_message(exc: ApiException) -> str:
+    import json
+
+    try:
+        return str(json.loads(exc.body or "{}").get("message", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _kind(resource: str) -> str:
+    return {"miniclusters": "MiniCluster", "pods": "pod", "jobs": "job", "configmaps": "configmap"}.get(resource, resource)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if "Connect call failed" in text or "Connection refused" in text or isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    return text

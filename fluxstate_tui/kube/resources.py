@@ -1,0 +1,183 @@
+"""MiniClusters and their pods (flux-operator.md §1, §2, §10 facts 1-2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Optional
+
+from .client import KubeClient
+from .errors import BrokerNotReady
+
+GVP = dict(group="flux-framework.org", version="v1alpha2", plural="miniclusters")
+INDEX_KEY = "batch.kubernetes.io/job-completion-index"
+
+
+@dataclass
+class Volume:
+    name: str
+    path: str                  # mount path in the container
+    source: str                # "hostPath /data", "claim data", "emptyDir", ...
+
+
+@dataclass
+class MiniCluster:
+    name: str
+    namespace: str
+    size: int
+    max_size: int              # spec: max(size, maxSize)
+    interactive: bool
+    archive_path: Optional[str]
+    volumes: list[Volume]
+    container: str             # the Flux container, named like the MiniCluster
+    image: str
+    status_size: int
+    maximum_size: Optional[int]  # status: fixed at creation; live resize stops here
+    selector: str
+    conditions: list[dict]
+    created: str
+    uid: str
+    deleting: bool
+    raw: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.namespace, self.name
+
+    @property
+    def scale_limit(self) -> int:
+        return self.maximum_size or self.max_size
+
+    def archive_volume(self) -> Optional[Volume]:
+        """The volume that holds spec.archive.path, if any (longest mount prefix)."""
+        if not self.archive_path:
+            return None
+        best = None
+        for v in self.volumes:
+            prefix = v.path.rstrip("/") + "/"
+            if self.archive_path.startswith(prefix) and (best is None or len(v.path) > len(best.path)):
+                best = v
+        return best
+
+    @classmethod
+    def from_obj(cls, obj: dict) -> "MiniCluster":
+        meta = obj.get("metadata") or {}
+        spec = obj.get("spec") or {}
+        status = obj.get("status") or {}
+        containers = spec.get("containers") or [{}]
+        flux_c = next((c for c in containers if c.get("runFlux")), containers[0])
+        volumes = []
+        for vname, v in (flux_c.get("volumes") or {}).items():
+            if v.get("hostPath"):
+                source = f"hostPath {v['hostPath']}"
+            elif v.get("emptyDir"):
+                source = "emptyDir"
+            elif v.get("configMapName"):
+                source = f"configMap {v['configMapName']}"
+            elif v.get("secretName"):
+                source = f"secret {v['secretName']}"
+            else:
+                source = f"claim {v.get('claimName', vname)}"
+            volumes.append(Volume(vname, v.get("path", ""), source))
+        size = int(spec.get("size", 1) or 1)
+        return cls(
+            name=meta.get("name", ""),
+            namespace=meta.get("namespace", ""),
+            size=size,
+            max_size=max(size, int(spec.get("maxSize") or 0)),
+            interactive=bool(spec.get("interactive", False)),
+            archive_path=(spec.get("archive") or {}).get("path") or None,
+            volumes=volumes,
+            container=meta.get("name", ""),
+            image=str(flux_c.get("image", "")),
+            status_size=int(status.get("size") or 0),
+            maximum_size=int(status["maximumSize"]) if status.get("maximumSize") else None,
+            selector=status.get("selector") or f"hpa-selector={meta.get('name', '')}",
+            conditions=list(status.get("conditions") or []),
+            created=str(meta.get("creationTimestamp", "")),
+            uid=str(meta.get("uid", "")),
+            deleting=bool(meta.get("deletionTimestamp")),
+            raw=obj,
+        )
+
+
+@dataclass
+class Pod:
+    name: str
+    namespace: str
+    index: Optional[int]
+    phase: str
+    ready: bool
+    deleting: bool
+    created: Optional[datetime]
+    containers: list[str]
+
+    @property
+    def running(self) -> bool:
+        return self.phase == "Running" and not self.deleting
+
+    @classmethod
+    def from_model(cls, p: Any) -> "Pod":
+        meta, status = p.metadata, p.status
+        index = (meta.annotations or {}).get(INDEX_KEY) or (meta.labels or {}).get(INDEX_KEY)
+        ready = any(c.type == "Ready" and c.status == "True" for c in (status.conditions or [])) if status else False
+        return cls(
+            name=meta.name,
+            namespace=meta.namespace,
+            index=int(index) if index is not None and str(index).isdigit() else None,
+            phase=(status.phase if status else None) or "Unknown",
+            ready=ready,
+            deleting=meta.deletion_timestamp is not None,
+            created=meta.creation_timestamp,
+            containers=[c.name for c in (p.spec.containers or [])] if p.spec else [],
+        )
+
+
+async def list_miniclusters(kube: KubeClient, namespace: Optional[str]) -> list[MiniCluster]:
+    """MiniClusters in one namespace, or in all of them when namespace is None."""
+    if namespace is None:
+        doc = await kube.call(kube.custom.list_cluster_custom_object(**GVP), verb="list", resource="miniclusters")
+    else:
+        doc = await kube.call(kube.custom.list_namespaced_custom_object(namespace=namespace, **GVP),
+                              verb="list", resource="miniclusters", namespace=namespace)
+    items = [MiniCluster.from_obj(o) for o in doc.get("items", [])]
+    return sorted(items, key=lambda m: (m.namespace, m.name))
+
+
+async def get_minicluster(kube: KubeClient, name: str, namespace: str) -> MiniCluster:
+    obj = await kube.call(kube.custom.get_namespaced_custom_object(namespace=namespace, name=name, **GVP),
+                          verb="get", resource="miniclusters", namespace=namespace, name=name)
+    return MiniCluster.from_obj(obj)
+
+
+async def minicluster_pods(kube: KubeClient, mc: MiniCluster) -> list[Pod]:
+    """Pods by the MiniCluster's selector (`hpa-selector=<name>`), never by name prefix."""
+    pods = await kube.call(kube.core.list_namespaced_pod(mc.namespace, label_selector=mc.selector),
+                           verb="list", resource="pods", namespace=mc.namespace)
+    return sorted((Pod.from_model(p) for p in pods.items), key=lambda p: (p.index if p.index is not None else 1 << 30, p.name))
+
+
+def pick_broker(pods: list[Pod]) -> Optional[Pod]:
+    """Completion index 0, Running and not terminating; the newest if a restart left two."""
+    candidates = [p for p in pods if p.index == 0 and p.running]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda p: (p.created or datetime.min).timestamp() if p.created else 0)
+
+
+async def find_broker(kube: KubeClient, mc: MiniCluster) -> Pod:
+    pods = await minicluster_pods(kube, mc)
+    broker = pick_broker(pods)
+    if broker is None:
+        if not pods:
+            raise BrokerNotReady(f"MiniCluster {mc.name} has no pods yet")
+        states = ", ".join(f"{p.name} {('Terminating' if p.deleting else p.phase)}" for p in pods[:4])
+        raise BrokerNotReady(f"MiniCluster {mc.name} has no running broker pod (index 0) yet: {states}")
+    return broker
+
+
+async def pod_log(kube: KubeClient, namespace: str, pod: str, container: str, tail: int = 200,
+                  limit_bytes: int = 1 << 20) -> str:
+    return await kube.call(
+        kube.core.read_namespaced_pod_log(pod, namespace, container=container, tail_lines=tail, limit_bytes=limit_bytes),
+        verb="get", resource="pods/log", namespace=namespace, name=pod)

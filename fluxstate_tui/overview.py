@@ -1,0 +1,180 @@
+"""Read-only views of MiniClusters: what `ls`, `jobs` and `status` print and the TUI shows."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .flux.ids import f58_encode
+from .flux.model import Job
+from .flux.snapshot import JobIndex, Snapshot
+from .flux.why import pending_reasons
+from .kube.broker import Broker
+from .kube.client import KubeClient
+from .kube.errors import BrokerNotReady, KubeError
+from .kube.resources import MiniCluster, Pod, get_minicluster, list_miniclusters, minicluster_pods, pick_broker
+
+CONCURRENCY = 8  # MiniClusters inspected at once by `ls`
+
+
+@dataclass
+class Summary:
+    """One MiniCluster as the list shows it."""
+
+    mc: MiniCluster
+    pods: list[Pod] = field(default_factory=list)
+    broker: Optional[str] = None
+    snapshot: Optional[Snapshot] = None
+    error: Optional[str] = None
+
+    @property
+    def ready_pods(self) -> int:
+        return sum(1 for p in self.pods if p.ready and not p.deleting)
+
+    @property
+    def flux_ready(self) -> bool:
+        return self.snapshot is not None
+
+    def queue_text(self) -> str:
+        q = self.snapshot.queue if self.snapshot else None
+        if q is None or not q.queues:
+            return "-"
+        if q.all_stopped:
+            reasons = {x.stop_reason for x in q.queues if x.stop_reason}
+            return "stopped" + (f": {reasons.pop()}" if len(reasons) == 1 else "")
+        if q.any_stopped:
+            return "partly stopped"
+        if not any(x.enabled for x in q.queues):
+            return "started, submit disabled"
+        return "started"
+
+    def counts(self) -> Optional[tuple[int, int, int]]:
+        s = self.snapshot.stats if self.snapshot else None
+        return (s.running, s.pending, s.completed + s.failed) if s else None
+
+    def to_json(self) -> dict:
+        mc = self.mc
+        snap = self.snapshot
+        counts = self.counts()
+        archive = snap.archive if snap and snap.archive else None
+        q = snap.queue if snap else None
+        return {
+            "namespace": mc.namespace,
+            "name": mc.name,
+            "size": mc.size,
+            "maxSize": mc.max_size,
+            "maximumSize": mc.maximum_size,
+            "pods": {"ready": self.ready_pods, "total": len([p for p in self.pods if not p.deleting])},
+            "broker": self.broker,
+            "fluxReady": self.flux_ready,
+            "queue": None if q is None else {
+                "state": self.queue_text(),
+                "queues": [{"name": x.name, "enabled": x.enabled, "disableReason": x.disable_reason,
+                            "started": x.started, "stopReason": x.stop_reason} for x in q.queues],
+            },
+            "jobs": None if counts is None else {"running": counts[0], "pending": counts[1], "inactive": counts[2]},
+            "archive": {
+                "path": mc.archive_path,
+                "exists": None if archive is None else archive["exists"],
+                "size": None if archive is None else archive["size"],
+            },
+            "error": self.error,
+        }
+
+
+async def summarize(kube: KubeClient, mc: MiniCluster) -> Summary:
+    summary = Summary(mc)
+    try:
+        summary.pods = await minicluster_pods(kube, mc)
+        broker_pod = pick_broker(summary.pods)
+        if broker_pod is None:
+            summary.error = "no running broker pod yet" if summary.pods else "no pods yet"
+            return summary
+        summary.broker = broker_pod.name
+        broker = Broker(kube, mc)
+        summary.snapshot = await broker.snapshot(sections=("stats", "queue"), archive=mc.archive_path, timeout=20)
+    except KubeError as exc:
+        summary.error = exc.message
+    return summary
+
+
+async def overview(kube: KubeClient, namespace: Optional[str]) -> list[Summary]:
+    """Every MiniCluster in the namespace (None: all namespaces), inspected concurrently."""
+    clusters = await list_miniclusters(kube, namespace)
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(mc: MiniCluster) -> Summary:
+        async with gate:
+            return await summarize(kube, mc)
+
+    return list(await asyncio.gather(*(one(mc) for mc in clusters)))
+
+
+@dataclass
+class Listing:
+    mc: MiniCluster
+    broker: str
+    snapshot: Snapshot
+    jobs: list[Job]
+    reasons: dict[int, str]
+
+    @property
+    def truncated(self) -> bool:
+        return self.snapshot.truncated
+
+
+def job_json(job: Job, reason: str = "") -> dict:
+    out = {
+        "id": job.id,
+        "jobid": f58_encode(job.id),
+        "user": job.user,
+        "name": job.name,
+        "state": job.state,
+        "status": job.status_abbrev,
+        "result": job.result or None,
+        "ntasks": job.ntasks,
+        "ncores": job.ncores or None,
+        "nnodes": job.nnodes,
+        "t_submit": job.t_submit or None,
+        "t_run": job.t_run or None,
+        "t_inactive": job.t_inactive or None,
+        "runtime": job.runtime,
+        "duration": job.duration,
+        "nodelist": job.nodelist or None,
+        "queue": job.queue or None,
+        "urgency": job.urgency,
+        "priority": job.priority,
+        "returncode": job.returncode,
+        "exception": {"type": job.exception_type, "note": job.exception_note} if job.exception_type else None,
+        "dependencies": job.dependencies,
+    }
+    if job.pending:
+        out["reason"] = reason
+    return out
+
+
+def flux_order(jobs: list[Job]) -> list[Job]:
+    """`flux jobs` order: pending by priority then id, running newest first, inactive newest first."""
+    def key(j: Job):
+        if j.pending:
+            # A DEPEND job has no priority yet and sorts after held (priority 0) jobs.
+            return (0, -(j.priority if j.priority is not None else -1), j.id)
+        if j.running:
+            return (1, -j.t_run, 0)
+        return (2, -j.t_inactive, -j.id)
+
+    return sorted(jobs, key=key)
+
+
+async def listing(kube: KubeClient, name: str, namespace: str, *, count: int = 1000,
+                  sections: tuple[str, ...] = ("jobs", "stats", "queue", "resources")) -> Listing:
+    mc = await get_minicluster(kube, name, namespace)
+    broker = Broker(kube, mc)
+    pod = await broker.pod()
+    snap = await broker.snapshot(JobIndex(), sections=sections, count=count)
+    if "jobs" in snap.errors and not snap.jobs:
+        raise BrokerNotReady(f"flux jobs failed in {pod.name}: {snap.errors['jobs']}")
+    index = {j.id: j for j in snap.jobs}
+    reasons = pending_reasons(index, snap.queue, snap.resources)
+    return Listing(mc, pod.name, snap, flux_order(snap.jobs), reasons)

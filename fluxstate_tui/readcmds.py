@@ -1,0 +1,158 @@
+"""`fluxstate-tui ls | jobs | status`: the read-only commands, printing text or one JSON document."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from .flux import table
+from .flux.model import Resources
+from .kube.client import KubeClient, Target
+from .kube.errors import KubeError
+from .overview import Listing, Summary, job_json, listing, overview
+
+ALL_SECTIONS = ("jobs", "stats", "queue", "resources", "uptime", "version")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_main(args))
+    except KubeError as exc:
+        print(f"fluxstate-tui: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug must still end in one line, not a traceback
+        if os.environ.get("FLUXSTATE_DEBUG"):
+            raise
+        print(f"fluxstate-tui: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _main(args: argparse.Namespace) -> int:
+    target = Target(kubeconfig=args.kubeconfig, context=args.context, namespace=args.namespace,
+                    all_namespaces=getattr(args, "all_namespaces", False))
+    async with await KubeClient.connect(target) as kube:
+        if args.command == "ls":
+            return _ls(await overview(kube, None if target.all_namespaces else kube.namespace), args.json)
+        if args.command == "jobs":
+            return _jobs(await listing(kube, args.name, kube.namespace, count=args.count), args.json)
+        return _status(await listing(kube, args.name, kube.namespace, count=0, sections=ALL_SECTIONS), args.json)
+    return 2
+
+
+def _print_json(doc: Any) -> None:
+    print(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+def _columns(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows) + "\n"
+
+
+def _ls(summaries: list[Summary], as_json: bool) -> int:
+    if as_json:
+        _print_json({"miniclusters": [s.to_json() for s in summaries]})
+        return 0
+    if not summaries:
+        print("no MiniClusters found", file=sys.stderr)
+        return 0
+    rows = [["NAMESPACE", "NAME", "SIZE", "PODS", "BROKER", "QUEUE", "RUN", "PEND", "DONE", "ARCHIVE"]]
+    for s in summaries:
+        counts = s.counts()
+        archive = s.mc.archive_path or "-"
+        if s.mc.archive_path and s.snapshot and s.snapshot.archive is not None:
+            archive += " (present)" if s.snapshot.archive["exists"] else " (missing)"
+        rows.append([
+            s.mc.namespace, s.mc.name, f"{s.mc.size}/{s.mc.scale_limit}",
+            f"{s.ready_pods}/{len([p for p in s.pods if not p.deleting])}", s.broker or "-",
+            s.queue_text() if s.snapshot else (s.error or "-"),
+            *([str(c) for c in counts] if counts else ["-", "-", "-"]), archive,
+        ])
+    sys.stdout.write(_columns(rows))
+    return 0
+
+
+def _jobs(result: Listing, as_json: bool) -> int:
+    snap = result.snapshot
+    total = snap.total_jobs
+    if as_json:
+        _print_json({
+            "namespace": result.mc.namespace, "minicluster": result.mc.name, "broker": result.broker,
+            "truncated": result.truncated, "total": total,
+            "jobs": [job_json(j, result.reasons.get(j.id, "")) for j in result.jobs],
+        })
+    else:
+        now = snap.remote_now or time.time()
+        named = any(j.queue for j in result.jobs)
+        sys.stdout.write(table.render(result.jobs, now, queue=named))
+    if result.truncated:
+        print(f"warning: showing {len(result.jobs)} of {total} jobs; use --count 0 for all", file=sys.stderr)
+    return 0
+
+
+def _resources_text(r: Resources) -> str:
+    return (f"nodes {r.nodes_total}: {r.nodes_idle} idle, {r.nodes_allocated} in use, {r.nodes_down} down;  "
+            f"cores {r.cores_total}: {r.cores_free} free, {r.cores_allocated} allocated, {r.cores_down} down")
+
+
+def _status(result: Listing, as_json: bool) -> int:
+    snap = result.snapshot
+    pending = [j for j in result.jobs if j.pending]
+    if as_json:
+        r, s, u, q = snap.resources, snap.stats, snap.uptime, snap.queue
+        _print_json({
+            "namespace": result.mc.namespace, "minicluster": result.mc.name, "broker": result.broker,
+            "size": result.mc.size, "maxSize": result.mc.max_size, "version": snap.version,
+            "uptime": None if u is None else {"state": u.state, "uptime": u.uptime, "size": u.size,
+                                              "drained": u.drained, "offline": u.offline},
+            "queues": None if q is None else [
+                {"name": x.name, "enabled": x.enabled, "disableReason": x.disable_reason,
+                 "started": x.started, "stopReason": x.stop_reason} for x in q.queues],
+            "alloc": None if q is None else {"queued": q.alloc_queued, "pendingToScheduler": q.alloc_pending,
+                                             "running": q.running},
+            "resources": None if r is None else {
+                "nodes": {"total": r.nodes_total, "idle": r.nodes_idle, "allocated": r.nodes_allocated, "down": r.nodes_down},
+                "cores": {"total": r.cores_total, "free": r.cores_free, "allocated": r.cores_allocated, "down": r.cores_down}},
+            "stats": None if s is None else {"running": s.running, "pending": s.pending, "completed": s.completed,
+                                             "failed": s.failed, "inactivePurged": s.inactive_purged},
+            "pending": [{"id": j.id, "jobid": job_json(j)["jobid"], "name": j.name, "reason": result.reasons.get(j.id, "")}
+                        for j in pending],
+            "errors": snap.errors,
+        })
+        return 0
+    out = [f"MiniCluster {result.mc.namespace}/{result.mc.name}  size {result.mc.size} (max {result.mc.scale_limit})"
+           f"  broker {result.broker}" + (f"  flux-core {snap.version}" if snap.version else "")]
+    if snap.uptime:
+        u = snap.uptime
+        extra = "".join(f", {n} {w}" for n, w in ((u.drained, "drained"), (u.offline, "offline")) if n)
+        out.append(f"uptime     {u.state} {u.uptime}, size {u.size}{extra}")
+    if snap.queue:
+        for x in snap.queue.queues:
+            label = f"queue {x.name}" if x.name else "queue"
+            sub = "submission enabled" if x.enabled else f"submission disabled: {x.disable_reason}"
+            sched = "scheduling started" if x.started else "scheduling stopped" + (f": {x.stop_reason}" if x.stop_reason else "")
+            out.append(f"{label:<10} {sub}; {sched}")
+        q = snap.queue
+        if q.alloc_queued is not None:
+            out.append(f"{'':<10} {q.alloc_queued} alloc requests queued, {q.alloc_pending} pending to scheduler, "
+                       f"{q.running} running jobs")
+    if snap.resources:
+        out.append(f"resources  {_resources_text(snap.resources)}")
+    if snap.stats:
+        s = snap.stats
+        out.append(f"jobs       {s.running} running, {s.pending} pending, {s.completed} completed, {s.failed} failed")
+    for name, err in snap.errors.items():
+        out.append(f"warning    {name}: {err}")
+    if pending:
+        out.append("pending")
+        width = max(len(table.cells(j, 0)[0]) for j in pending)
+        for j in pending:
+            out.append(f"  {table.cells(j, 0)[0]:>{width}} {j.name[:16]:<16} {result.reasons.get(j.id, '')}")
+    print("\n".join(out))
+    return 0
