@@ -134,6 +134,18 @@ def write_archive(inst, fh, comp_factory, checkpoint: bool, on_key) -> int:
     return count
 
 
+class ArchiveError(ValueError):
+    """The file is not a readable dump (what libarchive refuses)."""
+
+
+def _checksum_ok(header: bytes) -> bool:
+    try:
+        stored = int(header[148:156].replace(b"\0", b" ").strip() or b"-1", 8)
+    except ValueError:
+        return False
+    return stored == sum(header[:148]) + 8 * 32 + sum(header[156:512])
+
+
 def read_archive(path: pathlib.Path) -> dict[str, tuple[str, bytes]]:
     """key -> ('file'|'link', value) for a tar archive in any of the dump formats."""
     raw = path.read_bytes()
@@ -145,10 +157,15 @@ def read_archive(path: pathlib.Path) -> dict[str, tuple[str, bytes]]:
         raw = lzma.decompress(raw)
     out: dict[str, tuple[str, bytes]] = {}
     pos, n = 0, len(raw)
+    if n < 512:
+        raise ArchiveError("Truncated tar archive" if n else "Empty input file")
     while pos + 512 <= n:
         h = raw[pos:pos + 512]
         if h[0] == 0:
             break
+        if not _checksum_ok(h):
+            # libarchive's wording, as `flux restore` prints it
+            raise ArchiveError("Unrecognized archive format" if pos == 0 else "Damaged tar archive")
         name = h[0:100].split(b"\0", 1)[0].decode()
         prefix = h[345:500].split(b"\0", 1)[0].decode()
         if prefix and h[257:262] == b"ustar":
