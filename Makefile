@@ -13,11 +13,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The TUI does not exist yet: start the demo cluster and say how to reach it.
+# The TUI on the demo cluster, which runs inside the same process: no Kubernetes needed.
 demo: $(STAMP)
-	$(BIN)/fluxstate-tui demo-server
+	$(BIN)/fluxstate-tui --demo
 
-demo-server: demo
+# The demo cluster alone, for kubectl and for the read-only commands.
+demo-server: $(STAMP)
+	$(BIN)/fluxstate-tui demo-server
 
 test: $(STAMP)
 	$(BIN)/pytest -q

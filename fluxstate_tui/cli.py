@@ -55,12 +55,27 @@ def _client_flags() -> Parser:
     return flags
 
 
-def _count_arg(text: str) -> int:
-    return _count(text)
+def _refresh(text: str) -> float:
+    value = _positive_float(text)
+    if value < 0.5:
+        raise argparse.ArgumentTypeError(f"at least 0.5 seconds: {text}")
+    return value
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="fluxstate-tui", description="A terminal UI for Flux Framework MiniClusters on Kubernetes.")
+    parser = Parser(prog="fluxstate-tui", parents=[_client_flags()],
+                    description="A terminal UI for Flux Framework MiniClusters on Kubernetes. "
+                                "With no command it opens the TUI.")
+    parser.add_argument("-A", "--all-namespaces", action="store_true", help="list MiniClusters in every namespace")
+    parser.add_argument("--refresh", type=_refresh, default=2.0, metavar="SECONDS",
+                        help="seconds between refreshes (default 2, at least 0.5)")
+    parser.add_argument("--read-only", action="store_true", help="hide and refuse every action that changes the cluster")
+    parser.add_argument("--jobs", type=_count, default=0, metavar="N",
+                        help="load at most the newest N jobs per MiniCluster (default 0: all)")
+    parser.add_argument("--demo", action="store_true",
+                        help="start the demo cluster in this process on a free loopback port and connect to it")
+    parser.add_argument("--demo-seed-jobs", type=_count, default=0, metavar="N",
+                        help="with --demo: give flux-sample N extra finished jobs")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
     client = _client_flags()
     ls = sub.add_parser("ls", parents=[client], help="list MiniClusters with their pods, queue and jobs",
@@ -70,7 +85,7 @@ def build_parser() -> Parser:
     jobs = sub.add_parser("jobs", parents=[client], help="the job table of a MiniCluster, like flux jobs -a",
                           description="Show a MiniCluster's jobs, like `flux jobs -a -A` in its broker.")
     jobs.add_argument("name", help="MiniCluster name")
-    jobs.add_argument("-c", "--count", type=_count_arg, default=1000, metavar="N",
+    jobs.add_argument("-c", "--count", type=_count, default=1000, metavar="N",
                       help="at most N jobs, newest first (0: all; default 1000)")
     jobs.add_argument("--json", action="store_true", help="print one JSON document")
     status = sub.add_parser("status", parents=[client], help="queue, resources, stats and why pending jobs wait",
@@ -114,8 +129,36 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             port=args.port, host=args.host, kubeconfig=args.kubeconfig, data_dir=args.data_dir,
             speed=args.speed, empty=args.empty, seed_jobs=args.seed_jobs,
         ))
-    parser.print_help(sys.stderr)
-    return 2
+    return run_tui(args)
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from .app import FluxStateApp
+    from .kube.client import Target
+
+    demo = None
+    target = Target(kubeconfig=args.kubeconfig, context=args.context, namespace=args.namespace,
+                    all_namespaces=args.all_namespaces)
+    if args.demo:
+        from .demo.embedded import EmbeddedDemo
+
+        try:
+            demo = EmbeddedDemo(seed_jobs=args.demo_seed_jobs).start()
+        except RuntimeError as exc:
+            print(f"fluxstate-tui: error: {exc}", file=sys.stderr)
+            return 1
+        target = Target(kubeconfig=str(demo.kubeconfig), context=None, namespace=args.namespace,
+                        all_namespaces=args.all_namespaces)
+    elif args.demo_seed_jobs:
+        print("fluxstate-tui: error: --demo-seed-jobs needs --demo", file=sys.stderr)
+        return 2
+    app = FluxStateApp(target, refresh=args.refresh, read_only=args.read_only, job_count=args.jobs, demo=demo)
+    try:
+        app.run()
+    finally:
+        if demo is not None:
+            demo.stop()
+    return app.return_code or 0
 
 
 if __name__ == "__main__":

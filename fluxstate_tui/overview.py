@@ -154,17 +154,18 @@ def job_json(job: Job, reason: str = "") -> dict:
     return out
 
 
-def flux_order(jobs: list[Job]) -> list[Job]:
+def order_key(j: Job) -> tuple:
     """`flux jobs` order: pending by priority then id, running newest first, inactive newest first."""
-    def key(j: Job):
-        if j.pending:
-            # A DEPEND job has no priority yet and sorts after held (priority 0) jobs.
-            return (0, -(j.priority if j.priority is not None else -1), j.id)
-        if j.running:
-            return (1, -j.t_run, 0)
-        return (2, -j.t_inactive, -j.id)
+    if j.pending:
+        # A DEPEND job has no priority yet and sorts after held (priority 0) jobs.
+        return (0, -(j.priority if j.priority is not None else -1), j.id)
+    if j.running:
+        return (1, -j.t_run, 0)
+    return (2, -j.t_inactive, -j.id)
 
-    return sorted(jobs, key=key)
+
+def flux_order(jobs: list[Job]) -> list[Job]:
+    return sorted(jobs, key=order_key)
 
 
 async def listing(kube: KubeClient, name: str, namespace: str, *, count: int = 1000,

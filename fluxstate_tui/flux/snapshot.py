@@ -52,43 +52,49 @@ class Snapshot:
         return (s.running + s.pending + s.completed + s.failed) if s else len(self.jobs)
 
 
+class Script:
+    """Builds a fenced in-pod script: `@@<nonce> section NAME`, the command, `@@<nonce> rc N`."""
+
+    def __init__(self, nonce: str) -> None:
+        self.fence = f"@@{nonce}"
+        self.parts = [f'echo "{self.fence} now $(date +%s)"']
+
+    def section(self, name: str, argv: list[str], tail: str = "") -> "Script":
+        return self.raw(name, shlex.join(argv) + tail)
+
+    def raw(self, name: str, shell: str) -> "Script":
+        self.parts.append(f"echo {shlex.quote(f'{self.fence} section {name}')}")
+        self.parts.append(shell)
+        # A leading newline so output without a final newline cannot swallow the fence.
+        self.parts.append(f"printf '\\n{self.fence} rc %s\\n' $?")
+        return self
+
+    def text(self) -> str:
+        return "\n".join(self.parts) + "\n"
+
+
 def build_script(nonce: str, *, sections: Iterable[str] = ALL_SECTIONS, count: int = 0,
                  since: Optional[int] = None, archive: Optional[str] = None) -> str:
     """The in-pod script. `since` is the remote epoch second to list changes from (None: all)."""
-    fence = f"@@{nonce}"
-    parts = [f'echo "{fence} now $(date +%s)"']
-
-    def section(name: str, argv: list[str], tail: str = "") -> None:
-        parts.append(f"echo {shlex.quote(f'{fence} section {name}')}")
-        parts.append(shlex.join(argv) + tail)
-        parts.append(f"printf '\\n{fence} rc %s\\n' $?")
-
+    script = Script(nonce)
+    simple = {"stats": fc.stats, "queue": fc.queue_status, "resources": fc.resources, "uptime": fc.uptime,
+              "version": fc.version}
     for name in sections:
         if name == "jobs":
             if since is None:
-                section("jobs", fc.jobs(ROW_FORMAT, count=count))
+                script.section("jobs", fc.jobs(ROW_FORMAT, count=count))
             else:
-                argv = fc.jobs(ROW_FORMAT, count=0, all_states=False)
                 # The offset is computed in the pod, against the broker host's own clock.
-                section("jobs", argv, f' "--since=-$(( $(date +%s) - {int(since)} ))s"')
-        elif name == "stats":
-            section("stats", fc.stats())
-        elif name == "queue":
-            section("queue", fc.queue_status())
-        elif name == "resources":
-            section("resources", fc.resources())
-        elif name == "uptime":
-            section("uptime", fc.uptime())
-        elif name == "version":
-            section("version", fc.version())
+                script.section("jobs", fc.jobs(ROW_FORMAT, count=0, all_states=False),
+                               f' "--since=-$(( $(date +%s) - {int(since)} ))s"')
+        elif name in simple:
+            script.section(name, simple[name]())
         else:
             raise ValueError(f"unknown section {name!r}")
     if archive:
         q = shlex.quote(archive)
-        parts.append(f"echo {shlex.quote(f'{fence} section archive')}")
-        parts.append(f"if [ -e {q} ]; then stat -c '%s %Y' {q}; else echo missing; fi")
-        parts.append(f"printf '\\n{fence} rc %s\\n' $?")
-    return "\n".join(parts) + "\n"
+        script.raw("archive", f"if [ -e {q} ]; then stat -c '%s %Y' {q}; else echo missing; fi")
+    return script.text()
 
 
 def new_nonce() -> str:

@@ -432,12 +432,12 @@ class ApiServer:
         sent = 0
         follower = self.logs.follow(namespace, name, container, tail_lines)
         stopper = asyncio.ensure_future(self.stop.wait())
+        nxt: Optional[asyncio.Future] = None
         try:
             while True:
                 nxt = asyncio.ensure_future(follower.__anext__())
                 done, _ = await asyncio.wait({nxt, stopper}, return_when=asyncio.FIRST_COMPLETED)
                 if nxt not in done:
-                    nxt.cancel()
                     break
                 try:
                     chunk = nxt.result()
@@ -458,6 +458,10 @@ class ApiServer:
             pass
         finally:
             stopper.cancel()
+            # The generator cannot be closed while a __anext__ is still running in it.
+            if nxt is not None and not nxt.done():
+                nxt.cancel()
+                await asyncio.gather(nxt, return_exceptions=True)
             await follower.aclose()
         return resp
 

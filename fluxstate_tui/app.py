@@ -1,0 +1,169 @@
+"""The Textual app: global keys, the shared cluster client, the command palette. Screens do the rest."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Iterable, Optional
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from .kube.client import KubeClient, Target, list_contexts
+from .kube.errors import KubeError
+from .screens.clusters import ClustersScreen
+
+if TYPE_CHECKING:
+    from .demo.embedded import EmbeddedDemo
+
+
+class ClusterCommands(Provider):
+    """Open a MiniCluster, switch namespace or context, from ctrl+p or `:`."""
+
+    async def startup(self) -> None:
+        app: FluxStateApp = self.app  # type: ignore[assignment]
+        self.items: list[tuple[str, str, object]] = []
+        clusters = app.clusters_screen
+        for key, s in sorted((clusters.summaries if clusters else {}).items()):
+            self.items.append((f"Open MiniCluster {key}", "show its jobs", partial(app.open_minicluster, s.mc.namespace, s.mc.name)))
+        self.items.append(("All namespaces", "list MiniClusters in every namespace (-A)", partial(app.switch_namespace, None)))
+        for ns in await app.namespaces():
+            self.items.append((f"Namespace {ns}", "list MiniClusters in this namespace", partial(app.switch_namespace, ns)))
+        try:
+            names, _ = list_contexts(app.target.kubeconfig)
+        except KubeError:
+            names = []
+        for name in names:
+            self.items.append((f"Context {name}", "switch the kubeconfig context", partial(app.switch_context, name)))
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self.items:
+            yield DiscoveryHit(title, callback, help=help_text)  # type: ignore[arg-type]
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self.items:
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)  # type: ignore[arg-type]
+
+
+class FluxStateApp(App):
+    TITLE = "fluxstate-tui"
+    COMMANDS = App.COMMANDS | {ClusterCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("colon", "command_palette", "Commands", show=False),
+    ]
+    CSS = """
+    #mc-empty, #jobs-note { padding: 1 2; color: $text-muted; }
+    #mc-empty.error { color: $error; }
+    #detail-scroll { padding: 0 1; }
+    #detail-scroll > Static { margin-bottom: 1; }
+    #log-status { height: auto; padding: 0 1; background: $boost; }
+    """
+
+    def __init__(self, target: Target, *, refresh: float = 2.0, read_only: bool = False, job_count: int = 0,
+                 demo: Optional["EmbeddedDemo"] = None) -> None:
+        super().__init__()
+        self.target = target
+        self.refresh_interval = refresh
+        self.read_only = read_only
+        self.job_count = job_count
+        self.demo = demo
+        self.paused = False
+        self.all_namespaces = target.all_namespaces
+        self.namespace: Optional[str] = target.namespace
+        self.context_name: Optional[str] = target.context
+        self._kube: Optional[KubeClient] = None
+
+    def on_mount(self) -> None:
+        self.push_screen(ClustersScreen())
+
+    async def client(self) -> KubeClient:
+        """The cluster client, connected on first use (and again after a context switch)."""
+        if self._kube is None:
+            self._kube = await KubeClient.connect(self.target)
+            self.context_name = self._kube.context
+            self.namespace = self._kube.namespace
+        return self._kube
+
+    async def on_unmount(self) -> None:
+        if self._kube is not None:
+            await self._kube.close()
+
+    @property
+    def clusters_screen(self) -> Optional[ClustersScreen]:
+        for screen in self.screen_stack:
+            if isinstance(screen, ClustersScreen):
+                return screen
+        return None
+
+    async def namespaces(self) -> list[str]:
+        try:
+            kube = await self.client()
+            result = await kube.call(kube.core.list_namespace(), verb="list", resource="namespaces")
+            return sorted(n.metadata.name for n in result.items)
+        except KubeError:
+            return [self.namespace] if self.namespace else []
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    async def open_minicluster(self, namespace: str, name: str) -> None:
+        clusters = self.clusters_screen
+        while self.screen is not clusters and len(self.screen_stack) > 2:
+            self.pop_screen()
+        if clusters is not None:
+            await clusters.open_named(namespace, name)
+
+    async def switch_namespace(self, namespace: Optional[str]) -> None:
+        self.all_namespaces = namespace is None
+        if namespace is not None:
+            self.target.namespace = namespace
+            self.namespace = namespace
+            if self._kube is not None:
+                self._kube.namespace = namespace
+        await self._back_to_clusters()
+        self.notify("All namespaces" if namespace is None else f"Namespace {namespace}", timeout=2)
+
+    async def switch_context(self, context: str) -> None:
+        self.target.context = context
+        self.target.namespace = None
+        if self._kube is not None:
+            await self._kube.close()
+            self._kube = None
+        self.context_name = context
+        await self._back_to_clusters()
+        self.notify(f"Context {context}", timeout=2)
+
+    async def _back_to_clusters(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        clusters = self.clusters_screen
+        if clusters is not None:
+            clusters.summaries = {}
+            clusters.loaded = False
+            clusters.action_refresh_now()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help: every key (?)", "list the keys of this screen", self.action_help)
+        refresh = getattr(screen, "action_refresh_now", None)
+        if refresh is not None:
+            yield SystemCommand("Refresh now (ctrl+r)", "fetch again without waiting", refresh)
+            yield SystemCommand("Pause or resume live refresh (space)", "stop fetching; the data stays",
+                                screen.action_toggle_pause)  # type: ignore[attr-defined]
+        for action, title, help_text in (("broker_log", "Broker log (l)", "the broker pod's log, following"),
+                                          ("filter", "Filter (/)", "show only matching rows"),
+                                          ("sort", "Sort by the next column (o)", "cycle the sort column")):
+            method = getattr(screen, f"action_{action}", None)
+            if method is not None:
+                yield SystemCommand(title, help_text, method)

@@ -1,0 +1,72 @@
+"""The demo cluster inside the TUI's process (`fluxstate-tui --demo`), on a thread of its own.
+
+It gets its own event loop so simulated Flux work (seeding, restores) never stalls the UI, and the
+TUI reaches it exactly as it reaches a real cluster: over HTTP and websockets on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Optional
+
+
+class EmbeddedDemo:
+    def __init__(self, *, speed: float = 1.0, seed_jobs: int = 0, empty: bool = False,
+                 data_dir: Optional[Path] = None) -> None:
+        self.speed = speed
+        self.seed_jobs = seed_jobs
+        self.empty = empty
+        self._own_dir = data_dir is None
+        self.data_dir = Path(tempfile.mkdtemp(prefix="fluxstate-demo-")) if data_dir is None else Path(data_dir)
+        self.kubeconfig = self.data_dir / "kubeconfig"
+        self.url: Optional[str] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._stop: Optional[asyncio.Event] = None
+        self._ready = threading.Event()
+        self._error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._run, name="fluxstate-demo", daemon=True)
+
+    def start(self, timeout: float = 30) -> "EmbeddedDemo":
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("the demo cluster did not start in time")
+        if self._error is not None:
+            raise RuntimeError(f"the demo cluster failed to start: {self._error}") from self._error
+        return self
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        from .cluster import DemoCluster
+        from .seed import apply_default_state, submit_demo_jobs
+        from .server import write_kubeconfig
+
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        cluster = DemoCluster(self.data_dir, speed=self.speed)
+        try:
+            self.url = await cluster.start()
+            write_kubeconfig(self.kubeconfig, self.url)
+            if not self.empty:
+                apply_default_state(cluster)
+                cluster.spawn(submit_demo_jobs(cluster, self.seed_jobs))
+        except BaseException as exc:
+            self._error = exc
+            self._ready.set()
+            await cluster.stop()
+            return
+        self._ready.set()
+        await self._stop.wait()
+        await cluster.stop()
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=10)
+        if self._own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)

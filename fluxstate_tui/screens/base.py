@@ -1,0 +1,120 @@
+"""What every live screen shares: a refresh loop that never overlaps and never crashes the app.
+
+A worker fetches, posts a typed message, the handler updates widgets, and only then is the next
+fetch scheduled (Dolphie's self-rescheduling timer). Nothing is fetched while the user has paused
+(`space`), while another screen or a modal is on top, or while a fetch is still running.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Awaitable, Callable, Optional
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+
+from ..kube.errors import KubeError
+from ..widgets.freshness import Freshness
+
+if TYPE_CHECKING:
+    from ..app import FluxStateApp
+
+
+class Fetched(Message):
+    """Base of every screen's "new data" message."""
+
+
+class FetchFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class RefreshScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+r", "refresh_now", "Refresh"),
+        Binding("space", "toggle_pause", "Pause"),
+    ]
+
+    # Each screen defines what it fetches: an async method returning its Fetched message.
+    fetch: Callable[[], Awaitable[Message]]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._timer: Optional[Timer] = None
+        self._fetching = False
+        self.fetch_count = 0   # completed fetches, successful or not (tests wait on it)
+
+    @property
+    def fs_app(self) -> "FluxStateApp":
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def freshness(self) -> Freshness:
+        return self.query_one(Freshness)
+
+    # ---- the loop ----------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.freshness.mark_loading()
+        self.freshness.set_paused(self.fs_app.paused)
+        self._schedule(0)
+
+    def on_screen_resume(self) -> None:
+        self.freshness.set_paused(self.fs_app.paused)
+        if not self._fetching:
+            self._schedule(0)
+
+    def _schedule(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        # Textual's Timer cannot take 0 (it divides by the interval): "now" is 10 ms.
+        self._timer = self.set_timer(max(delay, 0.01), self._tick)
+
+    def _tick(self) -> None:
+        if self._fetching:
+            return
+        if self.fs_app.paused or self.app.screen is not self:
+            self._schedule(self.fs_app.refresh_interval)
+            return
+        self._fetching = True
+        self.run_worker(self._fetch_and_post(), group="refresh", exclusive=True, exit_on_error=False)
+
+    async def _fetch_and_post(self) -> None:
+        try:
+            message: Message = await self.fetch()
+        except KubeError as exc:
+            message = FetchFailed(exc.message)
+        except Exception as exc:  # a bug or an unexpected answer: visible, and the loop goes on
+            message = FetchFailed(f"{type(exc).__name__}: {exc}")
+        self.post_message(message)
+
+    def fetch_done(self, ok: bool) -> None:
+        """Called by the handlers once the widgets are updated: schedules the next fetch."""
+        self._fetching = False
+        self.fetch_count += 1
+        if ok:
+            self.freshness.mark_updated()
+        self._schedule(self.fs_app.refresh_interval)
+
+    def on_fetch_failed(self, message: FetchFailed) -> None:
+        self.freshness.mark_failed(message.error)
+        self.show_error(message.error)
+        self.fetch_done(ok=False)
+
+    def show_error(self, error: str) -> None:
+        """Screens with nothing loaded yet show the error in place of their data."""
+
+    # ---- keys ----------------------------------------------------------------------------------
+
+    def action_refresh_now(self) -> None:
+        if not self._fetching:
+            self._schedule(0)
+
+    def action_toggle_pause(self) -> None:
+        self.fs_app.paused = not self.fs_app.paused
+        self.freshness.set_paused(self.fs_app.paused)
+        self.notify("Live refresh paused" if self.fs_app.paused else "Live refresh resumed", timeout=2)
+        if not self.fs_app.paused:
+            self.action_refresh_now()

@@ -1,0 +1,211 @@
+"""The first screen: every MiniCluster in the namespace (or all), live."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from ..kube.errors import KubeError
+from ..overview import Summary, overview
+from ..widgets.freshness import Freshness
+from .base import Fetched, RefreshScreen
+
+COLUMNS = [("NAME", "name"), ("NAMESPACE", "namespace"), ("SIZE", "size"), ("PODS", "pods"), ("QUEUE", "queue"),
+           ("RUN", "run"), ("PEND", "pend"), ("DONE", "done"), ("ARCHIVE", "archive")]
+
+
+class ClustersFetched(Fetched):
+    def __init__(self, summaries: list[Summary], namespace: Optional[str]) -> None:
+        super().__init__()
+        self.summaries = summaries
+        self.namespace = namespace
+
+
+def row_cells(s: Summary) -> tuple:
+    counts = s.counts()
+    queue = s.queue_text() if s.snapshot else (s.error or "-")
+    queue_style = "red" if "stopped" in queue else ("dim" if not s.snapshot else "green")
+    archive = s.mc.archive_path or "-"
+    if s.mc.archive_path and s.snapshot and s.snapshot.archive is not None:
+        archive += " ✔" if s.snapshot.archive["exists"] else " (none yet)"
+    pods_total = len([p for p in s.pods if not p.deleting])
+    return (
+        Text(s.mc.name, style="bold"), s.mc.namespace, f"{s.mc.size}/{s.mc.scale_limit}",
+        Text(f"{s.ready_pods}/{pods_total}", style="green" if pods_total and s.ready_pods == pods_total else "yellow"),
+        Text(queue, style=queue_style),
+        *([str(c) for c in counts] if counts else ["-", "-", "-"]),
+        archive,
+    )
+
+
+class ClustersScreen(RefreshScreen):
+    BINDINGS = [
+        Binding("enter", "open", "Open", show=True),
+        Binding("slash", "filter", "Filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("l", "broker_log", "Broker log"),
+        Binding("question_mark", "app.help", "Help"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="clusters")
+        self.summaries: dict[str, Summary] = {}
+        self.filter_text = ""
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Freshness()
+        table = DataTable(id="mc-table", cursor_type="row", zebra_stripes=True)
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield Static("", id="mc-empty")
+        yield Input(placeholder="filter by name or namespace (esc clears)", id="mc-filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#mc-filter").display = False
+        self.query_one("#mc-empty").display = False
+        self.query_one(DataTable).loading = True
+        self._update_title()
+        super().on_mount()
+
+    def _update_title(self) -> None:
+        app = self.fs_app
+        self.title = "fluxstate-tui · MiniClusters"
+        where = "all namespaces" if app.all_namespaces else f"namespace {app.namespace or '?'}"
+        self.sub_title = f"{app.context_name or 'no context'} · {where}" + (" · read-only" if app.read_only else "")
+
+    async def fetch(self) -> ClustersFetched:
+        kube = await self.fs_app.client()
+        namespace = None if self.fs_app.all_namespaces else kube.namespace
+        return ClustersFetched(await overview(kube, namespace), namespace)
+
+    def on_clusters_fetched(self, message: ClustersFetched) -> None:
+        self.summaries = {f"{s.mc.namespace}/{s.mc.name}": s for s in message.summaries}
+        self.loaded = True
+        self._update_title()
+        self._render_rows()
+        self.fetch_done(ok=True)
+
+    def _visible(self) -> dict[str, Summary]:
+        needle = self.filter_text.lower()
+        return {k: s for k, s in self.summaries.items() if not needle or needle in k.lower()}
+
+    def _render_rows(self) -> None:
+        table = self.query_one(DataTable)
+        table.loading = False
+        wanted = self._visible()
+        cursor_key = self.cursor_key()
+        with self.app.batch_update():
+            for key in [k.value for k in list(table.rows) if k.value not in wanted]:
+                table.remove_row(key)
+            for key, s in wanted.items():
+                cells = row_cells(s)
+                if key in table.rows:
+                    for (label, col), value in zip(COLUMNS, cells):
+                        if table.get_cell(key, col) != value:
+                            # A few MiniClusters: keeping the columns wide enough costs nothing.
+                            table.update_cell(key, col, value, update_width=True)
+                else:
+                    table.add_row(*cells, key=key)
+            if cursor_key in wanted:
+                table.move_cursor(row=table.get_row_index(cursor_key), scroll=False)
+        empty = self.query_one("#mc-empty", Static)
+        if not wanted:
+            if self.filter_text and self.summaries:
+                empty.update(f"no MiniCluster matches “{self.filter_text}” — esc clears the filter")
+            elif self.fs_app.all_namespaces:
+                empty.update("no MiniClusters in any namespace")
+            else:
+                empty.update(f"no MiniClusters in namespace {self.fs_app.namespace} — try -A, "
+                             "or “All namespaces” in the command palette (ctrl+p)")
+            empty.set_class(False, "error")
+        empty.display = not wanted
+        table.display = bool(wanted)
+
+    def show_error(self, error: str) -> None:
+        if self.loaded:
+            return  # keep the last data; the freshness line says it is stale
+        table = self.query_one(DataTable)
+        table.loading = False
+        table.display = False
+        empty = self.query_one("#mc-empty", Static)
+        empty.update(Text(f"cannot list MiniClusters: {error}\nretrying every {self.fs_app.refresh_interval:g}s",
+                          style="bold red"))
+        empty.display = True
+
+    def cursor_key(self) -> Optional[str]:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        try:
+            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:
+            return None
+
+    def selected(self) -> Optional[Summary]:
+        key = self.cursor_key()
+        return self.summaries.get(key) if key else None
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        summary = self.selected()
+        if summary is None:
+            return
+        from .jobs import JobsScreen
+
+        self.app.push_screen(JobsScreen(summary.mc))
+
+    def action_broker_log(self) -> None:
+        summary = self.selected()
+        if summary is None:
+            return
+        from .broker_log import BrokerLogScreen
+
+        self.app.push_screen(BrokerLogScreen(summary.mc))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#mc-filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#mc-filter", Input)
+        box.value = ""
+        box.display = False
+        self.query_one(DataTable).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        if self.loaded:
+            self._render_rows()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(DataTable).focus()
+
+    async def open_named(self, namespace: str, name: str) -> None:
+        """For the command palette: open a MiniCluster by name."""
+        from .jobs import JobsScreen
+
+        summary = self.summaries.get(f"{namespace}/{name}")
+        if summary is not None:
+            self.app.push_screen(JobsScreen(summary.mc))
+            return
+        try:
+            from ..kube.resources import get_minicluster
+
+            mc = await get_minicluster(await self.fs_app.client(), name, namespace)
+        except KubeError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.app.push_screen(JobsScreen(mc))

@@ -1,0 +1,158 @@
+"""One job: why it waits (if pending), its request, where it ran, its eventlog and its output."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from typing import TYPE_CHECKING, Optional
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from ..flux import commands as fc
+from ..flux.detail import JobDetail
+from ..flux.fsd import fsd
+from ..flux.ids import f58_encode
+from ..flux.model import Job
+from ..flux.parse import parse_job_rows
+from ..flux.parse import ROW_FORMAT
+from ..flux.table import info
+from ..kube.broker import Broker
+from ..kube.errors import BrokerNotReady
+from ..kube.resources import MiniCluster
+from ..widgets.freshness import Freshness
+from .base import Fetched, RefreshScreen
+
+if TYPE_CHECKING:
+    from .jobs import JobsScreen
+
+
+class DetailFetched(Fetched):
+    def __init__(self, job: Optional[Job], detail: JobDetail) -> None:
+        super().__init__()
+        self.job = job
+        self.detail = detail
+
+
+def _ctx(context: dict) -> str:
+    return " ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in context.items())
+
+
+class JobDetailScreen(RefreshScreen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("l", "broker_log", "Broker log"),
+        Binding("question_mark", "app.help", "Help"),
+    ]
+
+    def __init__(self, mc: MiniCluster, job: Job, jobs_screen: "JobsScreen") -> None:
+        super().__init__(id=f"job-{job.id}")
+        self.mc = mc
+        self.job = job
+        self.jobs_screen = jobs_screen
+        self.detail: Optional[JobDetail] = None
+        self.jobid = f58_encode(job.id)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Freshness()
+        with VerticalScroll(id="detail-scroll"):
+            yield Static(id="detail-head")
+            yield Static(id="detail-why")
+            yield Static(id="detail-request")
+            yield Static(id="detail-events")
+            yield Static(id="detail-output")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"fluxstate-tui · {self.mc.name} · job {self.jobid}"
+        self.sub_title = self.job.name
+        self._render()
+        super().on_mount()
+
+    async def fetch(self) -> DetailFetched:
+        broker = Broker(await self.fs_app.client(), self.mc)
+        detail = await broker.job_detail(str(self.job.id))
+        row = await broker.flux(fc.jobs(ROW_FORMAT, count=1, ids=[str(self.job.id)]), ok=(0, 1))
+        jobs = parse_job_rows(row.stdout)
+        if not jobs and not detail.events:
+            raise BrokerNotReady(f"job {self.jobid} is not known to Flux in {self.mc.name} (purged?)")
+        return DetailFetched(jobs[0] if jobs else None, detail)
+
+    def on_detail_fetched(self, message: DetailFetched) -> None:
+        if message.job is not None:
+            self.job = message.job
+        self.detail = message.detail
+        self._render()
+        self.fetch_done(ok=True)
+
+    def _render(self) -> None:
+        job, detail = self.job, self.detail
+        head = Text.assemble((f"{self.jobid}  ", "bold"), (job.name or "-", "bold cyan"),
+                             f"   {job.state}" + (f" / {job.result}" if job.result else ""),
+                             f"   user {job.user or '-'}")
+        if job.exception_type:
+            head.append(f"\nexception {job.exception_type}: {job.exception_note}", style="red")
+        if job.returncode is not None:
+            head.append(f"\nexit code {job.returncode}")
+        self.query_one("#detail-head", Static).update(head)
+
+        why = self.query_one("#detail-why", Static)
+        if job.pending:
+            reason = self.jobs_screen.reasons().get(job.id) or "waiting"
+            why.update(Group(Text("Why it is not running", style="bold underline"), Text(reason, style="bold yellow")))
+            why.display = True
+        else:
+            why.display = False
+
+        req = Table.grid(padding=(0, 2))
+        req.add_column(style="bold", no_wrap=True)
+        req.add_column()
+        req.add_row("command", shlex.join(detail.command) if detail and detail.command else "-")
+        req.add_row("request", (detail.request if detail else "") or
+                    f"{job.ntasks} task(s)" + (f" on {job.nnodes} node(s)" if job.nnodes else ""))
+        req.add_row("time limit", (detail.time_limit if detail else "") or (fsd(job.duration) if job.duration else "none"))
+        if detail and detail.cwd:
+            req.add_row("cwd", detail.cwd)
+        ran = job.nodelist or (", ".join(detail.nodelist) if detail and detail.nodelist else "")
+        req.add_row("ran on", (ran + (f" (ranks {detail.ranks})" if detail and detail.ranks else "")) if ran else "not yet")
+        if job.t_run:
+            req.add_row("runtime", fsd(job.time_at(time.time() if job.running else 0)) if job.running else fsd(job.runtime))
+        if job.pending and info(job):
+            req.add_row("info", info(job))
+        self.query_one("#detail-request", Static).update(Group(Text("Request", style="bold underline"), req))
+
+        events = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+        events.add_column("TIME", justify="right", no_wrap=True)
+        events.add_column("EVENT", no_wrap=True)
+        events.add_column("DETAILS")
+        if detail and detail.events:
+            t0 = detail.events[0].timestamp
+            stamp = time.strftime("%b%d %H:%M:%S", time.localtime(t0))
+            for e in detail.events:
+                events.add_row(stamp if e is detail.events[0] else f"+{e.timestamp - t0:.3f}s", e.name, _ctx(e.context))
+        elif detail is None:
+            events.add_row("", "loading…", "")
+        self.query_one("#detail-events", Static).update(Group(Text("\nEventlog", style="bold underline"), events))
+
+        out = self.query_one("#detail-output", Static)
+        if detail is None:
+            out.update("")
+        elif detail.output:
+            body = Text(detail.output.rstrip("\n"))
+            if detail.output_truncated:
+                body.append("\n… output cut at 64 KiB", style="dim")
+            out.update(Group(Text("\nOutput", style="bold underline"), body))
+        else:
+            note = "no output stored in Flux for this job" if not job.active else "no output yet"
+            out.update(Group(Text("\nOutput", style="bold underline"), Text(note, style="dim")))
+
+    def action_broker_log(self) -> None:
+        from .broker_log import BrokerLogScreen
+
+        self.app.push_screen(BrokerLogScreen(self.mc))

@@ -1,0 +1,251 @@
+"""One MiniCluster: a `flux top`-style summary above a live `flux jobs -a` table."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Optional
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Input, Static
+
+from ..flux import table as cells_of
+from ..flux.model import Job
+from ..flux.snapshot import ALL_SECTIONS, JobIndex, Snapshot
+from ..flux.why import pending_reasons
+from ..kube.broker import Broker
+from ..kube.resources import MiniCluster, get_minicluster
+from ..overview import order_key
+from ..widgets.freshness import Freshness
+from ..widgets.job_table import Column, JobTable
+from ..widgets.summary import FluxSummary
+from .base import Fetched, RefreshScreen
+
+COLUMNS = [
+    Column("jobid", "JOBID", align="right", min_width=12),
+    Column("user", "USER", min_width=8),
+    Column("name", "NAME", width=16),
+    Column("st", "ST", width=2, align="right"),
+    Column("ntasks", "NTASKS", align="right", min_width=6),
+    Column("nnodes", "NNODES", align="right", min_width=6),
+    Column("time", "TIME", align="right", min_width=8),
+    Column("info", "INFO", min_width=10),
+]
+QUEUE_COLUMN = Column("queue", "QUEUE", min_width=8)
+SORTABLE = [None, "jobid", "user", "name", "st", "ntasks", "nnodes", "time"]
+RESULT_STYLE = {"COMPLETED": "completed", "FAILED": "failed", "CANCELED": "canceled", "TIMEOUT": "timeout"}
+
+
+def style_of(job: Job) -> str:
+    if job.held:
+        return "held"
+    if job.pending:
+        return "pending"
+    if job.running:
+        return "running"
+    return RESULT_STYLE.get(job.result, "failed")
+
+
+def row_of(job: Job, now: float, queues: bool) -> tuple[tuple[str, ...], tuple, str]:
+    c = cells_of.cells(job, now)
+    if queues:
+        c = c[:1] + (job.queue or "",) + c[1:]
+    return c, order_key(job), style_of(job)
+
+
+class JobsFetched(Fetched):
+    def __init__(self, snapshot: Snapshot, broker: str, upserts: dict, removed: set[int], mc: MiniCluster) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.broker = broker
+        self.upserts = upserts
+        self.removed = removed
+        self.mc = mc
+
+
+class JobsScreen(RefreshScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("enter", "open_job", "Job detail", show=False),
+        Binding("slash", "filter", "Filter"),
+        Binding("o", "sort", "Sort"),
+        Binding("O", "reverse_sort", "Reverse", show=False),
+        Binding("l", "broker_log", "Broker log"),
+        Binding("question_mark", "app.help", "Help"),
+    ]
+
+    def __init__(self, mc: MiniCluster) -> None:
+        super().__init__(id=f"jobs-{mc.namespace}-{mc.name}")
+        self.mc = mc
+        self.index = JobIndex()
+        self._index_lock = threading.Lock()  # the index is merged in a worker thread
+        self.snapshot: Optional[Snapshot] = None   # the last full picture of queue/resources/stats
+        self.broker_name: Optional[str] = None
+        self.queues_shown = False
+        self._broker: Optional[Broker] = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Freshness()
+        yield FluxSummary(id="summary")
+        yield JobTable(list(COLUMNS), id="job-table")
+        yield Static("", id="jobs-note")
+        yield Input(placeholder="filter by id, name, user or state (esc clears)", id="jobs-filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"fluxstate-tui · {self.mc.namespace}/{self.mc.name}"
+        self.sub_title = f"{self.fs_app.context_name or ''}" + (" · read-only" if self.fs_app.read_only else "")
+        self.query_one("#jobs-filter").display = False
+        self.query_one("#jobs-note").display = False
+        self.query_one(FluxSummary).show(self.mc, None, None)
+        self.query_one(JobTable).loading = True
+        super().on_mount()
+
+    @property
+    def table(self) -> JobTable:
+        return self.query_one(JobTable)
+
+    async def fetch(self) -> JobsFetched:
+        kube = await self.fs_app.client()
+        if self._broker is None:
+            self.mc = await get_minicluster(kube, self.mc.name, self.mc.namespace)
+            self._broker = Broker(kube, self.mc)
+        broker = self._broker
+        try:
+            pod = await broker.pod()
+            sections = ALL_SECTIONS if self.snapshot is None else tuple(s for s in ALL_SECTIONS if s != "version")
+            snap = await broker.snapshot(self.index, sections=sections, count=self.fs_app.job_count,
+                                         timeout=max(30.0, self.fs_app.refresh_interval * 10))
+        except Exception:
+            self._broker = None  # look the MiniCluster and its broker up again next time
+            raise
+        # Building rows for 100,000 jobs is real work: off the UI thread.
+        upserts, removed = await asyncio.to_thread(self._diff, snap)
+        return JobsFetched(snap, pod.name, upserts, removed, self.mc)
+
+    def _diff(self, snap: Snapshot) -> tuple[dict, set[int]]:
+        with self._index_lock:
+            return self._diff_locked(snap)
+
+    def _diff_locked(self, snap: Snapshot) -> tuple[dict, set[int]]:
+        added, changed, removed = self.index.apply(snap)
+        now = snap.remote_now or 0.0
+        queues = any(j.queue for j in self.index.jobs.values())
+        if queues != self.queues_shown:
+            added = set(self.index.jobs)  # the column set changes: every row is rebuilt
+        running = {i for i, j in self.index.jobs.items() if j.running}
+        return {i: row_of(self.index.jobs[i], now, queues) for i in added | changed | running}, removed
+
+    def on_jobs_fetched(self, message: JobsFetched) -> None:
+        snap = message.snapshot
+        if self.snapshot is not None and snap.version is None:
+            snap.version = self.snapshot.version
+        self.snapshot = snap
+        self.broker_name = message.broker
+        self.mc = message.mc
+        table = self.table
+        table.loading = False
+        queues = any(j.queue for j in self.index.jobs.values())
+        if queues != self.queues_shown:
+            self.queues_shown = queues
+            cols = list(COLUMNS)
+            if queues:
+                cols.insert(1, QUEUE_COLUMN)
+            table = self._replace_table(cols)
+        if not table.total_count:
+            table.set_rows(message.upserts)
+        else:
+            table.update_rows(message.upserts, message.removed)
+        self.query_one(FluxSummary).show(self.mc, snap, message.broker)
+        note = self.query_one("#jobs-note", Static)
+        notes = []
+        if self.index.truncated:
+            notes.append(f"showing the newest {len(self.index.jobs)} of {snap.total_jobs} jobs "
+                         "(start with --jobs 0 to load all)")
+        notes += [f"{k}: {v}" for k, v in snap.errors.items()]
+        if not self.index.jobs:
+            notes.append("no jobs in this Flux instance yet")
+        note.update("\n".join(notes))
+        note.display = bool(notes)
+        self.fetch_done(ok=True)
+
+    def _replace_table(self, columns: list[Column]) -> JobTable:
+        old = self.table
+        new = JobTable(columns, id="job-table-q")
+        self.mount(new, before=old)
+        old.remove()
+        new.id = "job-table"
+        return new
+
+    def show_error(self, error: str) -> None:
+        if self.snapshot is None:
+            table = self.table
+            table.loading = False
+            note = self.query_one("#jobs-note", Static)
+            note.update(f"[b red]cannot read Flux in {self.mc.name}:[/] {error}\n"
+                        f"retrying every {self.fs_app.refresh_interval:g}s")
+            note.display = True
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    def reasons(self) -> dict[int, str]:
+        snap = self.snapshot
+        with self._index_lock:
+            jobs = dict(self.index.jobs)
+        return pending_reasons(jobs, snap.queue if snap else None, snap.resources if snap else None)
+
+    def on_job_table_selected(self, message: JobTable.Selected) -> None:
+        self._open(message.key)
+
+    def action_open_job(self) -> None:
+        if self.table.cursor_key is not None:
+            self._open(self.table.cursor_key)
+
+    def _open(self, key: int) -> None:
+        from .job_detail import JobDetailScreen
+
+        job = self.index.jobs.get(key)
+        if job is not None:
+            self.app.push_screen(JobDetailScreen(self.mc, job, self))
+
+    def action_back(self) -> None:
+        box = self.query_one("#jobs-filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.table.focus()
+            return
+        self.app.pop_screen()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#jobs-filter", Input)
+        box.display = True
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.table.set_filter(event.value.strip())
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.table.focus()
+
+    def action_sort(self) -> None:
+        table = self.table
+        keys = [c for c in SORTABLE if c is None or any(col.key == c for col in table_columns(table))]
+        nxt = keys[(keys.index(table.sort_column) + 1) % len(keys)] if table.sort_column in keys else None
+        table.sort_by(nxt, table.sort_reverse)
+        self.notify(f"sorted by {nxt or 'flux order'}", timeout=1.5)
+
+    def action_reverse_sort(self) -> None:
+        table = self.table
+        table.sort_by(table.sort_column, not table.sort_reverse)
+
+    def action_broker_log(self) -> None:
+        from .broker_log import BrokerLogScreen
+
+        self.app.push_screen(BrokerLogScreen(self.mc))
+
+
+def table_columns(table: JobTable) -> list[Column]:
+    return list(getattr(table, "columns", COLUMNS))

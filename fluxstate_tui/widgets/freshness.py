@@ -1,0 +1,74 @@
+"""The line that says how fresh the data on screen is: live, paused, loading or stale (and why)."""
+
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class Freshness(Static):
+    DEFAULT_CSS = """
+    Freshness { height: 1; padding: 0 1; background: $boost; }
+    """
+
+    def __init__(self, *, id: Optional[str] = None) -> None:
+        super().__init__("", id=id)
+        self.updated_at: Optional[float] = None
+        self.error: Optional[str] = None
+        self.paused = False
+        self.loading = False
+        self.context = ""
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._redraw)
+        self._redraw()
+
+    def mark_loading(self) -> None:
+        self.loading = True
+        self._redraw()
+
+    def mark_updated(self) -> None:
+        self.updated_at = time.monotonic()
+        self.error = None
+        self.loading = False
+        self._redraw()
+
+    def mark_failed(self, error: str) -> None:
+        self.error = error
+        self.loading = False
+        self._redraw()
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self._redraw()
+
+    @property
+    def stale(self) -> bool:
+        return self.error is not None
+
+    def _age(self) -> str:
+        if self.updated_at is None:
+            return "never"
+        age = int(time.monotonic() - self.updated_at)
+        return "just now" if age < 1 else f"{age}s ago"
+
+    def _redraw(self) -> None:
+        text = Text()
+        if self.paused:
+            text.append(" ⏸ PAUSED ", style="bold reverse")
+            text.append(f"  updated {self._age()}  (space resumes)")
+        elif self.error is not None:
+            text.append(" STALE ", style="bold reverse red")
+            text.append(f"  updated {self._age()}  ")
+            text.append(self.error, style="red")
+        elif self.updated_at is None:
+            text.append(" loading… " if self.loading or self.updated_at is None else "")
+        else:
+            text.append(" ● LIVE ", style="bold reverse green")
+            text.append(f"  updated {self._age()}")
+        if self.context:
+            text.append(f"   {self.context}", style="dim")
+        self.update(text)

@@ -1,0 +1,89 @@
+"""A `flux top`-style summary of one Flux instance: resource bars, job counts, queue, uptime."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from ..flux.snapshot import Snapshot
+from ..kube.resources import MiniCluster
+
+BAR = 24
+
+
+def bar(used: int, down: int, total: int, width: int = BAR) -> Text:
+    """Used fills from the left (yellow), down from the right (red), like flux top."""
+    text = Text()
+    if total <= 0:
+        return text.append("[" + " " * width + "]")
+    u = round(width * used / total)
+    d = min(width - u, round(width * down / total))
+    text.append("[")
+    text.append("█" * u, style="yellow")
+    text.append("·" * (width - u - d), style="dim")
+    text.append("█" * d, style="red")
+    text.append("]")
+    return text
+
+
+class FluxSummary(Static):
+    DEFAULT_CSS = """
+    FluxSummary { height: auto; padding: 0 1; border-bottom: solid $primary-darken-2; }
+    """
+
+    def show(self, mc: MiniCluster, snap: Optional[Snapshot], broker: Optional[str]) -> None:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column(no_wrap=True)
+        r = snap.resources if snap else None
+        if r is not None:
+            nodes_used = r.nodes_total - r.nodes_idle - r.nodes_down
+            grid.add_row(Text.assemble(("nodes ", "bold"), bar(nodes_used, r.nodes_down, r.nodes_total),
+                                       f" {nodes_used}/{r.nodes_total}" + (f" ({r.nodes_down} down)" if r.nodes_down else "")),
+                         self._counts(snap))
+            grid.add_row(Text.assemble(("cores ", "bold"), bar(r.cores_allocated, r.cores_down, r.cores_total),
+                                       f" {r.cores_allocated}/{r.cores_total}" + (f" ({r.cores_down} down)" if r.cores_down else "")),
+                         self._queue(snap))
+        else:
+            grid.add_row(Text("resources: waiting for Flux", style="dim"), self._counts(snap))
+        u = snap.uptime if snap else None
+        info = Text.assemble(("size ", "bold"), f"{mc.size}/{mc.scale_limit}",
+                             ("   uptime ", "bold"), (f"{u.state} {u.uptime}" if u else "-"),
+                             ("   flux-core ", "bold"), (snap.version or "-") if snap else "-")
+        grid.add_row(info, Text.assemble(("broker ", "bold"), broker or "-",
+                                         ("   archive ", "bold"), mc.archive_path or "none"))
+        self.update(grid)
+
+    @staticmethod
+    def _counts(snap: Optional[Snapshot]) -> Text:
+        s = snap.stats if snap else None
+        if s is None:
+            return Text("jobs: -", style="dim")
+        return Text.assemble((f"{s.pending} pending", "bold cyan"), "  ", (f"{s.running} running", "bold yellow"),
+                             "  ", (f"{s.completed} completed", "green"), "  ", (f"{s.failed} failed", "red"))
+
+    @staticmethod
+    def _queue(snap: Optional[Snapshot]) -> Text:
+        q = snap.queue if snap else None
+        if q is None or not q.queues:
+            return Text("queue: -", style="dim")
+        parts = Text("queue ", style="bold")
+        for i, x in enumerate(q.queues):
+            if i:
+                parts.append("; ")
+            if x.name:
+                parts.append(f"{x.name}: ")
+            if x.started:
+                parts.append("started", style="green")
+            else:
+                parts.append("STOPPED", style="bold red")
+                if x.stop_reason:
+                    parts.append(f" ({x.stop_reason})")
+            if not x.enabled:
+                parts.append(", submit disabled", style="red")
+                if x.disable_reason:
+                    parts.append(f" ({x.disable_reason})")
+        return parts

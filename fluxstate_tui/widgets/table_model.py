@@ -1,0 +1,389 @@
+"""The pure model behind `JobTable`: rows keyed by job id, display order, filter, cursor.
+
+No Textual imports here, so it can be tested (and benchmarked) without a screen.
+
+Costs (N = all rows, k = rows in one update):
+- `update(upserts, removed)`: O(k) when no row changes place (e.g. only TIME cells tick);
+  when the order or the filtered set changes, one `list.sort` over precomputed keys (Timsort,
+  nearly linear on an almost-sorted list) plus an O(N) rebuild of `index_of`.
+- `sort_by(column)`: O(N) to compute the column's sort values, then one sort.
+- `set_filter(text)`: O(N) substring tests over per-row haystacks (built lazily, once).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from rich.cells import cell_len, set_cell_size
+
+Row = tuple[tuple[str, ...], tuple, str]
+"""(cells, default sort key, style name) as passed to `update` / `set_rows`."""
+
+STYLE_NAMES = ("pending", "running", "completed", "failed", "canceled", "timeout", "held")
+FILTER_COLUMNS = ("jobid", "user", "name", "st")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    """Column key: "jobid", "user", "name", "st", "ntasks", "nnodes", "time", "info", "queue"."""
+    label: str
+    """Header text, e.g. "JOBID"."""
+    width: int | None = None
+    """Fixed width; None = grow to the widest value seen (never shrinks during a session)."""
+    align: str = "left"
+    """"left" | "right". Right-aligned columns sort numerically."""
+    min_width: int = 0
+
+
+# --- sort values --------------------------------------------------------------------------
+
+_NUM_RE = re.compile(r"^\s*([-+]?(?:[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?|inf))\s*(ms|s|m|h|d)?\s*$")
+_NUM_MULT = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+class _Complement(dict):
+    """str.translate table mapping each code point c to 0x10FFFF - c (reverses string order)."""
+
+    def __missing__(self, ordinal: int) -> str:
+        value = chr(0x10FFFF - ordinal)
+        self[ordinal] = value
+        return value
+
+
+_COMPLEMENT = _Complement()
+_TERMINATOR = "\U0010ffff"
+
+
+def _reverse_text(text: str) -> str:
+    """A string whose ascending order is the descending order of `text` (prefixes included)."""
+    return text.translate(_COMPLEMENT) + _TERMINATOR
+
+
+def numeric_value(text: str) -> tuple[int, float, str]:
+    """Sort value of a numeric cell: "-" / "" lowest, then numbers (FSD units understood), then text."""
+    text = text.strip()
+    if text in ("", "-"):
+        return (0, 0.0, "")
+    match = _NUM_RE.match(text)
+    if match is not None:
+        try:
+            return (1, float(match.group(1)) * _NUM_MULT[match.group(2)], "")
+        except ValueError:  # pragma: no cover - the regex only admits floats
+            pass
+    return (2, 0.0, text.lower())
+
+
+def column_sort_value(column: Column, key: int, text: str, reverse: bool) -> Any:
+    """The value a row sorts by for `column` (ascending order of the result = display order)."""
+    if column.key == "jobid":
+        # f58 ids vary in length, so their text does not sort like the ids; the key is the id.
+        return -key if reverse else key
+    if column.align == "right":
+        group, number, rest = numeric_value(text)
+        if reverse:
+            return (-group, -number, _reverse_text(rest))
+        return (group, number, rest)
+    lowered = text.lower()
+    return _reverse_text(lowered) if reverse else lowered
+
+
+# --- cell layout --------------------------------------------------------------------------
+
+
+def fit(text: str, width: int, align: str) -> str:
+    """Pad or cut `text` to exactly `width` cells; cut text ends with an ellipsis."""
+    if text.isascii():
+        size = len(text)
+        if size > width:
+            return text[: width - 1] + "…" if width > 1 else text[:width]
+        return text.rjust(width) if align == "right" else text.ljust(width)
+    size = cell_len(text)
+    if size > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    pad = " " * (width - size)
+    return pad + text if align == "right" else text + pad
+
+
+def text_width(text: str) -> int:
+    return len(text) if text.isascii() else cell_len(text)
+
+
+class TableModel:
+    """Rows keyed by int, a display order (sorted, then filtered), and a cursor pinned to a key."""
+
+    def __init__(self, columns: list[Column]) -> None:
+        if not columns:
+            raise ValueError("a table needs at least one column")
+        self.columns: list[Column] = list(columns)
+        self.ncols = len(self.columns)
+        self.col_index: dict[str, int] = {c.key: i for i, c in enumerate(self.columns)}
+        self.widths: list[int] = [
+            # auto columns keep room for the sort marker next to the label
+            c.width if c.width is not None else max(c.min_width, text_width(c.label) + 1)
+            for c in self.columns
+        ]
+        self._auto = [i for i, c in enumerate(self.columns) if c.width is None]
+        filter_cols = [self.col_index[k] for k in FILTER_COLUMNS if k in self.col_index]
+        self._filter_cols = filter_cols or list(range(self.ncols))
+
+        self.cells: dict[int, tuple[str, ...]] = {}
+        self.sort_keys: dict[int, tuple] = {}
+        self.styles: dict[int, str] = {}
+        self._sorted: list[int] = []  # all keys in display order (before the filter)
+        self.order: list[int] = []  # visible keys in display order
+        self.index_of: dict[int, int] = {}
+        self._column_values: dict[int, Any] = {}  # sort values while sorted by a column
+        self._hay: dict[int, str] = {}  # lowered filter text per key (lazy)
+
+        self.sort_column: str | None = None
+        self.sort_reverse: bool = False
+        self.filter_text: str = ""
+        self._needle: str = ""
+
+        self.cursor_index: int = 0
+        self.width_generation = 0
+        """Bumped whenever a column width grows (rendered row text must be redone)."""
+
+    # --- read -----------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self.order)
+
+    @property
+    def total_count(self) -> int:
+        return len(self.cells)
+
+    @property
+    def cursor_key(self) -> int | None:
+        if not self.order:
+            return None
+        return self.order[self.cursor_index]
+
+    @property
+    def line_width(self) -> int:
+        """Cells of one rendered line: a leading space plus the columns separated by one space."""
+        return 1 + sum(self.widths) + self.ncols - 1
+
+    def row_text(self, key: int) -> str:
+        cells = self.cells[key]
+        widths = self.widths
+        return " " + " ".join(
+            [fit(cells[i], widths[i], col.align) for i, col in enumerate(self.columns)]
+        )
+
+    def header_text(self) -> str:
+        parts = []
+        for i, col in enumerate(self.columns):
+            label = col.label
+            width = self.widths[i]
+            if col.key == self.sort_column:
+                marker = "▼" if self.sort_reverse else "▲"
+                if text_width(label) + 1 > width:
+                    label = set_cell_size(label, max(width - 1, 0))
+                label = label + marker if col.align != "right" else marker + label
+            parts.append(fit(label, width, col.align))
+        return " " + " ".join(parts)
+
+    # --- cursor ---------------------------------------------------------------------------
+
+    def move_cursor(self, index: int) -> None:
+        if not self.order:
+            self.cursor_index = 0
+            return
+        self.cursor_index = max(0, min(index, len(self.order) - 1))
+
+    def move_cursor_to(self, key: int) -> bool:
+        index = self.index_of.get(key)
+        if index is None:
+            return False
+        self.cursor_index = index
+        return True
+
+    def _pin_cursor(self, key: int | None, fallback_index: int) -> None:
+        """Put the cursor back on `key`, else on `fallback_index` (clamped)."""
+        index = self.index_of.get(key) if key is not None else None
+        self.move_cursor(fallback_index if index is None else index)
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _normalise(self, cells: tuple[str, ...]) -> tuple[str, ...]:
+        if len(cells) == self.ncols:
+            return cells if isinstance(cells, tuple) else tuple(cells)
+        cells = tuple(cells)[: self.ncols]
+        return cells + ("",) * (self.ncols - len(cells))
+
+    def _grow_widths(self, rows: Iterable[tuple[str, ...]]) -> bool:
+        if not self._auto:
+            return False
+        rows = list(rows)
+        if not rows:
+            return False
+        grown = False
+        columns = list(zip(*rows))
+        for i in self._auto:
+            values = columns[i]
+            joined = "".join(values)
+            widest = max(map(len, values)) if joined.isascii() else max(map(cell_len, values))
+            if widest > self.widths[i]:
+                self.widths[i] = widest
+                grown = True
+        if grown:
+            self.width_generation += 1
+        return grown
+
+    def _haystack(self, key: int) -> str:
+        hay = self._hay.get(key)
+        if hay is None:
+            cells = self.cells[key]
+            hay = "\0".join([cells[i] for i in self._filter_cols] + [self.styles[key]]).lower()
+            self._hay[key] = hay
+        return hay
+
+    def _matches(self, key: int) -> bool:
+        return self._needle in self._haystack(key)
+
+    def _value_for(self, key: int) -> Any:
+        """Current sort value of `key` (the thing list.sort compares)."""
+        if self.sort_column is None:
+            return self.sort_keys[key]
+        return self._column_values[key]
+
+    def _column_value(self, key: int, cells: tuple[str, ...], sort_key: tuple) -> Any:
+        index = self.col_index[self.sort_column]  # type: ignore[index]
+        col = self.columns[index]
+        return (column_sort_value(col, key, cells[index], self.sort_reverse), sort_key)
+
+    def _resort(self) -> None:
+        if self.sort_column is None:
+            self._sorted.sort(key=self.sort_keys.__getitem__, reverse=self.sort_reverse)
+        else:
+            self._sorted.sort(key=self._column_values.__getitem__)
+
+    def _refilter(self) -> None:
+        if self._needle:
+            haystack = self._haystack
+            needle = self._needle
+            self.order = [k for k in self._sorted if needle in haystack(k)]
+        else:
+            self.order = self._sorted
+        self.index_of = dict(zip(self.order, range(len(self.order))))
+
+    # --- write ----------------------------------------------------------------------------
+
+    def update(self, upserts: Mapping[int, Row], removed: Iterable[int] = ()) -> "Change":
+        """Keyed diff. Returns what changed so the view can repaint the least."""
+        prev_key, prev_index = self.cursor_key, self.cursor_index
+        cells_d, keys_d, styles_d = self.cells, self.sort_keys, self.styles
+        by_column = self.sort_column is not None
+        filtering = bool(self._needle)
+        order_dirty = False
+        members_dirty = False
+
+        gone = {k for k in removed if k in cells_d and k not in upserts}
+        for k in gone:
+            del cells_d[k], keys_d[k], styles_d[k]
+            self._hay.pop(k, None)
+            self._column_values.pop(k, None)
+
+        added: list[int] = []
+        changed: list[int] = []
+        normalise = self._normalise
+        for k, (cells, sort_key, style) in upserts.items():
+            cells = normalise(cells)
+            old_cells = cells_d.get(k)
+            if old_cells is None:
+                added.append(k)
+            else:
+                if old_cells == cells and keys_d[k] == sort_key and styles_d[k] == style:
+                    continue
+                changed.append(k)
+                if not by_column and keys_d[k] != sort_key:
+                    order_dirty = True
+            if filtering and old_cells is not None:
+                was = self._matches(k)
+            cells_d[k] = cells
+            keys_d[k] = sort_key
+            styles_d[k] = style
+            self._hay.pop(k, None)
+            if by_column:
+                value = self._column_value(k, cells, sort_key)
+                if old_cells is not None and self._column_values[k] != value:
+                    order_dirty = True
+                self._column_values[k] = value
+            if filtering and old_cells is not None and was != self._matches(k):
+                members_dirty = True
+
+        if gone:
+            self._sorted = [k for k in self._sorted if k not in gone]
+        if added:
+            self._sorted.extend(added)
+            order_dirty = True
+        if order_dirty:
+            self._resort()
+        order_changed = order_dirty or members_dirty or bool(gone)
+        if order_changed:
+            self._refilter()
+            self._pin_cursor(prev_key, prev_index)
+
+        new_rows = [cells_d[k] for k in added] + [cells_d[k] for k in changed]
+        widths_changed = self._grow_widths(new_rows)
+        return Change(order_changed, widths_changed, changed)
+
+    def set_rows(self, rows: Mapping[int, Row]) -> "Change":
+        """Replace everything. The cursor stays on its key if it survives, else its index."""
+        prev_key, prev_index = self.cursor_key, self.cursor_index
+        normalise = self._normalise
+        self.cells = {k: normalise(v[0]) for k, v in rows.items()}
+        self.sort_keys = {k: v[1] for k, v in rows.items()}
+        self.styles = {k: v[2] for k, v in rows.items()}
+        self._hay = {}
+        self._sorted = list(self.cells)
+        if self.sort_column is not None:
+            self._compute_column_values()
+        self._resort()
+        self._refilter()
+        self._pin_cursor(prev_key, prev_index)
+        widths_changed = self._grow_widths(self.cells.values())
+        return Change(True, widths_changed, [])
+
+    def _compute_column_values(self) -> None:
+        index = self.col_index[self.sort_column]  # type: ignore[index]
+        col = self.columns[index]
+        reverse = self.sort_reverse
+        keys = self.sort_keys
+        self._column_values = {
+            k: (column_sort_value(col, k, cells[index], reverse), keys[k])
+            for k, cells in self.cells.items()
+        }
+
+    def sort_by(self, column_key: str | None, reverse: bool = False) -> None:
+        if column_key is not None and column_key not in self.col_index:
+            raise KeyError(f"no column {column_key!r}")
+        prev_key = self.cursor_key
+        self.sort_column = column_key
+        self.sort_reverse = bool(reverse)
+        if column_key is None:
+            self._column_values = {}
+        else:
+            self._compute_column_values()
+        self._resort()
+        self._refilter()
+        self._pin_cursor(prev_key, self.cursor_index)
+
+    def set_filter(self, text: str) -> None:
+        prev_key = self.cursor_key
+        self.filter_text = text
+        self._needle = text.strip().lower()
+        self._refilter()
+        self._pin_cursor(prev_key, 0)
+
+
+@dataclass
+class Change:
+    order_changed: bool
+    widths_changed: bool
+    changed_keys: list[int]
