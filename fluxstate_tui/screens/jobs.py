@@ -232,7 +232,7 @@ class JobsScreen(RefreshScreen):
 
     def action_sort(self) -> None:
         table = self.table
-        keys = [c for c in SORTABLE if c is None or any(col.key == c for col in table_columns(table))]
+        keys = [c for c in SORTABLE if c is None or any(col.key == c for col in table.columns)]
         nxt = keys[(keys.index(table.sort_column) + 1) % len(keys)] if table.sort_column in keys else None
         table.sort_by(nxt, table.sort_reverse)
         self.notify(f"sorted by {nxt or 'flux order'}", timeout=1.5)
@@ -245,7 +245,3 @@ class JobsScreen(RefreshScreen):
         from .broker_log import BrokerLogScreen
 
         self.app.push_screen(BrokerLogScreen(self.mc))
-
-
-def table_columns(table: JobTable) -> list[Column]:
-    return list(getattr(table, "columns", COLUMNS))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Iterable, Mapping
 
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -271,8 +272,6 @@ class JobTable(ScrollView, can_focus=True):
             if len(text) >= width:
                 return text[:width], width
             return text + " " * (width - len(text)), width
-        from rich.cells import set_cell_size
-
         return set_cell_size(text, width), width
 
     def _line_style(self, key: int, is_cursor: bool, base: Style) -> Style:

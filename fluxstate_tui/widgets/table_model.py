@@ -3,9 +3,11 @@
 No Textual imports here, so it can be tested (and benchmarked) without a screen.
 
 Costs (N = all rows, k = rows in one update):
-- `update(upserts, removed)`: O(k) when no row changes place (e.g. only TIME cells tick);
-  when the order or the filtered set changes, one `list.sort` over precomputed keys (Timsort,
-  nearly linear on an almost-sorted list) plus an O(N) rebuild of `index_of`.
+- `update(upserts, removed)`: O(k) when no row changes place (e.g. only TIME cells tick).
+  When rows move, are added or removed: one O(N) pass to take the movers out, then either
+  bisect-inserts (few movers) or one `list.sort` over precomputed keys (Timsort merges the
+  untouched sorted run with the movers). `index_of` (key -> position) is rebuilt lazily, on
+  first use after such a change; pinning the cursor uses one `list.index` scan instead.
 - `sort_by(column)`: O(N) to compute the column's sort values, then one sort.
 - `set_filter(text)`: O(N) substring tests over per-row haystacks (built lazily, once).
 """
@@ -13,13 +15,18 @@ Costs (N = all rows, k = rows in one update):
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Iterable, Mapping
 
 from rich.cells import cell_len, set_cell_size
 
 Row = tuple[tuple[str, ...], tuple, str]
 """(cells, default sort key, style name) as passed to `update` / `set_rows`."""
+
+_BISECT_MAX = 512
+"""Up to this many moved/added rows are bisect-inserted (each O(log N) + a memmove), else re-sorted."""
 
 STYLE_NAMES = ("pending", "running", "completed", "failed", "canceled", "timeout", "held")
 FILTER_COLUMNS = ("jobid", "user", "name", "st")
@@ -107,6 +114,10 @@ def fit(text: str, width: int, align: str) -> str:
     return pad + text if align == "right" else text + pad
 
 
+_WIDE = re.compile("[^\u0000-\u10ff]")
+"""Characters that may take two cells; everything below U+1100 takes one (or zero)."""
+
+
 def text_width(text: str) -> int:
     return len(text) if text.isascii() else cell_len(text)
 
@@ -134,7 +145,7 @@ class TableModel:
         self.styles: dict[int, str] = {}
         self._sorted: list[int] = []  # all keys in display order (before the filter)
         self.order: list[int] = []  # visible keys in display order
-        self.index_of: dict[int, int] = {}
+        self._index_of: dict[int, int] | None = {}
         self._column_values: dict[int, Any] = {}  # sort values while sorted by a column
         self._hay: dict[int, str] = {}  # lowered filter text per key (lazy)
 
@@ -148,6 +159,22 @@ class TableModel:
         """Bumped whenever a column width grows (rendered row text must be redone)."""
 
     # --- read -----------------------------------------------------------------------------
+
+    @property
+    def index_of(self) -> dict[int, int]:
+        """Visible key -> display position (built on demand after the order changed)."""
+        if self._index_of is None:
+            self._index_of = dict(zip(self.order, range(len(self.order))))
+        return self._index_of
+
+    def index(self, key: int) -> int | None:
+        """Display position of a visible key, else None."""
+        if self._index_of is not None:
+            return self._index_of.get(key)
+        try:
+            return self.order.index(key)  # one C-level scan: cheaper than rebuilding the dict
+        except ValueError:
+            return None
 
     @property
     def row_count(self) -> int:
@@ -197,7 +224,7 @@ class TableModel:
         self.cursor_index = max(0, min(index, len(self.order) - 1))
 
     def move_cursor_to(self, key: int) -> bool:
-        index = self.index_of.get(key)
+        index = self.index(key)
         if index is None:
             return False
         self.cursor_index = index
@@ -205,7 +232,7 @@ class TableModel:
 
     def _pin_cursor(self, key: int | None, fallback_index: int) -> None:
         """Put the cursor back on `key`, else on `fallback_index` (clamped)."""
-        index = self.index_of.get(key) if key is not None else None
+        index = self.index(key) if key is not None else None
         self.move_cursor(fallback_index if index is None else index)
 
     # --- internals ------------------------------------------------------------------------
@@ -219,15 +246,18 @@ class TableModel:
     def _grow_widths(self, rows: Iterable[tuple[str, ...]]) -> bool:
         if not self._auto:
             return False
-        rows = list(rows)
+        rows = rows if isinstance(rows, list) else list(rows)
         if not rows:
             return False
         grown = False
-        columns = list(zip(*rows))
         for i in self._auto:
-            values = columns[i]
+            values = list(map(itemgetter(i), rows))
             joined = "".join(values)
-            widest = max(map(len, values)) if joined.isascii() else max(map(cell_len, values))
+            if joined.isascii() or _WIDE.search(joined) is None:
+                # no wide characters: one cell per character (zero-width ones only overestimate)
+                widest = max(map(len, values))
+            else:
+                widest = max(map(cell_len, set(values)))
             if widest > self.widths[i]:
                 self.widths[i] = widest
                 grown = True
@@ -263,6 +293,13 @@ class TableModel:
         else:
             self._sorted.sort(key=self._column_values.__getitem__)
 
+    def _insert_sorted(self, keys: list[int]) -> None:
+        """Bisect-insert `keys` into the (ascending) sorted list; equal values go after."""
+        getter = self.sort_keys.__getitem__ if self.sort_column is None else self._column_values.__getitem__
+        lst = self._sorted
+        for k in sorted(keys, key=getter):
+            lst.insert(bisect_right(lst, getter(k), key=getter), k)
+
     def _refilter(self) -> None:
         if self._needle:
             haystack = self._haystack
@@ -270,7 +307,7 @@ class TableModel:
             self.order = [k for k in self._sorted if needle in haystack(k)]
         else:
             self.order = self._sorted
-        self.index_of = dict(zip(self.order, range(len(self.order))))
+        self._index_of = None
 
     # --- write ----------------------------------------------------------------------------
 
@@ -291,6 +328,7 @@ class TableModel:
 
         added: list[int] = []
         changed: list[int] = []
+        moved: set[int] = set()
         normalise = self._normalise
         for k, (cells, sort_key, style) in upserts.items():
             cells = normalise(cells)
@@ -302,7 +340,7 @@ class TableModel:
                     continue
                 changed.append(k)
                 if not by_column and keys_d[k] != sort_key:
-                    order_dirty = True
+                    moved.add(k)
             if filtering and old_cells is not None:
                 was = self._matches(k)
             cells_d[k] = cells
@@ -312,18 +350,24 @@ class TableModel:
             if by_column:
                 value = self._column_value(k, cells, sort_key)
                 if old_cells is not None and self._column_values[k] != value:
-                    order_dirty = True
+                    moved.add(k)
                 self._column_values[k] = value
             if filtering and old_cells is not None and was != self._matches(k):
                 members_dirty = True
 
-        if gone:
-            self._sorted = [k for k in self._sorted if k not in gone]
-        if added:
-            self._sorted.extend(added)
+        if gone or moved:
+            # Take the rows that move out and append them (with the new ones): the rest stays
+            # one sorted run, so Timsort merges two runs with galloping instead of many.
+            out = gone | moved if gone else moved
+            self._sorted = [k for k in self._sorted if k not in out]
+        movers = [*moved, *added]
+        if movers:
             order_dirty = True
-        if order_dirty:
-            self._resort()
+            if len(movers) <= _BISECT_MAX and not (self.sort_reverse and not by_column):
+                self._insert_sorted(movers)
+            else:
+                self._sorted.extend(movers)
+                self._resort()
         order_changed = order_dirty or members_dirty or bool(gone)
         if order_changed:
             self._refilter()
@@ -336,8 +380,11 @@ class TableModel:
     def set_rows(self, rows: Mapping[int, Row]) -> "Change":
         """Replace everything. The cursor stays on its key if it survives, else its index."""
         prev_key, prev_index = self.cursor_key, self.cursor_index
-        normalise = self._normalise
-        self.cells = {k: normalise(v[0]) for k, v in rows.items()}
+        cells = {k: v[0] for k, v in rows.items()}
+        if any(size != self.ncols for size in set(map(len, cells.values()))):
+            normalise = self._normalise
+            cells = {k: normalise(c) for k, c in cells.items()}
+        self.cells = cells
         self.sort_keys = {k: v[1] for k, v in rows.items()}
         self.styles = {k: v[2] for k, v in rows.items()}
         self._hay = {}
@@ -347,7 +394,7 @@ class TableModel:
         self._resort()
         self._refilter()
         self._pin_cursor(prev_key, prev_index)
-        widths_changed = self._grow_widths(self.cells.values())
+        widths_changed = self._grow_widths(list(self.cells.values()))
         return Change(True, widths_changed, [])
 
     def _compute_column_values(self) -> None:

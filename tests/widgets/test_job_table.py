@@ -442,11 +442,63 @@ def test_model_update_costs_nothing_when_order_is_unchanged():
     assert model.order is order and model.index_of is index_of  # no O(N) rebuild
     change = model.update({job_id(3): make_row(3, state=1)})  # failed -> running: moves
     assert change.order_changed
+    assert model.order == sorted(model.order, key=model.sort_keys.__getitem__)
+    assert model.index_of == {k: i for i, k in enumerate(model.order)}
+    # many movers at once take the re-sort path; both paths give the same order
+    big = {job_id(i): make_row(i, state=(i + 1) % 7) for i in range(100)}
+    model.update(big)
+    assert model.order == sorted(model.order, key=model.sort_keys.__getitem__)
     # an identical upsert is not a change
-    assert model.update({job_id(3): make_row(3, state=1)}).changed_keys == []
+    assert model.update({job_id(3): big[job_id(3)]}).changed_keys == []
 
 
 def test_model_rejects_unknown_sort_column():
     model = TableModel(COLUMNS)
     with pytest.raises(KeyError):
         model.sort_by("nope")
+
+
+@pytest.mark.parametrize(
+    "sort", [(None, False), (None, True), ("ntasks", False), ("time", True), ("user", True), ("jobid", True)]
+)
+def test_model_random_updates_match_brute_force(sort):
+    """Random keyed diffs (few and many movers, adds, removes) against a from-scratch sort."""
+    rng = random.Random(hash(sort) & 0xFFFF)
+    model = TableModel(COLUMNS)
+    rows = make_rows(600)
+    model.set_rows(rows)
+    model.sort_by(*sort)
+    model.set_filter("sim1")
+    next_i = 600
+    for step in range(12):
+        keys = list(rows)
+        upserts = {}
+        for k in rng.sample(keys, rng.choice([3, 40, 300])):
+            i = (k - 1_000_000) // 7
+            upserts[k] = make_row(i, state=rng.randrange(len(STATES)), tick=step)
+        for _ in range(rng.randrange(0, 30)):
+            upserts[job_id(next_i)] = make_row(next_i)
+            next_i += 1
+        removed = [k for k in rng.sample(keys, rng.randrange(0, 20)) if k not in upserts]
+        if step == 6:
+            model.set_filter("")
+        cursor = model.cursor_key
+        model.update(upserts, removed)
+        for k in removed:
+            del rows[k]
+        rows.update(upserts)
+
+        column, reverse = sort
+        if column is None:
+            expected = sorted(rows, key=lambda k: rows[k][1], reverse=reverse)
+        else:
+            index = [c.key for c in COLUMNS].index(column)
+            expected = sorted(
+                rows, key=lambda k: (column_sort_value(COLUMNS[index], k, rows[k][0][index], reverse), rows[k][1])
+            )
+        if model.filter_text:
+            expected = [k for k in expected if "sim1" in rows[k][0][2]]
+        assert model.order == expected
+        assert model.index_of == {k: i for i, k in enumerate(expected)}
+        if cursor in model.index_of:
+            assert model.cursor_key == cursor
