@@ -57,7 +57,7 @@ class Script:
 
     def __init__(self, nonce: str) -> None:
         self.fence = f"@@{nonce}"
-        self.parts = [f'echo "{self.fence} now $(date +%s)"']
+        self.parts = [f'echo "{self.fence} now $(date +%s.%N)"']
 
     def section(self, name: str, argv: list[str], tail: str = "") -> "Script":
         return self.raw(name, shlex.join(argv) + tail)

@@ -72,7 +72,7 @@ class JobDetailScreen(RefreshScreen):
     def on_mount(self) -> None:
         self.title = f"fluxstate-tui · {self.mc.name} · job {self.jobid}"
         self.sub_title = self.job.name
-        self._render()
+        self._show()
         super().on_mount()
 
     async def fetch(self) -> DetailFetched:
@@ -88,10 +88,10 @@ class JobDetailScreen(RefreshScreen):
         if message.job is not None:
             self.job = message.job
         self.detail = message.detail
-        self._render()
+        self._show()
         self.fetch_done(ok=True)
 
-    def _render(self) -> None:
+    def _show(self) -> None:
         job, detail = self.job, self.detail
         head = Text.assemble((f"{self.jobid}  ", "bold"), (job.name or "-", "bold cyan"),
                              f"   {job.state}" + (f" / {job.result}" if job.result else ""),

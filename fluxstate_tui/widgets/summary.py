@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -50,12 +51,12 @@ class FluxSummary(Static):
         else:
             grid.add_row(Text("resources: waiting for Flux", style="dim"), self._counts(snap))
         u = snap.uptime if snap else None
-        info = Text.assemble(("size ", "bold"), f"{mc.size}/{mc.scale_limit}",
-                             ("   uptime ", "bold"), (f"{u.state} {u.uptime}" if u else "-"),
-                             ("   flux-core ", "bold"), (snap.version or "-") if snap else "-")
-        grid.add_row(info, Text.assemble(("broker ", "bold"), broker or "-",
-                                         ("   archive ", "bold"), mc.archive_path or "none"))
-        self.update(grid)
+        info = Text.assemble(("size ", "bold"), f"{mc.size}/{mc.scale_limit}", "   ",
+                             ("uptime ", "bold"), (f"{u.state} {u.uptime}" if u else "-"), "   ",
+                             ("flux-core ", "bold"), ((snap.version or "-") if snap else "-"), "   ",
+                             ("broker ", "bold"), broker or "-", "   ",
+                             ("archive ", "bold"), mc.archive_path or "none")
+        self.update(Group(grid, info))
 
     @staticmethod
     def _counts(snap: Optional[Snapshot]) -> Text:
