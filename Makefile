@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-server test install clean
+.PHONY: demo demo-server test screens install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ demo: $(STAMP)
 # The demo cluster alone, for kubectl and for the read-only commands.
 demo-server: $(STAMP)
 	$(BIN)/fluxstate-tui demo-server
+
+# One SVG per screen into screens/, taken from the TUI on the demo cluster (shown in the README).
+screens: $(STAMP)
+	$(BIN)/python scripts/make_screens.py
 
 test: $(STAMP)
 	$(BIN)/pytest -q

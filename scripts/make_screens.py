@@ -1,0 +1,74 @@
+"""Regenerate screens/*.svg: one screenshot per screen, taken from the TUI running on the demo cluster.
+
+    .venv/bin/python scripts/make_screens.py      (or: make screens)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from fluxstate_tui.app import FluxStateApp  # noqa: E402
+from fluxstate_tui.demo.embedded import EmbeddedDemo  # noqa: E402
+from fluxstate_tui.kube.client import Target  # noqa: E402
+
+OUT = ROOT / "screens"
+SIZE = (120, 34)
+
+
+async def until(pilot, predicate, timeout: float = 30) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise SystemExit("the demo did not reach the expected state")
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    demo = EmbeddedDemo(speed=3).start()
+    app = FluxStateApp(Target(kubeconfig=str(demo.kubeconfig)), refresh=1.0)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            async def shot(name: str) -> None:
+                await pilot.pause(0.3)
+                app.save_screenshot(str(OUT / f"{name}.svg"))
+                print(f"screens/{name}.svg")
+
+            clusters = app.screen
+            await until(pilot, lambda: clusters.summaries.get("default/flux-sample")
+                        and clusters.summaries["default/flux-sample"].snapshot)
+            await shot("miniclusters")
+            await pilot.press("enter")
+            jobs = app.screen
+            await until(pilot, lambda: jobs.table.total_count >= 12)
+            await pilot.pause(1.2)
+            await shot("jobs")
+            pending = next(k for k in jobs.table.row_keys() if jobs.index.jobs[k].name == "big-run")
+            jobs.table.move_cursor_to(pending)
+            await pilot.press("enter")
+            await until(pilot, lambda: getattr(app.screen, "detail", None) is not None)
+            await shot("job-detail-pending")
+            await pilot.press("escape")
+            done = next(k for k in jobs.table.row_keys() if jobs.index.jobs[k].name == "false")
+            jobs.table.move_cursor_to(done)
+            await pilot.press("enter")
+            await until(pilot, lambda: getattr(app.screen, "detail", None) is not None)
+            await shot("job-detail-failed")
+            await pilot.press("escape")
+            await pilot.press("l")
+            await until(pilot, lambda: getattr(app.screen, "lines_seen", 0) >= 3)
+            await shot("broker-log")
+            await pilot.press("escape")
+            await pilot.press("question_mark")
+            await shot("help")
+    finally:
+        demo.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
