@@ -40,12 +40,13 @@ class FluxSummary(Static):
         grid.add_column(no_wrap=True)
         grid.add_column(no_wrap=True)
         r = snap.resources if snap else None
+        width = BAR if self.size.width >= 110 or self.size.width == 0 else 12  # 80-column terminals
         if r is not None:
             nodes_used = r.nodes_total - r.nodes_idle - r.nodes_down
-            grid.add_row(Text.assemble(("nodes ", "bold"), bar(nodes_used, r.nodes_down, r.nodes_total),
+            grid.add_row(Text.assemble(("nodes ", "bold"), bar(nodes_used, r.nodes_down, r.nodes_total, width),
                                        f" {nodes_used}/{r.nodes_total}" + (f" ({r.nodes_down} down)" if r.nodes_down else "")),
                          self._counts(snap))
-            grid.add_row(Text.assemble(("cores ", "bold"), bar(r.cores_allocated, r.cores_down, r.cores_total),
+            grid.add_row(Text.assemble(("cores ", "bold"), bar(r.cores_allocated, r.cores_down, r.cores_total, width),
                                        f" {r.cores_allocated}/{r.cores_total}" + (f" ({r.cores_down} down)" if r.cores_down else "")),
                          self._queue(snap))
         else:
