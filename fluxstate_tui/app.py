@@ -56,6 +56,8 @@ class FluxStateApp(App):
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", show=False),
         Binding("colon", "command_palette", "Commands", show=False),
+        # state workflows (screens/progress.py): shown while one exists
+        Binding("w", "show_workflow", "Workflow"),
     ]
     CSS = """
     #mc-empty, #jobs-note { padding: 1 2; color: $text-muted; }
@@ -153,6 +155,20 @@ class FluxStateApp(App):
             clusters.loaded = False
             clusters.action_refresh_now()
 
+    # ---- state workflows (screens/actions.py, screens/progress.py) ------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+        if action == "show_workflow":
+            from .screens.progress import ProgressScreen, current_run
+
+            return current_run(self) is not None and not isinstance(self.screen, ProgressScreen)
+        return True
+
+    def action_show_workflow(self) -> None:
+        from .screens.progress import show_workflow
+
+        show_workflow(self)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help: every key (?)", "list the keys of this screen", self.action_help)
@@ -167,3 +183,14 @@ class FluxStateApp(App):
             method = getattr(screen, f"action_{action}", None)
             if method is not None:
                 yield SystemCommand(title, help_text, method)
+        # state workflows: the S D R Z A keys of the Jobs and MiniClusters screens, and `w`
+        commands = getattr(screen, "workflow_commands", None)
+        if commands is not None:
+            for title, help_text, callback in commands():
+                yield SystemCommand(title, help_text, callback)
+        from .screens.progress import current_run
+
+        run = current_run(self)
+        if run is not None:
+            yield SystemCommand("Show running workflow (w)" if run.running else "Show the last workflow (w)",
+                                run.title, self.action_show_workflow)

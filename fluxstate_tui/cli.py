@@ -92,6 +92,9 @@ def build_parser() -> Parser:
                             description="Queue, resources, job counts, uptime, and why each pending job is not running.")
     status.add_argument("name", help="MiniCluster name")
     status.add_argument("--json", action="store_true", help="print one JSON document")
+    from .actcmds import add_parsers
+
+    add_parsers(sub, client)
     demo = sub.add_parser(
         "demo-server",
         help="run the demo cluster: a local Kubernetes API with a simulated Flux Operator and Flux",
@@ -118,6 +121,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    if args.command in ("pause", "resume", "dump", "recreate", "scale", "archive"):
+        from . import actcmds
+
+        return actcmds.run(args)
     if args.command in ("ls", "jobs", "status"):
         from . import readcmds
 

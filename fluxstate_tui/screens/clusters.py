@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from ..kube.errors import KubeError
 from ..overview import Summary, overview
 from ..widgets.freshness import Freshness
+from .actions import WORKFLOW_BINDINGS, Subject, WorkflowActions
 from .base import Fetched, RefreshScreen
 
 COLUMNS = [("NAME", "name"), ("NAMESPACE", "namespace"), ("SIZE", "size"), ("PODS", "pods"), ("QUEUE", "queue"),
@@ -42,13 +43,14 @@ def row_cells(s: Summary) -> tuple:
     )
 
 
-class ClustersScreen(RefreshScreen):
+class ClustersScreen(WorkflowActions, RefreshScreen):
     BINDINGS = [
         Binding("enter", "open", "Open", show=True),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("l", "broker_log", "Broker log"),
         Binding("question_mark", "app.help", "Help"),
+        *WORKFLOW_BINDINGS,  # S D R Z A (actions.py), on the selected MiniCluster
     ]
 
     def __init__(self) -> None:
@@ -209,3 +211,12 @@ class ClustersScreen(RefreshScreen):
             self.notify(exc.message, severity="error")
             return
         self.app.push_screen(JobsScreen(mc))
+
+    # ---- state workflows (actions.py) ----------------------------------------------------------
+
+    def workflow_subject(self) -> Optional[Subject]:
+        summary = self.selected()
+        if summary is None:
+            return None
+        snap = summary.snapshot
+        return Subject(summary.mc, snap, snap.total_jobs if snap and snap.stats else None)

@@ -20,6 +20,7 @@ from ..overview import order_key
 from ..widgets.freshness import Freshness
 from ..widgets.job_table import Column, JobTable
 from ..widgets.summary import FluxSummary
+from .actions import WORKFLOW_BINDINGS, Subject, WorkflowActions
 from .base import Fetched, RefreshScreen
 
 COLUMNS = [
@@ -64,7 +65,7 @@ class JobsFetched(Fetched):
         self.mc = mc
 
 
-class JobsScreen(RefreshScreen):
+class JobsScreen(WorkflowActions, RefreshScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("enter", "open_job", "Job detail", show=False),
@@ -73,6 +74,7 @@ class JobsScreen(RefreshScreen):
         Binding("O", "reverse_sort", "Reverse", show=False),
         Binding("l", "broker_log", "Broker log"),
         Binding("question_mark", "app.help", "Help"),
+        *WORKFLOW_BINDINGS,  # S D R Z A (actions.py)
     ]
 
     def __init__(self, mc: MiniCluster) -> None:
@@ -245,3 +247,20 @@ class JobsScreen(RefreshScreen):
         from .broker_log import BrokerLogScreen
 
         self.app.push_screen(BrokerLogScreen(self.mc))
+
+    # ---- state workflows (actions.py) ----------------------------------------------------------
+
+    def workflow_subject(self) -> Subject:
+        snap = self.snapshot
+        if snap is None:
+            jobs = None
+        elif self.index.truncated and snap.stats:
+            jobs = snap.total_jobs
+        else:
+            jobs = len(self.index.jobs)
+        return Subject(self.mc, snap, jobs)
+
+    def workflow_finished(self, run) -> None:
+        if run.target == (self.mc.namespace, self.mc.name):
+            self._broker = None  # it may have been recreated: read the MiniCluster and its broker again
+        super().workflow_finished(run)

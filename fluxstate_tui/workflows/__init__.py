@@ -1,0 +1,8 @@
+"""State workflows: pause, resume, dump, recreate at a new size, scale, archive. No Textual here."""
+
+from .events import Event, NeedsRecreate, PauseTimeout, Progress, Refused, WorkflowError
+from .ops import ArchiveInfo, archive_delete, archive_info, archive_rename, dump, pause, resume, scale
+from .recreate import recreate
+
+__all__ = ["Event", "NeedsRecreate", "PauseTimeout", "Progress", "Refused", "WorkflowError", "ArchiveInfo",
+           "archive_delete", "archive_info", "archive_rename", "dump", "pause", "resume", "scale", "recreate"]

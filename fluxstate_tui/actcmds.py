@@ -1,0 +1,239 @@
+"""`fluxstate-tui pause | resume | dump | recreate | scale | archive`: the state workflows, headless.
+
+Progress goes to stderr (lines; a live line on a terminal); the result is one line on stdout, or
+one JSON document with --json. A command that changes the cluster asks first on a terminal,
+unless --yes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from typing import Optional
+
+from .kube.client import KubeClient, Target
+from .kube.errors import KubeError
+from .kube.resources import get_minicluster
+from .workflows import (Event, NeedsRecreate, PauseTimeout, Refused, WorkflowError, archive_delete, archive_info,
+                        archive_rename, dump, pause, recreate, resume, scale)
+
+MUTATING = {"pause", "resume", "dump", "recreate", "scale", "archive-delete", "archive-rename"}
+
+
+class StderrProgress:
+    """Step lines on stderr; on a terminal the current step's progress rewrites one line."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.steps: list[str] = []
+        self.started = time.monotonic()
+        self._live = False
+
+    def _clear(self) -> None:
+        if self._live:
+            sys.stderr.write("\r\033[K")
+            self._live = False
+
+    def __call__(self, event: Event) -> None:
+        elapsed = time.monotonic() - self.started
+        if event.kind == "plan":
+            self.steps = event.steps
+            return
+        if event.kind == "progress":
+            if self.tty:
+                self._clear()
+                bar = ""
+                if event.fraction is not None:
+                    filled = int(20 * event.fraction)
+                    bar = "[" + "#" * filled + "." * (20 - filled) + "] "
+                sys.stderr.write(f"  {bar}{event.message} ({elapsed:.0f}s)")
+                sys.stderr.flush()
+                self._live = True
+            return
+        self._clear()
+        if event.kind == "step":
+            where = f"[{self.steps.index(event.step) + 1}/{len(self.steps)}] " if event.step in self.steps else ""
+            print(f"{where}{event.message} …", file=sys.stderr, flush=True)
+        elif event.kind == "step-done" and event.step in self.steps and event.message and event.message != event.step:
+            print(f"    {event.message}", file=sys.stderr, flush=True)
+        elif event.kind == "log":
+            print(f"    {event.message}", file=sys.stderr, flush=True)
+
+
+def confirm(question: str, assume_yes: bool) -> bool:
+    """Ask on a terminal; scripts (no terminal) and --yes go ahead."""
+    if assume_yes or not sys.stdin.isatty():
+        return True
+    answer = input(f"{question} [y/N] ").strip().lower()
+    return answer in ("y", "yes")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        result = asyncio.run(_main(args))
+    except PauseTimeout as exc:
+        _fail(args, exc.message, running=exc.running)
+        return 1
+    except NeedsRecreate as exc:
+        _fail(args, exc.message)
+        return 1
+    except Refused as exc:
+        _fail(args, f"refused: {exc.message}")
+        return 1
+    except WorkflowError as exc:
+        _fail(args, exc.message)
+        return 1
+    except KubeError as exc:
+        _fail(args, exc.message)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("fluxstate-tui: interrupted; run the same command again to continue", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug must still end in one line, not a traceback
+        if os.environ.get("FLUXSTATE_DEBUG"):
+            raise
+        _fail(args, f"internal error: {type(exc).__name__}: {exc}")
+        return 1
+    if result is None:
+        return 1
+    if getattr(args, "json", False):
+        print(json.dumps(result))
+    else:
+        print(result["result"])
+    return 0
+
+
+def _fail(args: argparse.Namespace, message: str, **extra) -> None:
+    print(f"fluxstate-tui: error: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": False, "error": message, **extra}))
+
+
+async def _main(args: argparse.Namespace) -> Optional[dict]:
+    command = args.command
+    if command == "archive":
+        command = "archive-delete" if args.delete else "archive-rename" if args.rename else "archive"
+    if getattr(args, "read_only", False) and command in MUTATING:
+        raise Refused(f"read-only mode: {command.replace('-', ' ')} changes the cluster")
+    size = getattr(args, "size", None)
+    if size is not None and size < 1:
+        raise Refused(f"size must be a whole number of at least 1, not {size}")
+    target = Target(kubeconfig=args.kubeconfig, context=args.context, namespace=args.namespace)
+    progress = StderrProgress()
+    async with await KubeClient.connect(target) as kube:
+        ns = kube.namespace
+        if command == "recreate":
+            try:
+                mc = await get_minicluster(kube, args.name, ns)
+            except KubeError:
+                mc = None  # deleted by a half-finished recreate: the journal brings it back
+            what = f"Recreate {args.name} at size {size}" if size else f"Finish recreating {args.name}"
+            if mc is not None:
+                what += f" (now {mc.size}; its queue is paused, dumped to {mc.archive_path}, the MiniCluster deleted and created again)"
+            if not confirm(what + "?", args.yes):
+                print("canceled", file=sys.stderr)
+                return None
+            result = await recreate(kube, mc, size=size, name=args.name, namespace=ns, progress=progress,
+                                    pause_timeout=args.timeout, cancel_running=args.cancel_running)
+            return {"ok": True, "workflow": "recreate", "minicluster": args.name, "namespace": ns, "size": size,
+                    "result": result}
+        mc = await get_minicluster(kube, args.name, ns)
+        if command == "archive":
+            info = await archive_info(kube, mc)
+            return {"ok": True, "workflow": "archive", "minicluster": mc.name, "namespace": ns,
+                    "archive": info.to_json(), "result": _archive_text(mc.name, info)}
+        questions = {
+            "pause": f"Stop the queue of {mc.name} and wait for its running jobs?",
+            "resume": f"Start the queue of {mc.name}?",
+            "dump": f"Dump the queue of {mc.name} to {mc.archive_path}?",
+            "scale": f"Scale {mc.name} from {mc.size} to {size}?",
+            "archive-delete": f"Delete the archive {mc.archive_path} of {mc.name}?",
+            "archive-rename": f"Rename the archive {mc.archive_path} of {mc.name} to {getattr(args, 'rename', '')}?",
+        }
+        if not confirm(questions[command], args.yes):
+            print("canceled", file=sys.stderr)
+            return None
+        if command == "pause":
+            result = await pause(kube, mc, timeout=args.timeout, cancel_running=args.cancel_running, progress=progress)
+        elif command == "resume":
+            result = await resume(kube, mc, progress=progress)
+        elif command == "dump":
+            result = await dump(kube, mc, keep=args.keep, progress=progress)
+        elif command == "scale":
+            result = await scale(kube, mc, size=size, progress=progress)
+        elif command == "archive-delete":
+            result = await archive_delete(kube, mc)
+        else:
+            result = await archive_rename(kube, mc, args.rename)
+        return {"ok": True, "workflow": command, "minicluster": mc.name, "namespace": ns, "result": result}
+
+
+def _archive_text(name: str, info) -> str:
+    if info.path is None:
+        return f"{name} has no spec.archive.path"
+    if not info.exists:
+        text = f"{info.path}: no archive yet (a new broker of {name} starts with an empty queue)"
+    else:
+        age = time.time() - (info.mtime or time.time())
+        text = (f"{info.path}: {info.size} bytes, {info.jobs} job(s), written {age / 60:.0f} min ago — "
+                f"a new broker of {name} will load it at start")
+    if info.versions:
+        text += f"; older versions: {', '.join(info.versions)}"
+    return text
+
+
+def add_parsers(sub, client_flags) -> None:
+    def common(p, *, confirmable: bool = True) -> None:
+        p.add_argument("name", help="MiniCluster name")
+        p.add_argument("--json", action="store_true", help="print the result as one JSON document")
+        if confirmable:
+            p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+    def positive(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+        return value
+
+    def seconds(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0: {text}")
+        return value
+
+    p = sub.add_parser("pause", parents=[client_flags], help="stop the queue and wait for running jobs",
+                       description="flux queue stop, then flux queue idle until no job runs.")
+    common(p)
+    p.add_argument("--timeout", type=seconds, default=600, help="seconds to wait for running jobs (default 600)")
+    p.add_argument("--cancel-running", action="store_true", help="cancel jobs still running at the timeout")
+    p = sub.add_parser("resume", parents=[client_flags], help="start the queue again")
+    common(p)
+    p = sub.add_parser("dump", parents=[client_flags], help="dump the stopped, idle queue to spec.archive.path",
+                       description="flux dump to a temporary name, verify it, keep the previous archive, rename over.")
+    common(p)
+    p.add_argument("--keep", type=positive, default=3, help="previous archive versions to keep (default 3)")
+    p = sub.add_parser("recreate", parents=[client_flags], help="recreate the MiniCluster at a new size, queue included",
+                       description="pause, dump, delete, create at --size, wait for Flux, verify every job, start. "
+                                   "Run it again after a crash: it continues from the journal.")
+    common(p)
+    p.add_argument("--size", type=positive, help="the new size (maxSize is raised to it when needed)")
+    p.add_argument("--timeout", type=seconds, default=600, help="seconds to wait for running jobs (default 600)")
+    p.add_argument("--cancel-running", action="store_true", help="cancel jobs still running at the timeout")
+    p = sub.add_parser("scale", parents=[client_flags], help="resize live, within maximumSize")
+    common(p)
+    p.add_argument("--size", type=positive, required=True, help="the new size")
+    p = sub.add_parser("archive", parents=[client_flags], help="show, delete or rename the MiniCluster's archive")
+    common(p)
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--delete", action="store_true", help="delete the archive (a new broker starts empty)")
+    group.add_argument("--rename", metavar="NEW", help="rename the archive (a name in the same directory, or a path)")

@@ -1,0 +1,274 @@
+"""The state-workflow keys shared by the Jobs and MiniClusters screens.
+
+`S` stop/start the queue, `D` dump, `R` recreate at a new size, `Z` scale, `A` archive. Shifted letters
+because they change the cluster; each asks first (a modal naming the action) and then runs in the
+progress screen (see progress.py), which can be hidden while the workflow goes on.
+
+A screen mixes `WorkflowActions` in, adds `WORKFLOW_BINDINGS` to its BINDINGS (Textual only merges
+BINDINGS from DOMNode classes, so a mixin cannot contribute them) and implements `workflow_subject()`.
+In read-only mode the bindings are hidden (check_action) and the actions refuse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Optional
+
+from textual.binding import Binding
+
+from .confirm import ArchiveModal, ConfirmModal
+from .progress import ProgressScreen, WorkflowRun, current_run, start_workflow
+from .recreate import RecreateModal, ScaleModal
+
+if TYPE_CHECKING:
+    from ..flux.snapshot import Snapshot
+    from ..kube.resources import MiniCluster
+
+WORKFLOW_BINDINGS = [
+    Binding("S", "queue_toggle", "Stop/start queue"),
+    Binding("D", "dump", "Dump"),
+    Binding("R", "recreate", "Recreate"),
+    Binding("Z", "scale", "Scale"),
+    Binding("A", "archive", "Archive"),
+]
+# action -> what it is called in the read-only refusal and the palette
+MUTATING = {"queue_toggle": "stop/start queue", "dump": "dump", "recreate": "recreate", "scale": "scale"}
+WORKFLOW_ACTIONS = set(MUTATING) | {"archive"}
+
+
+@dataclass
+class Subject:
+    """What a workflow key acts on: the MiniCluster, and what the screen last saw of it."""
+
+    mc: "MiniCluster"
+    snapshot: Optional["Snapshot"] = None
+    jobs: Optional[int] = None
+
+    @property
+    def queue_stopped(self) -> Optional[bool]:
+        q = self.snapshot.queue if self.snapshot else None
+        if q is None or not q.queues:
+            return None
+        return q.all_stopped
+
+
+class WorkflowActions:
+    """Mixin for a Screen. Subclasses implement workflow_subject() and may override workflow_finished()."""
+
+    def workflow_subject(self) -> Optional[Subject]:
+        raise NotImplementedError
+
+    def workflow_finished(self, run: WorkflowRun) -> None:
+        """A workflow ended (any screen's): fetch again now so the screen shows what changed."""
+        refresh = getattr(self, "action_refresh_now", None)
+        if refresh is not None:
+            refresh()
+
+    # ---- read-only -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+        if action in MUTATING and getattr(self.app, "read_only", False):  # type: ignore[attr-defined]
+            return False
+        return True
+
+    def _allowed(self, action: str) -> Optional[Subject]:
+        app = self.app  # type: ignore[attr-defined]
+        if action in MUTATING and getattr(app, "read_only", False):
+            app.notify(f"read-only mode: {MUTATING[action]} refused", severity="warning")
+            return None
+        subject = self.workflow_subject()
+        if subject is None:
+            app.notify("no MiniCluster selected", severity="warning", timeout=3)
+        return subject
+
+    def _start(self, subject: Subject, title: str, job, *, show: bool = True, on_error=None) -> None:
+        app = self.app  # type: ignore[attr-defined]
+        start_workflow(app, title, job, target=(subject.mc.namespace, subject.mc.name), show=show,
+                       on_error=on_error, on_end=partial(_tell_screens, app))
+
+    # ---- S: stop or start the queue --------------------------------------------------------------
+
+    def action_queue_toggle(self) -> None:
+        subject = self._allowed("queue_toggle")
+        if subject is None:
+            return
+        name = subject.mc.name
+        if subject.queue_stopped:
+            modal = ConfirmModal(
+                "Start the queue",
+                f"flux queue start --all on {name}: pending jobs are scheduled again.",
+                f"Start the queue of {name}", destructive=False)
+            self.app.push_screen(modal, partial(self._confirmed_resume, subject))  # type: ignore[attr-defined]
+        else:
+            modal = ConfirmModal(
+                "Stop the queue",
+                f"flux queue stop --all on {name}: no new job starts; pending jobs stay queued and "
+                "running jobs go on. The progress screen then waits for the running jobs to finish "
+                "(up to 10 min), which a dump needs. S starts the queue again.",
+                f"Stop the queue of {name}")
+            self.app.push_screen(modal, partial(self._confirmed_pause, subject))  # type: ignore[attr-defined]
+
+    def _confirmed_pause(self, subject: Subject, yes: Optional[bool], cancel_running: bool = False) -> None:
+        if not yes:
+            return
+        from ..workflows import pause
+
+        async def job(progress):
+            return await pause(await self.app.client(), subject.mc, cancel_running=cancel_running,  # type: ignore
+                               progress=progress)
+
+        title = f"Stop the queue of {subject.mc.name}" + (" (cancelling running jobs)" if cancel_running else "")
+        self._start(subject, title, job, on_error=partial(self._pause_failed, subject))
+
+    def _pause_failed(self, subject: Subject, exc: BaseException) -> bool:
+        from ..workflows import PauseTimeout
+
+        if not isinstance(exc, PauseTimeout):
+            return False
+        app = self.app  # type: ignore[attr-defined]
+        ids = ", ".join(exc.running[:10]) + (" …" if len(exc.running) > 10 else "")
+        app.notify(exc.message, title="Jobs still running", severity="warning", timeout=10)
+        modal = ConfirmModal(
+            "Jobs still running",
+            f"The queue of {subject.mc.name} is stopped, but {len(exc.running)} job(s) still run: {ids}.\n"
+            "Cancel them now (they end as CANCELED), or keep them running: Cancel leaves them alone; "
+            "S then offers to start the queue, or run the stop again to keep waiting.",
+            f"Cancel {len(exc.running)} running job(s) of {subject.mc.name}")
+        app.push_screen(modal, partial(self._confirmed_pause, subject, cancel_running=True))
+        return True
+
+    def _confirmed_resume(self, subject: Subject, yes: Optional[bool]) -> None:
+        if not yes:
+            return
+        from ..workflows import resume
+
+        async def job(progress):
+            return await resume(await self.app.client(), subject.mc, progress=progress)  # type: ignore
+
+        self._start(subject, f"Start the queue of {subject.mc.name}", job, show=False)
+
+    # ---- D: dump ---------------------------------------------------------------------------------
+
+    def action_dump(self) -> None:
+        subject = self._allowed("dump")
+        if subject is None:
+            return
+        mc = subject.mc
+        if not mc.archive_path:
+            self.app.notify(f"{mc.name} has no spec.archive.path: there is nowhere to dump to",  # type: ignore
+                            severity="error")
+            return
+        body = (f"flux dump of {mc.name}'s queue to a temporary file next to {mc.archive_path}; it is verified "
+                "(it lists, it is not empty, every job is in it), then renamed over the archive. The archive "
+                "there now is kept as a timestamped version (the last 3 are kept).")
+        if subject.queue_stopped is False:
+            body += "\n\nThe queue is started: the dump will be refused. Stop it first with S."
+        modal = ConfirmModal("Dump the queue", body, f"Dump {mc.name} to {mc.archive_path}")
+        self.app.push_screen(modal, partial(self._confirmed_dump, subject))  # type: ignore[attr-defined]
+
+    def _confirmed_dump(self, subject: Subject, yes: Optional[bool]) -> None:
+        if not yes:
+            return
+        from ..workflows import dump
+
+        async def job(progress):
+            return await dump(await self.app.client(), subject.mc, progress=progress)  # type: ignore
+
+        self._start(subject, f"Dump {subject.mc.name} to {subject.mc.archive_path}", job)
+
+    # ---- R: recreate -----------------------------------------------------------------------------
+
+    def action_recreate(self, size: Optional[int] = None) -> None:
+        subject = self._allowed("recreate")
+        if subject is None:
+            return
+        self.open_recreate(subject, size)
+
+    def open_recreate(self, subject: Subject, size: Optional[int] = None) -> None:
+        modal = RecreateModal(subject.mc, jobs=subject.jobs, size=size, queue_stopped=subject.queue_stopped)
+        self.app.push_screen(modal, partial(self._confirmed_recreate, subject))  # type: ignore[attr-defined]
+
+    def _confirmed_recreate(self, subject: Subject, size: Optional[int]) -> None:
+        if size is None:
+            return
+        from ..workflows import recreate
+
+        async def job(progress):
+            return await recreate(await self.app.client(), subject.mc, size=size, progress=progress)  # type: ignore
+
+        self._start(subject, f"Recreate {subject.mc.name} at size {size}", job)
+
+    # ---- Z: scale --------------------------------------------------------------------------------
+
+    def action_scale(self) -> None:
+        subject = self._allowed("scale")
+        if subject is None:
+            return
+        self.app.push_screen(ScaleModal(subject.mc), partial(self._confirmed_scale, subject))  # type: ignore
+
+    def _confirmed_scale(self, subject: Subject, size: Optional[int]) -> None:
+        if size is None:
+            return
+        from ..workflows import scale
+
+        async def job(progress):
+            return await scale(await self.app.client(), subject.mc, size=size, progress=progress)  # type: ignore
+
+        self._start(subject, f"Scale {subject.mc.name} to {size}", job, on_error=partial(self._scale_failed, subject))
+
+    def _scale_failed(self, subject: Subject, exc: BaseException) -> bool:
+        from ..workflows import NeedsRecreate
+
+        if not isinstance(exc, NeedsRecreate):
+            return False
+        app = self.app  # type: ignore[attr-defined]
+        app.notify(exc.message, title="A recreate is needed", severity="warning", timeout=8)
+        if isinstance(app.screen, ProgressScreen):
+            app.pop_screen()
+        self.open_recreate(subject, exc.size)
+        return True
+
+    # ---- A: archive ------------------------------------------------------------------------------
+
+    def action_archive(self) -> None:
+        subject = self._allowed("archive")
+        if subject is None:
+            return
+        self.app.push_screen(ArchiveModal(subject.mc))  # type: ignore[attr-defined]
+
+    # ---- the command palette ---------------------------------------------------------------------
+
+    def workflow_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """(title, help, callback) for app.get_system_commands: the actions allowed on this screen now."""
+        subject = self.workflow_subject()
+        out: list[tuple[str, str, Callable[[], object]]] = []
+        if subject is not None:
+            name = subject.mc.name
+            queue = (f"Start the queue of {name} (S)", "flux queue start --all") if subject.queue_stopped else \
+                    (f"Stop the queue of {name} (S)", "flux queue stop --all, then wait for running jobs")
+            items = [
+                ("queue_toggle", *queue),
+                ("dump", f"Dump {name} to its archive (D)", "flux dump to spec.archive.path, verified"),
+                ("recreate", f"Recreate {name} at a new size (R)", "pause, dump, delete, create at N, restore"),
+                ("scale", f"Scale {name} (Z)", "a live resize within maximumSize"),
+                ("archive", f"Archive of {name} (A)", "path, size, age, jobs inside, versions"),
+            ]
+            for action, title, help_text in items:
+                if self.check_action(action, ()):
+                    out.append((title, help_text, getattr(self, f"action_{action}")))
+        return out
+
+
+def _tell_screens(app, run: WorkflowRun) -> None:
+    for screen in list(app.screen_stack):
+        if isinstance(screen, WorkflowActions):
+            try:
+                screen.workflow_finished(run)
+            except Exception:
+                pass
+    app.refresh_bindings()
+
+
+def running_workflow(app) -> Optional[WorkflowRun]:
+    return current_run(app)

@@ -1,0 +1,155 @@
+"""Confirmation and information modals for the state workflows (after Posting's ConfirmationModal).
+
+The action button is named for the action ("Stop the queue of flux-sample"), Cancel is focused when
+the action is destructive, `y` confirms, `n` and `esc` cancel.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Optional
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+if TYPE_CHECKING:
+    from ..kube.resources import MiniCluster
+
+MODAL_CSS = """
+{cls} {{ align: center middle; }}
+{cls} > .modal-body {{ width: 76; max-width: 95%; height: auto; max-height: 90%;
+                       border: thick $primary; background: $surface; padding: 1 2; }}
+{cls} > .modal-body.destructive {{ border: thick $error; }}
+{cls} .modal-text {{ height: auto; margin-bottom: 1; }}
+{cls} .modal-buttons {{ height: auto; align-horizontal: right; margin-top: 1; }}
+{cls} .modal-buttons Button {{ margin-left: 2; }}
+{cls} .modal-hint {{ height: 1; color: $text-muted; text-align: right; }}
+"""
+KEYS_HINT = "y confirms · n or esc cancels · tab moves"
+
+
+class ConfirmModal(ModalScreen[bool]):
+    DEFAULT_CSS = MODAL_CSS.format(cls="ConfirmModal")
+    BINDINGS = [
+        Binding("y", "confirm", "Confirm"),
+        Binding("n,escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, title: str, body: str | Text, action_label: str, *, destructive: bool = True) -> None:
+        super().__init__()
+        self.modal_title = title
+        self.body = body
+        self.action_label = action_label
+        self.destructive = destructive
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-body" + (" destructive" if self.destructive else "")) as box:
+            box.border_title = self.modal_title
+            yield Static(self.body, classes="modal-text", id="confirm-body")
+            with Horizontal(classes="modal-buttons"):
+                yield Button(Text(self.action_label), id="confirm-button",
+                             variant="error" if self.destructive else "primary")
+                yield Button("Cancel", id="cancel-button")
+            yield Static(KEYS_HINT, classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel-button" if self.destructive else "#confirm-button", Button).focus()
+
+    @on(Button.Pressed, "#confirm-button")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel-button")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+def human_size(n: Optional[int]) -> str:
+    if n is None:
+        return "?"
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def human_age(mtime: Optional[float], now: Optional[float] = None) -> str:
+    if mtime is None:
+        return "?"
+    seconds = max(0, int((now if now is not None else time.time()) - mtime))
+    if seconds < 120:
+        return f"{seconds}s ago"
+    if seconds < 7200:
+        return f"{seconds // 60} min ago"
+    if seconds < 172800:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} days ago"
+
+
+def archive_text(info) -> Text:
+    """archive_info() as lines: path, whether it exists, size, age, jobs inside, older versions."""
+    text = Text()
+    if info is None:
+        return Text("reading the archive…", style="dim")
+    if not info.path:
+        return Text("this MiniCluster has no spec.archive.path: nothing is saved or restored", style="bold red")
+    text.append("path      ", style="bold").append(info.path + "\n")
+    text.append("exists    ", style="bold")
+    if info.exists:
+        text.append("yes\n", style="green")
+        text.append("size      ", style="bold").append(human_size(info.size) + "\n")
+        text.append("written   ", style="bold").append(human_age(info.mtime) + "\n")
+        text.append("jobs      ", style="bold").append(("?" if info.jobs is None else str(info.jobs)) + "\n")
+    else:
+        text.append("no — a create will start with an empty queue\n", style="yellow")
+    versions = list(info.versions or [])
+    text.append("versions  ", style="bold")
+    text.append(("\n          ".join(versions) if versions else "none kept"))
+    return text
+
+
+class ArchiveModal(ModalScreen[None]):
+    """`A`: what spec.archive.path holds right now. Read-only."""
+
+    DEFAULT_CSS = MODAL_CSS.format(cls="ArchiveModal")
+    BINDINGS = [Binding("escape,q,n,enter", "close", "Close")]
+
+    def __init__(self, mc: "MiniCluster") -> None:
+        super().__init__()
+        self.mc = mc
+        self.info = None
+        self.error: Optional[str] = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-body") as box:
+            box.border_title = f"Archive of {self.mc.name}"
+            yield Static(archive_text(None), classes="modal-text", id="archive-info")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Close", id="close-button", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#close-button", Button).focus()
+        self.run_worker(self._load(), exit_on_error=False, group="archive-info")
+
+    async def _load(self) -> None:
+        from ..workflows import archive_info
+
+        try:
+            kube = await self.app.client()  # type: ignore[attr-defined]
+            self.info = await archive_info(kube, self.mc)
+            self.query_one("#archive-info", Static).update(archive_text(self.info))
+        except Exception as exc:
+            self.error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            self.query_one("#archive-info", Static).update(Text(f"cannot read the archive: {self.error}",
+                                                                style="bold red"))
+
+    @on(Button.Pressed, "#close-button")
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,331 @@
+"""Pause, resume, dump, scale and the archive: each a short sequence over the broker pod.
+
+Facts: flux-operator.md §1.7 and §10 (facts 5-8), flux-core-cli.md §2-3. Paths and argv are always
+quoted (shlex) before they reach the pod's shell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import posixpath
+import re
+import shlex
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..flux import commands as fc
+from ..flux.ids import f58_encode, parse_jobid
+from ..flux.parse import parse_idle, parse_queue_status
+from ..kube.broker import Broker
+from ..kube.client import KubeClient
+from ..kube.errors import KubeError
+from ..kube.resources import GVP, MiniCluster, get_minicluster, minicluster_pods
+from .events import Event, NeedsRecreate, PauseTimeout, Progress, Refused, WorkflowError, quiet
+
+PAUSE_REASON = "paused by fluxstate-tui"
+IDLE_SLICE = 5.0       # seconds per `flux queue idle --timeout` call, so progress shows while waiting
+DUMP_TIMEOUT = 1800.0  # a dump of a very large queue takes minutes
+ARCHIVE_EXTS = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
+TAR_FLAG = {".tar.gz": "z", ".tgz": "z", ".tar.bz2": "j", ".tar.xz": "J", ".tar": ""}
+VERSION_RE = r"-\d{8}T\d{6}Z"
+
+
+def split_archive(path: str) -> tuple[str, str, str]:
+    """(directory, stem, extension) of an archive path; the extension picks Flux's format."""
+    directory, base = posixpath.split(path)
+    for ext in ARCHIVE_EXTS:
+        if base.endswith(ext) and len(base) > len(ext):
+            return directory or "/", base[: -len(ext)], ext
+    raise Refused(f"archive path {path} has no archive extension flux dump knows ({', '.join(ARCHIVE_EXTS)})")
+
+
+async def shell(broker: Broker, script: str, timeout: float = 60) -> tuple[int, str, str]:
+    result = await broker.exec(["/bin/bash", "-c", script], timeout)
+    return result.returncode, result.stdout, result.stderr
+
+
+async def job_ids(broker: Broker) -> set[int]:
+    out = (await broker.flux(fc.flux("jobs", "-a", "-A", "-n", "-c", "0", "-o", "{id.dec}"), timeout=300)).stdout
+    return {int(x) for x in out.split()}
+
+
+async def running_jobs(broker: Broker) -> list[str]:
+    out = (await broker.flux(fc.flux("jobs", "-A", "-n", "-f", "running", "-c", "0", "-o", "{id.f58}"))).stdout
+    return out.split()
+
+
+async def queue_state(broker: Broker):
+    return parse_queue_status((await broker.flux(fc.queue_status())).stdout)
+
+
+# ---- pause / resume -------------------------------------------------------------------------
+
+async def pause(kube: KubeClient, mc: MiniCluster, *, timeout: float = 600, cancel_running: bool = False,
+                reason: str = PAUSE_REASON, progress: Optional[Progress] = None) -> str:
+    """Stop the queue, then wait until no job runs (`flux queue idle`, looped with a timeout)."""
+    emit = progress or quiet
+    broker = Broker(kube, mc)
+    emit(Event("step", "stop the queue", step="stop the queue"))
+    await broker.flux(fc.queue_stop(reason))
+    emit(Event("step-done", step="stop the queue"))
+    emit(Event("step", "wait for running jobs", step="wait for running jobs"))
+    pending = await wait_idle(broker, timeout, emit)
+    if pending is None:
+        running = await running_jobs(broker)
+        if not cancel_running:
+            shown = ", ".join(running[:8]) + (" ..." if len(running) > 8 else "")
+            raise PauseTimeout(
+                f"{len(running)} job(s) still running after {timeout:g}s ({shown}); the queue stays stopped: "
+                "wait longer (--timeout) or cancel them (--cancel-running)", running)
+        emit(Event("log", f"canceling {len(running)} running job(s): {' '.join(running)}"))
+        await broker.flux(fc.cancel(states="RUN", message="canceled by fluxstate-tui pause"))
+        pending = await wait_idle(broker, 120, emit)
+        if pending is None:
+            raise WorkflowError("jobs are still running 120s after they were canceled; the queue stays stopped",
+                                step="wait for running jobs")
+    emit(Event("step-done", step="wait for running jobs"))
+    result = f"queue of {mc.name} stopped and idle; {pending} pending job(s) wait for it to start again"
+    emit(Event("done", result))
+    return result
+
+
+async def wait_idle(broker: Broker, timeout: float, emit: Progress) -> Optional[int]:
+    """Pending job count once idle, or None if jobs still run after `timeout` seconds."""
+    start = time.monotonic()
+    first: Optional[int] = None
+    while True:
+        left = timeout - (time.monotonic() - start)
+        chunk = max(0.1, min(IDLE_SLICE, left))
+        result = await broker.flux(fc.queue_idle(chunk), ok=(0, 1), timeout=chunk + 30)
+        if result.returncode == 0:
+            return parse_idle(result.stdout) if result.stdout.strip() else 0
+        if "timeout" not in result.stderr:
+            raise WorkflowError(f"flux queue idle failed: {result.stderr.strip() or result.returncode}",
+                                step="wait for running jobs")
+        running = await running_jobs(broker)
+        first = first if first is not None else max(1, len(running))
+        elapsed = time.monotonic() - start
+        emit(Event("progress", f"{len(running)} job(s) still running, {elapsed:.0f}s elapsed",
+                   step="wait for running jobs", fraction=max(0.0, 1 - len(running) / first)))
+        if elapsed >= timeout:
+            return None
+
+
+async def resume(kube: KubeClient, mc: MiniCluster, *, progress: Optional[Progress] = None) -> str:
+    emit = progress or quiet
+    broker = Broker(kube, mc)
+    emit(Event("step", "start the queue", step="start the queue"))
+    await broker.flux(fc.queue_start())
+    emit(Event("step-done", step="start the queue"))
+    result = f"queue of {mc.name} started"
+    emit(Event("done", result))
+    return result
+
+
+# ---- dump -----------------------------------------------------------------------------------
+
+@dataclass
+class DumpResult:
+    path: str
+    size: int
+    jobs: int
+    kept: list[str] = field(default_factory=list)
+
+
+def require_archive(mc: MiniCluster) -> str:
+    if not mc.archive_path:
+        raise Refused(f"MiniCluster {mc.name} has no spec.archive.path: there is nowhere to dump to "
+                      "(and a new broker would load nothing)")
+    volume = mc.archive_volume()
+    if volume is None or volume.source == "emptyDir":
+        raise Refused(f"archive path {mc.archive_path} is not on a volume of {mc.name}: it would vanish with the pod "
+                      "and the new broker could not load it")
+    split_archive(mc.archive_path)
+    return mc.archive_path
+
+
+async def dump(kube: KubeClient, mc: MiniCluster, *, keep: int = 3, progress: Optional[Progress] = None) -> str:
+    result = await dump_archive(kube, mc, keep=keep, progress=progress)
+    text = f"dumped {result.jobs} job(s) of {mc.name} to {result.path} ({result.size} bytes)"
+    if result.kept:
+        text += f"; previous archive kept as {result.kept[-1]}"
+    (progress or quiet)(Event("done", text))
+    return text
+
+
+async def dump_archive(kube: KubeClient, mc: MiniCluster, *, keep: int = 3,
+                       progress: Optional[Progress] = None) -> DumpResult:
+    """flux dump to a temporary name, verify it, keep the old archive as a version, rename over."""
+    emit = progress or quiet
+    archive = require_archive(mc)
+    broker = Broker(kube, mc)
+    emit(Event("step", "check the queue is stopped and idle", step="check"))
+    report = await queue_state(broker)
+    if not report.all_stopped:
+        raise Refused(f"the queue of {mc.name} is not stopped: pause it first (running jobs would come back failed)")
+    idle = await broker.flux(fc.queue_idle(0.5), ok=(0, 1))
+    if idle.returncode != 0:
+        raise Refused(f"jobs are still running in {mc.name}: wait for the pause to finish before dumping")
+    ids = await job_ids(broker)
+    emit(Event("step-done", step="check"))
+
+    directory, stem, ext = split_archive(archive)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    tmp = posixpath.join(directory, f".{stem}.fluxstate-{stamp}{ext}")
+    q_tmp, q_archive = shlex.quote(tmp), shlex.quote(archive)
+    emit(Event("step", f"flux dump to {tmp}", step="dump"))
+    try:
+        result = await broker.flux(fc.dump(tmp), timeout=DUMP_TIMEOUT)
+    except KubeError as exc:
+        await shell(broker, f"rm -f {q_tmp}")
+        raise WorkflowError(f"flux dump failed; {archive} is untouched: {exc.message}", step="dump") from exc
+    emit(Event("step-done", step="dump"))
+
+    emit(Event("step", "verify the archive", step="verify"))
+    flag = TAR_FLAG[ext]
+    rc, out, err = await shell(broker, f"test -s {q_tmp} && stat -c %s {q_tmp} && tar -t{flag}f {q_tmp} | grep '/eventlog$'",
+                               timeout=600)
+    found = set()
+    lines = out.split("\n")
+    size = int(lines[0]) if lines and lines[0].strip().isdigit() else 0
+    for line in lines[1:]:
+        m = re.fullmatch(r"job/([0-9a-f]{4})/([0-9a-f]{4})/([0-9a-f]{4})/([0-9a-f]{4})/eventlog", line.strip())
+        if m:
+            found.add(parse_jobid(".".join(m.groups())))
+    missing = ids - found
+    if rc != 0 or size == 0 or missing:
+        await shell(broker, f"rm -f {q_tmp}")
+        why = (f"{len(missing)} of {len(ids)} jobs are missing from it (e.g. {f58_encode(min(missing))})" if missing
+               else f"it is empty or unreadable ({err.strip() or 'tar failed'})")
+        raise WorkflowError(f"the new dump did not verify: {why}; {archive} is untouched", step="verify")
+    emit(Event("step-done", step="verify"))
+
+    emit(Event("step", f"rename over {archive}", step="rename"))
+    kept: list[str] = []
+    rc, out, _ = await shell(broker, f"test -e {q_archive} && stat -c %Y {q_archive}")
+    if rc == 0 and out.strip():
+        old_stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(float(out.split()[0])))
+        version = posixpath.join(directory, f"{stem}-{old_stamp}{ext}")
+        # Copy, not move: the archive path always holds a complete archive, even if we die here.
+        rc, _, err = await shell(broker, f"cp {q_archive} {shlex.quote(version)}", timeout=600)
+        if rc != 0:
+            await shell(broker, f"rm -f {q_tmp}")
+            raise WorkflowError(f"could not keep the previous archive as {version}: {err.strip()}", step="rename")
+        kept.append(version)
+    rc, _, err = await shell(broker, f"mv -f {q_tmp} {q_archive}")
+    if rc != 0:
+        raise WorkflowError(f"could not rename the new dump over {archive}: {err.strip()} (it is at {tmp})",
+                            step="rename")
+    await prune_versions(broker, directory, stem, ext, keep, emit)
+    emit(Event("step-done", step="rename"))
+    return DumpResult(archive, size, len(ids), kept)
+
+
+async def list_versions(broker: Broker, directory: str, stem: str, ext: str) -> list[str]:
+    rc, out, _ = await shell(broker, f"ls -1 {shlex.quote(directory)}")
+    pattern = re.compile(re.escape(stem) + VERSION_RE + re.escape(ext) + "$")
+    return sorted(posixpath.join(directory, n) for n in out.split("\n") if pattern.match(n.strip()))
+
+
+async def prune_versions(broker: Broker, directory: str, stem: str, ext: str, keep: int, emit: Progress) -> None:
+    versions = await list_versions(broker, directory, stem, ext)
+    for old in versions[: max(0, len(versions) - keep)]:
+        await shell(broker, f"rm -f {shlex.quote(old)}")
+        emit(Event("log", f"removed old archive version {old} (keeping {keep})"))
+
+
+# ---- archive --------------------------------------------------------------------------------
+
+@dataclass
+class ArchiveInfo:
+    path: Optional[str]
+    exists: bool = False
+    size: Optional[int] = None
+    mtime: Optional[float] = None
+    jobs: Optional[int] = None
+    versions: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "exists": self.exists, "size": self.size, "mtime": self.mtime, "jobs": self.jobs,
+                "versions": self.versions}
+
+
+async def archive_info(kube: KubeClient, mc: MiniCluster) -> ArchiveInfo:
+    if not mc.archive_path:
+        return ArchiveInfo(None)
+    broker = Broker(kube, mc)
+    directory, stem, ext = split_archive(mc.archive_path)
+    q = shlex.quote(mc.archive_path)
+    job_eventlog = "'^job/[0-9a-f]{4}/[0-9a-f]{4}/[0-9a-f]{4}/[0-9a-f]{4}/eventlog$'"
+    rc, out, _ = await shell(broker, f"stat -c '%s %Y' {q} && tar -t{TAR_FLAG[ext]}f {q} | grep -cE {job_eventlog}",
+                             timeout=600)
+    info = ArchiveInfo(mc.archive_path)
+    fields = out.split()
+    if len(fields) >= 2:
+        info.exists, info.size, info.mtime = True, int(fields[0]), float(fields[1])
+        info.jobs = int(fields[2]) if len(fields) > 2 and fields[2].isdigit() else None
+    info.versions = await list_versions(broker, directory, stem, ext)
+    return info
+
+
+async def archive_delete(kube: KubeClient, mc: MiniCluster) -> str:
+    archive = require_archive(mc)
+    rc, _, err = await shell(Broker(kube, mc), f"test -e {shlex.quote(archive)} && rm -f {shlex.quote(archive)}")
+    if rc != 0:
+        raise Refused(f"there is no archive at {archive}")
+    return f"deleted {archive}: a new broker of {mc.name} will start with an empty queue"
+
+
+async def archive_rename(kube: KubeClient, mc: MiniCluster, new: str) -> str:
+    archive = require_archive(mc)
+    directory = posixpath.dirname(archive)
+    target = new if new.startswith("/") else posixpath.join(directory, new)
+    if posixpath.normpath(target) == posixpath.normpath(archive):
+        raise Refused("the new name is the archive's own name")
+    broker = Broker(kube, mc)
+    q_old, q_new = shlex.quote(archive), shlex.quote(target)
+    rc, _, _ = await shell(broker, f"test -e {q_new}")
+    if rc == 0:
+        raise Refused(f"{target} already exists: pick another name")
+    rc, _, err = await shell(broker, f"test -e {q_old} && mv {q_old} {q_new}")
+    if rc != 0:
+        raise Refused(f"there is no archive at {archive}" if not err.strip() else f"rename failed: {err.strip()}")
+    return f"renamed {archive} to {target}: a new broker of {mc.name} will start with an empty queue"
+
+
+# ---- scale ----------------------------------------------------------------------------------
+
+async def scale(kube: KubeClient, mc: MiniCluster, *, size: int, progress: Optional[Progress] = None,
+                wait: float = 300) -> str:
+    """Live resize through the scale subresource, within 1..maximumSize."""
+    emit = progress or quiet
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise Refused(f"size must be a whole number of at least 1, not {size!r}")
+    limit = mc.scale_limit
+    if size > limit:
+        raise NeedsRecreate(f"{mc.name} can grow live only up to its maximumSize {limit}: recreate it at size {size} "
+                            f"instead (fluxstate-tui recreate {mc.name} --size {size})", size)
+    if size == mc.size:
+        return f"{mc.name} is already at size {size}"
+    emit(Event("step", f"scale {mc.name} from {mc.size} to {size}", step="scale"))
+    await kube.call(kube.custom.patch_namespaced_custom_object_scale(
+        namespace=mc.namespace, name=mc.name, body={"spec": {"replicas": size}}, **GVP),
+        verb="patch", resource="miniclusters/scale", namespace=mc.namespace, name=mc.name)
+    emit(Event("step-done", step="scale"))
+    emit(Event("step", f"wait for {size} running pod(s)", step="wait for pods"))
+    start = time.monotonic()
+    while True:
+        fresh = await get_minicluster(kube, mc.name, mc.namespace)
+        pods = [p for p in await minicluster_pods(kube, fresh) if not p.deleting]
+        running = sum(1 for p in pods if p.running)
+        emit(Event("progress", f"{running}/{size} pods running", step="wait for pods", fraction=min(1.0, running / size)))
+        if running == size and len(pods) == size:
+            break
+        if time.monotonic() - start > wait:
+            raise WorkflowError(f"{mc.name} has {running} of {size} pods running after {wait:g}s", step="wait for pods")
+        await asyncio.sleep(0.5)
+    emit(Event("step-done", step="wait for pods"))
+    result = f"scaled {mc.name} from {mc.size} to {size} (live; maximumSize {limit})"
+    emit(Event("done", result))
+    return result
