@@ -215,7 +215,10 @@ class WorkflowActions:
         async def job(progress):
             return await scale(await self.app.client(), subject.mc, size=size, progress=progress)  # type: ignore
 
-        self._start(subject, f"Scale {subject.mc.name} to {size}", job, on_error=partial(self._scale_failed, subject))
+        # Above the live limit the engine refuses at once (NeedsRecreate) and a recreate is offered:
+        # no progress screen to flash by.
+        self._start(subject, f"Scale {subject.mc.name} to {size}", job, show=size <= subject.mc.scale_limit,
+                    on_error=partial(self._scale_failed, subject))
 
     def _scale_failed(self, subject: Subject, exc: BaseException) -> bool:
         from ..workflows import NeedsRecreate
@@ -224,9 +227,13 @@ class WorkflowActions:
             return False
         app = self.app  # type: ignore[attr-defined]
         app.notify(exc.message, title="A recreate is needed", severity="warning", timeout=8)
-        if isinstance(app.screen, ProgressScreen):
-            app.pop_screen()
-        self.open_recreate(subject, exc.size)
+
+        def offer() -> None:
+            if isinstance(app.screen, ProgressScreen):
+                app.pop_screen()
+            self.open_recreate(subject, exc.size)
+
+        app.call_after_refresh(offer)
         return True
 
     # ---- A: archive ------------------------------------------------------------------------------

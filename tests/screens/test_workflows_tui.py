@@ -19,7 +19,7 @@ from fluxstate_tui.kube.client import Target
 from fluxstate_tui.screens.actions import WORKFLOW_ACTIONS
 from fluxstate_tui.screens.confirm import ArchiveModal, ConfirmModal
 from fluxstate_tui.screens.jobs import JobsScreen
-from fluxstate_tui.screens.progress import ProgressScreen, current_run, start_workflow
+from fluxstate_tui.screens.progress import ProgressScreen, current_run, show_workflow, start_workflow
 from fluxstate_tui.screens.recreate import RecreateModal, ScaleModal, parse_size
 from fluxstate_tui.workflows.events import Event, WorkflowError
 
@@ -132,7 +132,7 @@ async def test_progress_screen_hides_while_the_workflow_goes_on_and_reopens():
         gate.set()
         await until(pilot, lambda: run.state == "done", what="the end")
         await until(pilot, lambda: any(n.message == "all three done" for n in notes(app)), what="the notification")
-        await pilot.press("w")
+        show_workflow(app)  # what `w` and "Show running workflow" do in FluxStateApp
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ProgressScreen) and screen.workflow is run
@@ -153,3 +153,181 @@ async def test_progress_screen_hides_while_the_workflow_goes_on_and_reopens():
         assert "it broke here" in text_of(app.screen.query_one("#wf-result"))
         failed = [n for n in notes(app) if n.message == "it broke here"]
         assert failed and failed[0].severity == "error"
+
+
+# ---- against the demo cluster ------------------------------------------------------------------------
+
+async def wait_run(pilot, app, timeout: float = 60):
+    run = await until(pilot, lambda: current_run(app), what="a workflow")
+    await until(pilot, lambda: not run.running, timeout=timeout, what=f"“{run.title}” to end")
+    return run
+
+
+async def test_read_only_hides_and_refuses_every_mutating_key(demo):
+    app = make_app(demo, read_only=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        clusters = app.screen
+        await until(pilot, lambda: clusters.selected() is not None, what="a selected MiniCluster")
+        for which in ("clusters", "jobs"):
+            screen = clusters if which == "clusters" else await open_jobs(app, pilot)
+            keys = set(screen.active_bindings)
+            assert not keys & {"S", "D", "R", "Z"} and "A" in keys
+            for key in ("S", "D", "R", "Z"):
+                await pilot.press(key)
+                await pilot.pause()
+                assert app.screen is screen  # no modal
+            titles = [c.title for c in app.get_system_commands(screen)]
+            assert any("(A)" in t for t in titles)
+            assert not any(t.endswith(("(S)", "(D)", "(R)", "(Z)")) for t in titles)
+            screen.action_dump()  # called anyway (a stale palette entry, a script): refused, said so
+            await pilot.pause()
+            assert "read-only mode: dump refused" in note_text(app)
+            assert current_run(app) is None
+
+
+async def test_stop_dump_archive_and_start_the_queue_from_the_jobs_screen(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        jobs = await open_jobs(app, pilot)
+        await until(pilot, lambda: jobs.snapshot and jobs.snapshot.queue, what="the queue state")
+        keys = set(jobs.active_bindings)
+        assert {"S", "D", "R", "Z", "A"} <= keys
+        titles = [c.title for c in app.get_system_commands(jobs)]
+        assert "Stop the queue of flux-sample (S)" in titles and "Recreate flux-sample at a new size (R)" in titles
+
+        # S: the modal names the action and focuses Cancel; n and esc change nothing
+        for cancel in ("n", "escape"):
+            await pilot.press("S")
+            await pilot.pause()
+            modal = app.screen
+            assert isinstance(modal, ConfirmModal)
+            assert str(modal.query_one("#confirm-button", Button).label) == "Stop the queue of flux-sample"
+            assert focused_id(app) == "cancel-button"
+            await pilot.press(cancel)
+            await pilot.pause()
+            assert app.screen is jobs
+        count = jobs.fetch_count
+        await until(pilot, lambda: jobs.fetch_count >= count + 2, what="two more refreshes")
+        assert "started" in queue_line(jobs) and "STOPPED" not in queue_line(jobs) and current_run(app) is None
+
+        # Z above maximumSize: the engine says a recreate is needed, and the recreate modal is offered
+        await pilot.press("Z")
+        await pilot.pause()
+        scale_modal = app.screen
+        assert isinstance(scale_modal, ScaleModal)
+        scale_modal.query_one("#size-input", Input).focus()
+        await pilot.press("9")
+        assert "above maximumSize 2" in text_of(scale_modal.query_one("#size-note"))
+        await pilot.press("enter")
+        offered = await until(pilot, lambda: isinstance(app.screen, RecreateModal) and app.screen,
+                              what="the recreate modal")
+        assert offered.query_one("#size-input", Input).value == "9"
+        assert str(offered.query_one("#confirm-button", Button).label) == "Recreate flux-sample at size 9"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is jobs and current_run(app).state == "failed"
+
+        # S, y: the queue stops (in the progress screen), the summary says STOPPED
+        await pilot.press("S", "y")
+        await until(pilot, lambda: isinstance(app.screen, ProgressScreen), what="the progress screen")
+        run = await wait_run(pilot, app)
+        assert run.state == "done", run.error
+        assert "stopped" in note_text(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: "STOPPED" in queue_line(jobs), what="STOPPED in the summary")
+
+        # D: dump, with the steps shown, a notification, and the archive in the demo's data dir
+        await pilot.press("D")
+        await pilot.pause()
+        modal = app.screen
+        assert str(modal.query_one("#confirm-button", Button).label) == "Dump flux-sample to /state/archive.tar.gz"
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, ProgressScreen) and app.screen.workflow is not run,
+                    what="the dump's progress screen")
+        progress = app.screen
+        dump_run = await wait_run(pilot, app)
+        assert dump_run.state == "done", dump_run.error
+        await pilot.pause()
+        assert dump_run.steps and all(dump_run.step_state[s] == "done" for s in dump_run.steps)
+        assert "✔" in text_of(progress.query_one("#wf-steps")) and "✗" not in text_of(progress.query_one("#wf-steps"))
+        assert any(n.title.startswith("Dump flux-sample") and n.severity == "information" for n in notes(app))
+        assert (demo.data_dir / "data" / "archive.tar.gz").is_file()
+        await pilot.press("escape")
+        await pilot.pause()
+
+        # A: the archive, as it is now
+        await pilot.press("A")
+        archive = await until(pilot, lambda: isinstance(app.screen, ArchiveModal) and app.screen.info and app.screen,
+                              what="the archive info")
+        shown = text_of(archive.query_one("#archive-info"))
+        assert "/state/archive.tar.gz" in shown and "yes" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+
+        # S again offers to start; y starts it (no progress screen for a one-command workflow)
+        await pilot.press("S")
+        await pilot.pause()
+        modal = app.screen
+        assert str(modal.query_one("#confirm-button", Button).label) == "Start the queue of flux-sample"
+        await pilot.press("y")
+        start_run = await until(pilot, lambda: current_run(app) is not dump_run and current_run(app), what="start")
+        await until(pilot, lambda: not start_run.running, what="the start")
+        assert start_run.state == "done" and not isinstance(app.screen, ProgressScreen)
+        await until(pilot, lambda: "STOPPED" not in queue_line(jobs) and "started" in queue_line(jobs),
+                    what="started again")
+
+
+async def test_recreate_at_a_new_size_keeps_every_job(tmp_path):
+    demo = EmbeddedDemo(speed=10, data_dir=tmp_path / "demo").start()
+    app = make_app(demo)
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            jobs = await open_jobs(app, pilot)
+            await until(pilot, lambda: jobs.snapshot and jobs.snapshot.stats, what="stats")
+            before = set(jobs.index.jobs)
+            await pilot.press("R")
+            await pilot.pause()
+            modal = app.screen
+            assert isinstance(modal, RecreateModal)
+            assert focused_id(app) == "cancel-button"
+            button = modal.query_one("#confirm-button", Button)
+            assert button.disabled
+            facts = text_of(modal.query_one("#recreate-facts"))
+            assert "/state/archive.tar.gz" in facts and f"{len(before)} to carry over" in facts and "2 now" in facts
+            plan = text_of(modal.query_one("#recreate-plan"))
+            assert "dump the queue" in plan and "delete flux-sample" in plan and "start the queue" in plan
+            modal.query_one("#size-input", Input).focus()
+            for bad, why in (("0", "at least 1"), ("abc", "not a whole number")):
+                await pilot.press(*bad)
+                await pilot.pause()
+                assert button.disabled and why in modal.error_text
+                await pilot.press("enter")  # refused: the modal stays
+                await pilot.pause()
+                assert app.screen is modal
+                await pilot.press(*["backspace"] * len(bad))
+            await pilot.press("3")
+            await pilot.pause()
+            assert not button.disabled and modal.error_text == ""
+            assert str(button.label) == "Recreate flux-sample at size 3"
+            assert "create flux-sample at size 3" in text_of(modal.query_one("#recreate-plan"))
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ProgressScreen), what="the progress screen")
+            run = current_run(app)
+            await until(pilot, lambda: run.steps, what="the plan")
+            assert "delete" in " ".join(run.steps)
+            await pilot.press("escape")  # hide it: the workflow goes on
+            await pilot.pause()
+            assert app.screen is jobs and run.running
+            await until(pilot, lambda: not run.running, timeout=90, what="the recreate to end")
+            assert run.state == "done", run.error
+            assert any(n.title == "Recreate flux-sample at size 3" for n in notes(app))
+            await until(pilot, lambda: jobs.mc.size == 3 and "size 3/" in queue_line(jobs), timeout=30,
+                        what="the jobs screen at size 3")
+            await until(pilot, lambda: before <= set(jobs.index.jobs), timeout=30, what="every old job id")
+            table_ids = {jobs.table.cells(k)[0] for k in jobs.table.row_keys()}
+            assert {f58_encode(i) for i in before} <= table_ids
+            await pilot.press("w")  # the finished workflow can still be looked at
+            await pilot.pause()
+            assert isinstance(app.screen, ProgressScreen) and app.screen.workflow is run
+    finally:
+        demo.stop()
