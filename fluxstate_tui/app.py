@@ -164,6 +164,28 @@ class FluxStateApp(App):
             return current_run(self) is not None and not isinstance(self.screen, ProgressScreen)
         return True
 
+    async def action_quit(self) -> None:
+        """Quitting stops a running workflow mid-step (its journal lets a rerun finish it): ask first."""
+        from .screens.confirm import ConfirmModal
+        from .screens.progress import current_run
+
+        run = current_run(self)
+        if run is None or not run.running:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmModal):
+            return
+
+        def answered(yes: Optional[bool]) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmModal(
+            "A workflow is running",
+            f"“{run.title}” is still running. Quitting stops it where it is; running the same workflow again "
+            "(the CLI or this TUI) continues from the step it stopped at.",
+            "Quit anyway"), answered)
+
     def action_show_workflow(self) -> None:
         from .screens.progress import show_workflow
 

@@ -111,6 +111,9 @@ def build_parser() -> Parser:
     demo.add_argument("--empty", action="store_true", help="start with no PersistentVolume and no MiniCluster")
     demo.add_argument("--seed-jobs", type=_count, default=0, metavar="N",
                       help="give flux-sample N extra finished jobs (for benchmarks and big-queue demos)")
+    demo.add_argument("--deny", action="append", default=[], metavar="VERB:RESOURCE",
+                      help="answer 403 Forbidden to these requests, e.g. delete:miniclusters or create:pods/exec "
+                           "(repeatable; to see permission errors without a real cluster)")
     return parser
 
 
@@ -134,7 +137,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         return demo_main(DemoOptions(
             port=args.port, host=args.host, kubeconfig=args.kubeconfig, data_dir=args.data_dir,
-            speed=args.speed, empty=args.empty, seed_jobs=args.seed_jobs,
+            speed=args.speed, empty=args.empty, seed_jobs=args.seed_jobs, deny=tuple(args.deny),
         ))
     return run_tui(args)
 

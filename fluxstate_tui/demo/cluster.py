@@ -11,7 +11,7 @@ from typing import Callable, Optional
 from aiohttp import web
 
 from . import manifests as mf
-from .apiserver import PodLogs, Store, make_app, serve
+from .apiserver import PodLogs, Policy, Store, make_app, serve
 from .controllers import (FluxOperator, GarbageCollector, JobController, OperatorLog, Seen,
                           VolumeBinder)
 from .crd import default_minicluster, validate_minicluster
@@ -26,7 +26,8 @@ OPERATOR_NS = "operator-system"
 
 
 class DemoCluster:
-    def __init__(self, data_dir: Path, *, speed: float = 1.0, cores_per_node: int = 4) -> None:
+    def __init__(self, data_dir: Path, *, speed: float = 1.0, cores_per_node: int = 4,
+                 deny: tuple[str, ...] = ()) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.clock = SimClock(speed)
@@ -46,7 +47,7 @@ class DemoCluster:
             self.kubelet,
             GarbageCollector(self.store),
         ]
-        self.app: web.Application = make_app(self.store, self.logs, self.exec)
+        self.app: web.Application = make_app(self.store, self.logs, self.exec, Policy(deny))
         self._runner: Optional[web.AppRunner] = None
         self._loop_task: Optional[asyncio.Task] = None
         self._tasks: set[asyncio.Task] = set()

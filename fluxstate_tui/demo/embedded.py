@@ -16,7 +16,8 @@ from typing import Optional
 
 class EmbeddedDemo:
     def __init__(self, *, speed: float = 1.0, seed_jobs: int = 0, empty: bool = False,
-                 data_dir: Optional[Path] = None) -> None:
+                 data_dir: Optional[Path] = None, deny: tuple[str, ...] = ()) -> None:
+        self.deny = tuple(deny)
         self.speed = speed
         self.seed_jobs = seed_jobs
         self.empty = empty
@@ -48,7 +49,7 @@ class EmbeddedDemo:
 
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        cluster = DemoCluster(self.data_dir, speed=self.speed)
+        cluster = DemoCluster(self.data_dir, speed=self.speed, deny=self.deny)
         try:
             self.url = await cluster.start()
             write_kubeconfig(self.kubeconfig, self.url)

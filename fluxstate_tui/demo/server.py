@@ -32,6 +32,7 @@ class DemoOptions:
     speed: float = 1.0
     empty: bool = False
     seed_jobs: int = 0
+    deny: tuple[str, ...] = ()
 
 
 def kubeconfig_dict(server: str, namespace: str = "default") -> dict:
@@ -63,6 +64,10 @@ def check_options(opts: DemoOptions) -> None:
         raise DemoServerError(f"invalid speed {opts.speed}: it must be greater than 0")
     if opts.seed_jobs < 0:
         raise DemoServerError(f"invalid --seed-jobs {opts.seed_jobs}: it must be 0 or more")
+    for rule in opts.deny:
+        verb, _, resource = rule.partition(":")
+        if not verb or not resource:
+            raise DemoServerError(f"--deny takes VERB:RESOURCE (for example delete:miniclusters), not {rule!r}")
     if opts.empty and opts.seed_jobs:
         raise DemoServerError("--seed-jobs needs the default MiniCluster: drop --empty")
 
@@ -76,7 +81,7 @@ async def run_demo_server(opts: DemoOptions) -> None:
     own_dir = opts.data_dir is None
     data_dir = Path(tempfile.mkdtemp(prefix="fluxstate-demo-")) if own_dir else Path(opts.data_dir).resolve()
     kubeconfig = (opts.kubeconfig or data_dir / "kubeconfig").resolve()
-    cluster = DemoCluster(data_dir, speed=opts.speed)
+    cluster = DemoCluster(data_dir, speed=opts.speed, deny=opts.deny)
     try:
         try:
             url = await cluster.start("127.0.0.1" if opts.host == "localhost" else opts.host, opts.port)

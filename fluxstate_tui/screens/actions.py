@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 from textual.binding import Binding
 
 from .confirm import ArchiveModal, ConfirmModal
-from .progress import ProgressScreen, WorkflowRun, current_run, start_workflow
+from .progress import ProgressScreen, WorkflowRun, start_workflow
 from .recreate import RecreateModal, ScaleModal
 
 if TYPE_CHECKING:
@@ -26,11 +26,11 @@ if TYPE_CHECKING:
     from ..kube.resources import MiniCluster
 
 WORKFLOW_BINDINGS = [
-    Binding("S", "queue_toggle", "Stop/start queue"),
-    Binding("D", "dump", "Dump"),
-    Binding("R", "recreate", "Recreate"),
-    Binding("Z", "scale", "Scale"),
-    Binding("A", "archive", "Archive"),
+    Binding("S", "queue_toggle", "Stop/start", tooltip="stop or start the queue (asks first)"),
+    Binding("D", "dump", "Dump", tooltip="flux dump to spec.archive.path (asks first)"),
+    Binding("R", "recreate", "Recreate", tooltip="recreate at a new size, keeping every job (asks first)"),
+    Binding("Z", "scale", "Scale", tooltip="live resize within maximumSize (asks first)"),
+    Binding("A", "archive", "Archive", tooltip="show the archive: size, age, jobs, versions"),
 ]
 # action -> what it is called in the read-only refusal and the palette
 MUTATING = {"queue_toggle": "stop/start queue", "dump": "dump", "recreate": "recreate", "scale": "scale"}
@@ -275,7 +275,3 @@ def _tell_screens(app, run: WorkflowRun) -> None:
             except Exception:
                 pass
     app.refresh_bindings()
-
-
-def running_workflow(app) -> Optional[WorkflowRun]:
-    return current_run(app)

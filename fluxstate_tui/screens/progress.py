@@ -258,7 +258,7 @@ class ProgressScreen(Screen):
             bar.update(total=None)
         else:
             bar.update(total=1, progress=max(0.0, min(1.0, run.fraction)))
-        status = run.status
+        status = run.status if run.running else ""
         if run.current and run.running:
             status = f"{run.current}" + (f": {run.status}" if run.status else "")
         self.query_one("#wf-status", Static).update(Text(status))

@@ -17,6 +17,7 @@ from typing import Optional
 from ..flux import commands as fc
 from ..flux.ids import f58_encode, parse_jobid
 from ..flux.parse import parse_idle, parse_queue_status
+from ..kube import access
 from ..kube.broker import Broker
 from ..kube.client import KubeClient
 from ..kube.errors import KubeError
@@ -65,6 +66,7 @@ async def pause(kube: KubeClient, mc: MiniCluster, *, timeout: float = 600, canc
                 reason: str = PAUSE_REASON, progress: Optional[Progress] = None) -> str:
     """Stop the queue, then wait until no job runs (`flux queue idle`, looped with a timeout)."""
     emit = progress or quiet
+    await access.check(kube, mc.namespace, access.NEEDS["pause"])
     broker = Broker(kube, mc)
     emit(Event("step", "stop the queue", step="stop the queue"))
     await broker.flux(fc.queue_stop(reason))
@@ -114,6 +116,7 @@ async def wait_idle(broker: Broker, timeout: float, emit: Progress) -> Optional[
 
 async def resume(kube: KubeClient, mc: MiniCluster, *, progress: Optional[Progress] = None) -> str:
     emit = progress or quiet
+    await access.check(kube, mc.namespace, access.NEEDS["resume"])
     broker = Broker(kube, mc)
     emit(Event("step", "start the queue", step="start the queue"))
     await broker.flux(fc.queue_start())
@@ -159,6 +162,7 @@ async def dump_archive(kube: KubeClient, mc: MiniCluster, *, keep: int = 3,
     """flux dump to a temporary name, verify it, keep the old archive as a version, rename over."""
     emit = progress or quiet
     archive = require_archive(mc)
+    await access.check(kube, mc.namespace, access.NEEDS["dump"])
     broker = Broker(kube, mc)
     emit(Event("step", "check the queue is stopped and idle", step="check"))
     report = await queue_state(broker)
@@ -308,6 +312,7 @@ async def scale(kube: KubeClient, mc: MiniCluster, *, size: int, progress: Optio
                             f"instead (fluxstate-tui recreate {mc.name} --size {size})", size)
     if size == mc.size:
         return f"{mc.name} is already at size {size}"
+    await access.check(kube, mc.namespace, access.NEEDS["scale"])
     emit(Event("step", f"scale {mc.name} from {mc.size} to {size}", step="scale"))
     await kube.call(kube.custom.patch_namespaced_custom_object_scale(
         namespace=mc.namespace, name=mc.name, body={"spec": {"replicas": size}}, **GVP),

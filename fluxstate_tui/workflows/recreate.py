@@ -18,6 +18,7 @@ import yaml
 
 from ..flux import commands as fc
 from ..flux.ids import f58_encode
+from ..kube import access
 from ..kube.broker import Broker
 from ..kube.client import KubeClient
 from ..kube.errors import ApiFailure, KubeError, NotFound
@@ -94,6 +95,10 @@ async def recreate(kube: KubeClient, mc: Optional[MiniCluster] = None, *, size: 
             detail = await getattr(run, "step_" + step.replace(" ", "_"))()
         except (KubeError, WorkflowError) as exc:
             message = exc.message
+            if step == "preflight":
+                journal.path.unlink(missing_ok=True)  # nothing was done: nothing to continue later
+                emit(Event("failed", message, step=step))
+                raise Refused(message, step=step) from exc
             journal.mark(step, "failed", message)
             emit(Event("failed", message, step=step))
             if isinstance(exc, WorkflowError):
@@ -136,6 +141,7 @@ class Run:
     async def step_preflight(self) -> str:
         mc = await self.mc()
         require_archive(mc)
+        await access.check(self.kube, self.namespace, access.NEEDS["recreate"])
         if mc.deleting:
             raise Refused(f"{mc.name} is being deleted already")
         broker = Broker(self.kube, mc)

@@ -16,7 +16,6 @@ from fluxstate_tui.app import FluxStateApp
 from fluxstate_tui.demo.embedded import EmbeddedDemo
 from fluxstate_tui.flux.ids import f58_encode
 from fluxstate_tui.kube.client import Target
-from fluxstate_tui.screens.actions import WORKFLOW_ACTIONS
 from fluxstate_tui.screens.confirm import ArchiveModal, ConfirmModal
 from fluxstate_tui.screens.jobs import JobsScreen
 from fluxstate_tui.screens.progress import ProgressScreen, current_run, show_workflow, start_workflow
@@ -183,6 +182,57 @@ async def test_read_only_hides_and_refuses_every_mutating_key(demo):
             await pilot.pause()
             assert "read-only mode: dump refused" in note_text(app)
             assert current_run(app) is None
+
+
+async def test_keys_act_on_the_selected_minicluster_and_a_pause_timeout_offers_to_cancel(demo, monkeypatch):
+    import fluxstate_tui.workflows as workflows
+    from fluxstate_tui.workflows import PauseTimeout
+
+    calls: list = []
+
+    async def fake_pause(kube, mc, *, timeout=600, cancel_running=False, progress=None):
+        calls.append((mc.name, cancel_running))
+        if not cancel_running:
+            raise PauseTimeout("2 job(s) still running after 600s", ["ƒaaa", "ƒbbb"])
+        return f"queue of {mc.name} stopped and idle"
+
+    monkeypatch.setattr(workflows, "pause", fake_pause)
+    app = make_app(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        clusters = app.screen
+        await until(pilot, lambda: clusters.selected() and clusters.selected().snapshot, what="a selected MiniCluster")
+        assert {"S", "D", "R", "Z", "A"} <= set(clusters.active_bindings)
+        await pilot.press("A")
+        archive = await until(pilot, lambda: isinstance(app.screen, ArchiveModal) and app.screen, what="archive")
+        await until(pilot, lambda: archive.info or archive.error, what="the archive info")
+        assert "/state/archive.tar.gz" in text_of(archive.query_one("#archive-info"))
+        await pilot.press("escape", "S")
+        await pilot.pause()
+        assert str(app.screen.query_one("#confirm-button", Button).label) == "Stop the queue of flux-sample"
+        await pilot.press("y")
+        offer = await until(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen, what="the offer")
+        assert str(offer.query_one("#confirm-button", Button).label) == "Cancel 2 running job(s) of flux-sample"
+        assert "ƒaaa, ƒbbb" in text_of(offer.query_one("#confirm-body"))
+        assert focused_id(app) == "cancel-button"
+        await pilot.press("y")
+        run = await until(pilot, lambda: current_run(app) and "cancelling" in current_run(app).title and current_run(app),
+                          what="the second pause")
+        await until(pilot, lambda: not run.running, what="its end")
+        assert calls == [("flux-sample", False), ("flux-sample", True)] and run.state == "done"
+        # quitting while a workflow runs asks first
+        gate = asyncio.Event()
+
+        async def slow(progress):
+            await gate.wait()
+            return "ok"
+
+        start_workflow(app, "Slow", slow, show=False)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal) and "Quit anyway" in str(app.screen.query_one("#confirm-button", Button).label)
+        await pilot.press("n")
+        gate.set()
+        await pilot.pause()
 
 
 async def test_stop_dump_archive_and_start_the_queue_from_the_jobs_screen(demo):

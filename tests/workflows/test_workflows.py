@@ -281,3 +281,27 @@ def test_scale_live_archive_and_resume(empty_demo, tmp_path):
     asyncio.run(scenario())
     r = cli(empty_demo, tmp_path, "archive", "sc", "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["archive"]["exists"] is False
+
+
+def test_permissions_are_checked_before_acting(demo_factory, tmp_path):
+    demo = demo_factory("--empty", "--speed", "25", "--deny", "delete:miniclusters")
+    create_mc(demo, "perm", 1)
+
+    async def scenario():
+        async with await connect(demo) as kube:
+            broker = await ready(kube, "perm")
+            with pytest.raises(Refused, match='cannot delete miniclusters'):
+                await recreate(kube, await get_minicluster(kube, "perm", "default"), size=2, journal_root=tmp_path)
+            report = (await broker.flux(["flux", "queue", "status"])).stdout
+            assert "Scheduling is started" in report  # nothing was changed: not even the queue
+            assert not list(tmp_path.glob("*.json"))  # and nothing is left to continue
+            # the API itself refuses too, with the real apiserver's message
+            from fluxstate_tui.kube.errors import Forbidden
+            with pytest.raises(Forbidden):
+                await kube.call(kube.custom.delete_namespaced_custom_object(namespace="default", name="perm", **GVP),
+                                verb="delete", resource="miniclusters", namespace="default", name="perm")
+
+    asyncio.run(scenario())
+    r = cli(demo, tmp_path, "recreate", "perm", "--size", "2", "--yes")
+    assert r.returncode == 1 and "forbidden: cannot delete miniclusters" in r.stderr
+    assert len(r.stderr.strip().splitlines()) <= 3

@@ -6,6 +6,7 @@ from .app import make_app, serve
 from .errors import ApiError
 from .exec_ws import ExecFn
 from .logs import PodLogs
+from .rbac import Policy
 from .store import Store
 
-__all__ = ["ApiError", "ExecFn", "PodLogs", "Store", "make_app", "serve"]
+__all__ = ["ApiError", "ExecFn", "PodLogs", "Policy", "Store", "make_app", "serve"]

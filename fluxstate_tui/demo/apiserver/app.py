@@ -15,6 +15,7 @@ from .discovery import (AGGREGATED_TYPE, VERSION, aggregated, api_group, api_gro
 from .errors import ApiError
 from .exec_ws import ExecFn, all_container_names, container_status, default_container, handle_exec
 from .logs import PodLogs, limit
+from .rbac import Policy, verb_of
 from .resources import Resource, find, resources_in
 from .store import Store, rfc3339
 from .tables import table
@@ -108,7 +109,8 @@ def _dry_run(request: web.Request, body: Any = None) -> bool:
 
 
 class ApiServer:
-    def __init__(self, store: Store, logs: PodLogs, exec_fn: ExecFn) -> None:
+    def __init__(self, store: Store, logs: PodLogs, exec_fn: ExecFn, policy: Optional[Policy] = None) -> None:
+        self.policy = policy or Policy()
         self.store = store
         self.logs = logs
         self.exec_fn = exec_fn
@@ -135,6 +137,8 @@ class ApiServer:
             simple = self.simple_get(request, parts)
             if simple is not None:
                 return simple
+        if parts == ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews"] and method == "POST":
+            return respond(self.policy.review(await read_body(request)), status=201)
         if len(parts) >= 2 and parts[0] == "api" and parts[1] == "v1":
             return await self.resource_request(request, "", "v1", parts[2:])
         if len(parts) >= 3 and parts[0] == "apis":
@@ -203,6 +207,9 @@ class ApiServer:
         name = rest[1] if len(rest) >= 2 else None
         sub = rest[2] if len(rest) == 3 else None
         method = request.method
+        watch = request.query.get("watch") in ("true", "1")
+        verb = "create" if sub in ("exec", "attach") else verb_of(method, name, watch)
+        self.policy.check(verb, group, res.plural, sub, namespace, name)
         if name is None:
             if method == "GET":
                 return await self.list_or_watch(request, res, namespace)
@@ -471,8 +478,8 @@ class ApiServer:
         return "".join(f"{now} {line}" for line in text.splitlines(keepends=True))
 
 
-def make_app(store: Store, logs: PodLogs, exec_fn: ExecFn) -> web.Application:
-    server = ApiServer(store, logs, exec_fn)
+def make_app(store: Store, logs: PodLogs, exec_fn: ExecFn, policy: Optional[Policy] = None) -> web.Application:
+    server = ApiServer(store, logs, exec_fn, policy)
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app[STORE] = store
     app[LOGS] = logs

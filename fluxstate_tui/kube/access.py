@@ -1,0 +1,49 @@
+"""Checking permissions before acting (SelfSubjectAccessReview), so a workflow never stops half-way
+because the user may delete a MiniCluster but not create one."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from kubernetes.aio import client as aclient
+
+from .client import KubeClient
+from .errors import Forbidden, NotFound
+
+MC_GROUP = "flux-framework.org"
+
+# (verb, group, resource, subresource) each workflow needs.
+EXEC = ("create", "", "pods", "exec")
+NEEDS = {
+    "pause": [EXEC],
+    "resume": [EXEC],
+    "dump": [EXEC],
+    "archive": [EXEC],
+    "scale": [("patch", MC_GROUP, "miniclusters", "scale"), ("list", "", "pods", "")],
+    "recreate": [("get", MC_GROUP, "miniclusters", ""), ("delete", MC_GROUP, "miniclusters", ""),
+                 ("create", MC_GROUP, "miniclusters", ""), ("list", "", "pods", ""), EXEC,
+                 ("get", "batch", "jobs", ""), ("get", "", "configmaps", ""), ("get", "", "services", "")],
+}
+
+
+async def check(kube: KubeClient, namespace: str, needs: Iterable[tuple[str, str, str, str]]) -> None:
+    """Raise Forbidden for the first thing the user may not do. Clusters without the
+    authorization API (rare) are not checked; the request itself will say."""
+    api = aclient.AuthorizationV1Api(kube.api)
+    for verb, group, resource, sub in needs:
+        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                "spec": {"resourceAttributes": {"namespace": namespace, "verb": verb, "group": group,
+                                                "resource": resource, "subresource": sub}}}
+        try:
+            review = await kube.call(api.create_self_subject_access_review(body), verb="create",
+                                     resource="selfsubjectaccessreviews")
+        except NotFound:
+            return
+        except Exception as exc:  # noqa: BLE001  (an unanswerable review must not block the workflow)
+            if "404" in str(exc):
+                return
+            raise
+        if not review.status.allowed:
+            full = f"{resource}/{sub}" if sub else resource
+            raise Forbidden(verb, full + (f".{group}" if group else ""), namespace,
+                            review.status.reason or "")
