@@ -93,15 +93,16 @@ async def run_demo_server(opts: DemoOptions) -> None:
         if not opts.empty:
             apply_default_state(cluster)
             seeding = asyncio.create_task(submit_demo_jobs(cluster, opts.seed_jobs))
+        # Handlers first: whoever reads the ready line may signal us at once.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
         write_kubeconfig(kubeconfig, url)
         print(f"ready: kubeconfig={kubeconfig} server={url}", flush=True)
         if sys.stderr.isatty():
             print(f"Try: KUBECONFIG={kubeconfig} kubectl get miniclusters,pods   (Ctrl-C stops the demo cluster)",
                   file=sys.stderr, flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         if seeding is not None:
             seeding.cancel()
