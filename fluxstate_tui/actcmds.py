@@ -138,7 +138,8 @@ async def _main(args: argparse.Namespace) -> Optional[dict]:
                 print("canceled", file=sys.stderr)
                 return None
             result = await recreate(kube, mc, size=size, name=args.name, namespace=ns, progress=progress,
-                                    pause_timeout=args.timeout, cancel_running=args.cancel_running)
+                                    pause_timeout=args.timeout, cancel_running=args.cancel_running,
+                                    assets=tuple(args.assets))
             return {"ok": True, "workflow": "recreate", "minicluster": args.name, "namespace": ns, "size": size,
                     "result": result}
         mc = await get_minicluster(kube, args.name, ns)
@@ -162,7 +163,7 @@ async def _main(args: argparse.Namespace) -> Optional[dict]:
         elif command == "resume":
             result = await resume(kube, mc, progress=progress)
         elif command == "dump":
-            result = await dump(kube, mc, keep=args.keep, progress=progress)
+            result = await dump(kube, mc, keep=args.keep, assets=tuple(args.assets), progress=progress)
         elif command == "scale":
             result = await scale(kube, mc, size=size, progress=progress)
         elif command == "archive-delete":
@@ -222,11 +223,17 @@ def add_parsers(sub, client_flags) -> None:
                        description="flux dump to a temporary name, verify it, keep the previous archive, rename over.")
     common(p)
     p.add_argument("--keep", type=positive, default=3, help="previous archive versions to keep (default 3)")
+    p.add_argument("--assets", action="append", default=[], metavar="PATH",
+                   help="also pack this path of the broker pod beside the archive (repeatable; added to the "
+                        "MiniCluster's fluxstate-tui/assets annotation)")
     p = sub.add_parser("recreate", parents=[client_flags], help="recreate the MiniCluster at a new size, queue included",
                        description="pause, dump, delete, create at --size, wait for Flux, verify every job, start. "
                                    "Run it again after a crash: it continues from the journal.")
     common(p)
     p.add_argument("--size", type=positive, help="the new size (maxSize is raised to it when needed)")
+    p.add_argument("--assets", action="append", default=[], metavar="PATH",
+                   help="carry this path of the broker pod to the new broker, checksums verified (repeatable; "
+                        "added to the MiniCluster's fluxstate-tui/assets annotation)")
     p.add_argument("--timeout", type=seconds, default=600, help="seconds to wait for running jobs (default 600)")
     p.add_argument("--cancel-running", action="store_true", help="cancel jobs still running at the timeout")
     p = sub.add_parser("scale", parents=[client_flags], help="resize live, within maximumSize")

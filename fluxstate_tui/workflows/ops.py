@@ -12,7 +12,7 @@ import re
 import shlex
 import time
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterable, Optional
 
 from ..flux import commands as fc
 from ..flux.ids import f58_encode, parse_jobid
@@ -148,11 +148,24 @@ def require_archive(mc: MiniCluster) -> str:
     return mc.archive_path
 
 
-async def dump(kube: KubeClient, mc: MiniCluster, *, keep: int = 3, progress: Optional[Progress] = None) -> str:
+async def dump(kube: KubeClient, mc: MiniCluster, *, keep: int = 3, assets: Iterable[str] = (),
+               progress: Optional[Progress] = None) -> str:
+    from . import assets as fs_assets
+
+    paths = fs_assets.requested(mc, assets)  # refuse bad asset paths before dumping anything
     result = await dump_archive(kube, mc, keep=keep, progress=progress)
     text = f"dumped {result.jobs} job(s) of {mc.name} to {result.path} ({result.size} bytes)"
     if result.kept:
         text += f"; previous archive kept as {result.kept[-1]}"
+    if paths:
+        emit = progress or quiet
+        emit(Event("step", "pack the assets", step="assets"))
+        packed = await fs_assets.pack(Broker(kube, mc), mc, paths, result.path, keep=keep, progress=emit)
+        emit(Event("step-done", step="assets"))
+        if packed.files:
+            text += f"; {packed.files} asset file(s) in {packed.path}"
+        for path, vol in packed.skipped:
+            text += f"; {path} is on volume {vol} already"
     (progress or quiet)(Event("done", text))
     return text
 

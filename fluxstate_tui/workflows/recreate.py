@@ -25,10 +25,15 @@ from ..kube.errors import ApiFailure, KubeError, NotFound
 from ..kube.resources import GVP, MiniCluster, get_minicluster, minicluster_pods
 from .events import Event, Progress, Refused, WorkflowError, quiet
 from .journal import Journal
+from .assets import pack, requested, split_on_volumes, unpack
 from .ops import dump_archive, job_ids, pause, queue_state, require_archive
 
 STEPS = ["preflight", "pause", "dump", "save manifest", "delete", "wait for teardown", "create",
          "wait for Flux", "verify jobs", "start queue"]
+# With filesystem assets, pending jobs are held across the restore: a restored queue comes up
+# started (a live dump has no queue checkpoint), and they must not run before their files are back.
+ASSET_STEPS = ["preflight", "pause", "hold pending jobs", "dump", "save manifest", "delete", "wait for teardown",
+               "create", "wait for Flux", "verify jobs", "restore assets", "release held jobs", "start queue"]
 TEARDOWN_TIMEOUT = 300.0
 START_TIMEOUT = 600.0
 POLL = 0.5
@@ -54,6 +59,7 @@ def resized(manifest: dict, size: int) -> dict:
 async def recreate(kube: KubeClient, mc: Optional[MiniCluster] = None, *, size: Optional[int] = None,
                    name: Optional[str] = None, namespace: Optional[str] = None, progress: Optional[Progress] = None,
                    pause_timeout: float = 600, cancel_running: bool = False, keep: int = 3,
+                   assets: tuple[str, ...] = (),
                    journal_root: Optional[Path] = None,
                    before_step: Optional[Callable[[str], Awaitable[None]]] = None) -> str:
     """Recreate `mc` (or name/namespace, when a half-finished recreate already deleted it) at `size`."""
@@ -78,12 +84,16 @@ async def recreate(kube: KubeClient, mc: Optional[MiniCluster] = None, *, size: 
             raise Refused(f"size must be a whole number of at least 1, not {size!r}")
         if mc is None:
             mc = await get_minicluster(kube, name, namespace)
+        asset_paths = requested(mc, assets)
+        packable, _ = split_on_volumes(mc, asset_paths)
         journal = Journal.start(path, "recreate", {"server": kube.server, "context": kube.context,
                                                    "namespace": namespace, "name": name},
-                                {"size": size, "old_size": mc.size}, STEPS)
-    emit(Event("plan", f"recreate {name} at size {size}", steps=list(STEPS)))
+                                {"size": size, "old_size": mc.size, "assets": asset_paths},
+                                ASSET_STEPS if packable else STEPS)
+    steps = list(journal.data["order"])
+    emit(Event("plan", f"recreate {name} at size {size}", steps=steps))
     run = Run(kube, journal, name, namespace, size, emit, pause_timeout, cancel_running, keep)
-    for step in STEPS:
+    for step in steps:
         if journal.done(step):
             emit(Event("step-done", f"{step} (done before)", step=step))
             continue
@@ -154,13 +164,45 @@ class Run:
         return await pause(self.kube, await self.mc(), timeout=self.pause_timeout, cancel_running=self.cancel_running,
                            progress=self.relay("pause"))
 
+    async def step_hold_pending_jobs(self) -> str:
+        broker = Broker(self.kube, await self.mc())
+        out = (await broker.flux(fc.flux("jobs", "-A", "-n", "-c", "0", "-f", "pending", "-o", "{id.dec} {urgency}"))).stdout
+        held = dict(self.journal.get("held") or {})
+        for line in out.splitlines():
+            jid, urgency = line.split()
+            if int(urgency) != 0 and jid not in held:
+                held[jid] = int(urgency)
+                self.journal.put("held", held)  # before the change: a rerun must know to release it
+                await broker.flux(fc.flux("job", "urgency", jid, "hold"))
+        return f"{len(held)} pending job(s) held until the assets are back"
+
     async def step_dump(self) -> str:
         mc = await self.mc()
         result = await dump_archive(self.kube, mc, keep=self.keep, progress=self.relay("dump"))
-        ids = await job_ids(Broker(self.kube, mc))
+        broker = Broker(self.kube, mc)
+        ids = await job_ids(broker)
         self.journal.put("job_ids", sorted(ids))
         self.journal.put("archive", {"path": result.path, "size": result.size, "jobs": result.jobs})
-        return f"{result.jobs} job(s) in {result.path} ({result.size} bytes), verified"
+        text = f"{result.jobs} job(s) in {result.path} ({result.size} bytes), verified"
+        paths = self.journal.params.get("assets") or []
+        if paths:
+            packed = await pack(broker, mc, paths, result.path, keep=self.keep, progress=self.relay("dump"))
+            self.journal.put("assets", {"path": packed.path, "files": packed.files, "size": packed.size})
+            if packed.files:
+                text += f"; {packed.files} asset file(s) in {packed.path}"
+        return text
+
+    async def step_restore_assets(self) -> str:
+        broker = Broker(self.kube, await self.mc())
+        await broker.flux(fc.queue_stop("restoring assets (fluxstate-tui)"))
+        return await unpack(broker, self.journal.get("assets", {})["path"], progress=self.relay("restore assets"))
+
+    async def step_release_held_jobs(self) -> str:
+        broker = Broker(self.kube, await self.mc())
+        held = self.journal.get("held") or {}
+        for jid, urgency in held.items():
+            await broker.flux(fc.flux("job", "urgency", jid, str(urgency)), ok=(0, 1))
+        return f"{len(held)} job(s) released"
 
     async def step_save_manifest(self) -> str:
         mc = await self.mc()
@@ -282,5 +324,9 @@ class Run:
     def report(self) -> str:
         params = self.journal.params
         jobs = len(self.journal.get("job_ids") or [])
-        return (f"recreated {self.name} at size {self.size} (was {params.get('old_size')}); "
+        text = (f"recreated {self.name} at size {self.size} (was {params.get('old_size')}); "
                 f"{jobs} job(s) carried through {self.journal.get('archive', {}).get('path')}")
+        assets = self.journal.get("assets") or {}
+        if assets.get("files"):
+            text += f"; {assets['files']} asset file(s) restored and verified"
+        return text

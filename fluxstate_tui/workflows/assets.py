@@ -1,0 +1,188 @@
+"""Level 3 of the State tutorial: carry filesystem assets with the queue.
+
+A Flux dump holds the KVS only, not the files jobs wrote. The assets are paths in the broker pod;
+a dump packs them into `<archive stem>.assets.tar.gz` beside the Flux archive, with a manifest
+(path, size, sha256 of every file), verified and versioned like the Flux archive. A recreate
+unpacks them into the new broker pod and checks every checksum before the queue starts.
+Paths already on a volume of the MiniCluster survive a recreate by themselves and are not copied.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import shlex
+import time
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from ..kube.broker import Broker
+from ..kube.resources import MiniCluster
+from .events import Event, Progress, Refused, WorkflowError, quiet
+
+ANNOTATION = "fluxstate-tui/assets"
+MANIFEST = "fluxstate-assets-manifest.json"
+STAGING = "/tmp/.fluxstate-assets"
+
+
+def assets_path(archive: str) -> str:
+    from .ops import split_archive
+
+    directory, stem, _ = split_archive(archive)
+    return posixpath.join(directory, f"{stem}.assets.tar.gz")
+
+
+def requested(mc: MiniCluster, extra: Iterable[str] = ()) -> list[str]:
+    """Asset paths from the MiniCluster's annotation plus the ones given now, normalized, in order."""
+    annotated = ((mc.raw.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION, "")
+    out: list[str] = []
+    for raw in [*annotated.split(","), *extra]:
+        path = raw.strip()
+        if not path:
+            continue
+        if not path.startswith("/"):
+            raise Refused(f"asset path {path!r} must be absolute (a path in the broker pod)")
+        norm = posixpath.normpath(path)
+        if norm == "/":
+            raise Refused("the whole filesystem (/) cannot be an asset")
+        if norm not in out:
+            out.append(norm)
+    return out
+
+
+def split_on_volumes(mc: MiniCluster, paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """(paths to pack, [(path, volume name)] that live on a volume already)."""
+    to_pack, on_volume = [], []
+    for p in paths:
+        vol = next((v for v in mc.volumes if v.source != "emptyDir" and
+                    (p == v.path.rstrip("/") or p.startswith(v.path.rstrip("/") + "/"))), None)
+        if vol is None:
+            to_pack.append(p)
+        else:
+            on_volume.append((p, vol.name))
+    return to_pack, on_volume
+
+
+@dataclass
+class AssetsResult:
+    path: Optional[str]
+    files: int = 0
+    size: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+async def _sh(broker: Broker, script: str, timeout: float = 600) -> tuple[int, str, str]:
+    r = await broker.exec(["/bin/bash", "-c", script], timeout)
+    return r.returncode, r.stdout, r.stderr
+
+
+async def _checksums(broker: Broker, files: list[str]) -> dict[str, tuple[int, str]]:
+    """{path: (size, sha256)} for files in the pod."""
+    if not files:
+        return {}
+    quoted = " ".join(shlex.quote(f) for f in files)
+    rc, out, err = await _sh(broker, f"stat -c '%s %n' {quoted} && echo '@@sums' && sha256sum {quoted}")
+    if rc != 0:
+        raise WorkflowError(f"could not read the asset files: {err.strip().splitlines()[-1] if err.strip() else rc}",
+                            step="assets")
+    sizes_text, _, sums_text = out.partition("@@sums\n")
+    sizes = {}
+    for line in sizes_text.splitlines():
+        size, _, name = line.partition(" ")
+        sizes[name] = int(size)
+    sums = {}
+    for line in sums_text.splitlines():
+        digest, _, name = line.partition("  ")
+        sums[name] = digest
+    return {f: (sizes[f], sums[f]) for f in files}
+
+
+async def pack(broker: Broker, mc: MiniCluster, paths: list[str], archive: str, *, keep: int = 3,
+               progress: Optional[Progress] = None) -> AssetsResult:
+    """Pack the asset paths into the assets archive beside `archive`, atomically and verified."""
+    emit = progress or quiet
+    to_pack, skipped = split_on_volumes(mc, paths)
+    for path, vol in skipped:
+        emit(Event("log", f"{path} is on volume {vol} already: it survives a recreate, no copy needed"))
+    result = AssetsResult(assets_path(archive), skipped=skipped)
+    if not to_pack:
+        return result
+    quoted_paths = " ".join(shlex.quote(p) for p in to_pack)
+    rc, out, err = await _sh(broker, f"for p in {quoted_paths}; do test -e \"$p\" || echo \"missing $p\"; done; "
+                                     f"find {quoted_paths} -type f")
+    missing = [line[len("missing "):] for line in out.splitlines() if line.startswith("missing ")]
+    if missing:
+        raise Refused(f"asset path(s) not found in the broker pod: {', '.join(missing)}")
+    files = sorted({line for line in out.splitlines() if line.startswith("/")})
+    sums = await _checksums(broker, files)
+    manifest = {"version": 1, "created": time.time(), "minicluster": mc.name, "paths": to_pack,
+                "files": [{"path": f, "size": sums[f][0], "sha256": sums[f][1]} for f in files]}
+    target = result.path
+    directory, base = posixpath.split(target)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    tmp = posixpath.join(directory, f".{base[:-len('.tar.gz')]}.fluxstate-{stamp}.tar.gz")
+    rels = " ".join(shlex.quote(p.lstrip("/")) for p in to_pack)
+    q_tmp = shlex.quote(tmp)
+    emit(Event("log", f"packing {len(files)} file(s) from {', '.join(to_pack)} into {target}"))
+    rc, _, err = await _sh(broker, (
+        f"mkdir -p {STAGING} && printf %s {shlex.quote(json.dumps(manifest))} > {STAGING}/{MANIFEST} && "
+        f"tar -czf {q_tmp} -C {STAGING} {MANIFEST} -C / {rels}; rc=$?; rm -rf {STAGING}; exit $rc"))
+    if rc != 0:
+        await _sh(broker, f"rm -f {q_tmp}")
+        raise WorkflowError(f"packing the assets failed: {err.strip()}; {target} is untouched", step="assets")
+    rc, out, err = await _sh(broker, f"stat -c %s {q_tmp} && tar -tzf {q_tmp}")
+    lines = out.splitlines()
+    listed = {"/" + n.rstrip("/") for n in lines[1:]}
+    lost = [f for f in files if f not in listed]
+    if rc != 0 or MANIFEST not in (n for n in lines[1:]) or lost:
+        await _sh(broker, f"rm -f {q_tmp}")
+        raise WorkflowError(f"the assets archive did not verify ({len(lost)} file(s) missing from it); "
+                            f"{target} is untouched", step="assets")
+    result.size = int(lines[0]) if lines and lines[0].isdigit() else 0
+    result.files = len(files)
+    q_target = shlex.quote(target)
+    rc, out, _ = await _sh(broker, f"test -e {q_target} && stat -c %Y {q_target}")
+    if rc == 0 and out.strip():
+        old = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(float(out.split()[0])))
+        version = posixpath.join(directory, f"{base[:-len('.tar.gz')]}-{old}.tar.gz")
+        await _sh(broker, f"cp {q_target} {shlex.quote(version)}")
+    rc, _, err = await _sh(broker, f"mv -f {q_tmp} {q_target}")
+    if rc != 0:
+        raise WorkflowError(f"could not rename the assets archive over {target}: {err.strip()}", step="assets")
+    from .ops import prune_versions
+
+    await prune_versions(broker, directory, base[:-len(".tar.gz")], ".tar.gz", keep, emit)
+    return result
+
+
+async def unpack(broker: Broker, archive: str, *, progress: Optional[Progress] = None) -> str:
+    """Unpack the assets archive into the pod and check every file against the manifest."""
+    emit = progress or quiet
+    q = shlex.quote(archive)
+    rc, out, err = await _sh(broker, f"test -e {q} || echo missing")
+    if out.strip() == "missing":
+        raise WorkflowError(f"the assets archive {archive} is gone; the queue stays stopped", step="restore assets")
+    rc, out, err = await _sh(broker, f"mkdir -p {STAGING} && tar -xzf {q} -C {STAGING} {MANIFEST} && "
+                                     f"cat {STAGING}/{MANIFEST}; rc=$?; rm -rf {STAGING}; exit $rc")
+    if rc != 0:
+        raise WorkflowError(f"the assets archive {archive} is unreadable ({err.strip() or 'tar failed'}); "
+                            "nothing was unpacked and the queue stays stopped", step="restore assets")
+    try:
+        manifest = json.loads(out)
+        files = {f["path"]: (int(f["size"]), str(f["sha256"])) for f in manifest["files"]}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise WorkflowError(f"the manifest in {archive} is damaged ({exc}); the queue stays stopped",
+                            step="restore assets") from exc
+    rels = " ".join(shlex.quote(p.lstrip("/")) for p in manifest.get("paths", []))
+    emit(Event("log", f"unpacking {len(files)} file(s) into {', '.join(manifest.get('paths', []))}"))
+    rc, _, err = await _sh(broker, f"tar -xzf {q} -C / {rels}")
+    if rc != 0:
+        raise WorkflowError(f"unpacking {archive} failed ({err.strip()}); the queue stays stopped",
+                            step="restore assets")
+    now = await _checksums(broker, sorted(files))
+    differ = [p for p, (size, digest) in files.items() if now.get(p) != (size, digest)]
+    if differ:
+        shown = ", ".join(differ[:5]) + (" ..." if len(differ) > 5 else "")
+        raise WorkflowError(f"{len(differ)} asset file(s) differ from the manifest after unpacking: {shown}; "
+                            "the queue stays stopped", step="restore assets")
+    return f"{len(files)} asset file(s) restored and verified"
