@@ -19,7 +19,7 @@ from textual.binding import Binding
 
 from .confirm import ArchiveModal, ConfirmModal
 from .progress import ProgressScreen, WorkflowRun, start_workflow
-from .recreate import RecreateModal, ScaleModal
+from .recreate import AssetsModal, RecreateModal, ScaleModal
 
 if TYPE_CHECKING:
     from ..flux.snapshot import Snapshot
@@ -31,9 +31,11 @@ WORKFLOW_BINDINGS = [
     Binding("R", "recreate", "Recreate", tooltip="recreate at a new size, keeping every job (asks first)"),
     Binding("Z", "scale", "Scale", tooltip="live resize within maximumSize (asks first)"),
     Binding("A", "archive", "Archive", tooltip="show the archive: size, age, jobs, versions"),
+    Binding("F", "assets", "Assets", tooltip="paths in the broker pod carried with the queue (files jobs wrote)"),
 ]
 # action -> what it is called in the read-only refusal and the palette
-MUTATING = {"queue_toggle": "stop/start queue", "dump": "dump", "recreate": "recreate", "scale": "scale"}
+MUTATING = {"queue_toggle": "stop/start queue", "dump": "dump", "recreate": "recreate", "scale": "scale",
+            "assets": "edit assets"}
 WORKFLOW_ACTIONS = set(MUTATING) | {"archive"}
 
 
@@ -57,7 +59,8 @@ class WorkflowActions:
     """Mixin for a Screen. Subclasses implement workflow_subject() and may override workflow_finished()."""
 
     def workflow_subject(self) -> Optional[Subject]:
-        raise NotImplementedError
+        """The MiniCluster the keys act on; None (nothing selected) makes them do nothing."""
+        return None
 
     def workflow_finished(self, run: WorkflowRun) -> None:
         """A workflow ended (any screen's): fetch again now so the screen shows what changed."""
@@ -187,15 +190,17 @@ class WorkflowActions:
 
     def open_recreate(self, subject: Subject, size: Optional[int] = None) -> None:
         modal = RecreateModal(subject.mc, jobs=subject.jobs, size=size, queue_stopped=subject.queue_stopped)
-        self.app.push_screen(modal, partial(self._confirmed_recreate, subject))  # type: ignore[attr-defined]
+        self.app.push_screen(modal, lambda size: self._confirmed_recreate(subject, size, modal.asset_paths()))  # type: ignore[attr-defined]
 
-    def _confirmed_recreate(self, subject: Subject, size: Optional[int]) -> None:
+    def _confirmed_recreate(self, subject: Subject, size: Optional[int], assets: tuple = ()) -> None:
         if size is None:
             return
         from ..workflows import recreate
 
         async def job(progress):
-            return await recreate(await self.app.client(), subject.mc, size=size, progress=progress)  # type: ignore
+            # The modal showed the annotated paths and let them be edited: its list is the whole list.
+            return await recreate(await self.app.client(), subject.mc, size=size, assets=tuple(assets),  # type: ignore
+                                  use_annotation=False, progress=progress)
 
         self._start(subject, f"Recreate {subject.mc.name} at size {size}", job)
 
@@ -235,6 +240,29 @@ class WorkflowActions:
 
         app.call_after_refresh(offer)
         return True
+
+    # ---- F: filesystem assets -------------------------------------------------------------------
+
+    def action_assets(self) -> None:
+        subject = self._allowed("assets")
+        if subject is None:
+            return
+        self.app.push_screen(AssetsModal(subject.mc), partial(self._confirmed_assets, subject))  # type: ignore
+
+    def _confirmed_assets(self, subject: Subject, paths: Optional[list[str]]) -> None:
+        if paths is None:
+            return
+        app = self.app  # type: ignore[attr-defined]
+
+        async def save() -> None:
+            from ..workflows.assets import set_annotation
+
+            try:
+                app.notify(await set_annotation(await app.client(), subject.mc, paths), timeout=5)
+            except Exception as exc:  # shown, never fatal
+                app.notify(getattr(exc, "message", str(exc)), severity="error", timeout=8)
+
+        app.run_worker(save(), group="assets", exit_on_error=False)
 
     # ---- A: archive ------------------------------------------------------------------------------
 

@@ -17,6 +17,13 @@ from .confirm import KEYS_HINT, MODAL_CSS, human_age, human_size
 if TYPE_CHECKING:
     from ..kube.resources import MiniCluster
 
+
+def annotated_assets(mc: "MiniCluster") -> list[str]:
+    from ..workflows.assets import ANNOTATION
+
+    text = ((mc.raw.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION, "")
+    return [p.strip() for p in text.split(",") if p.strip()]
+
 SIZE_CSS = """
 {cls} .size-row {{ height: 3; margin-bottom: 0; }}
 {cls} .size-row Label {{ padding: 1 1 0 0; width: auto; }}
@@ -57,7 +64,7 @@ class SizeModal(ModalScreen[Optional[int]]):
     modal_title = ""
 
     def button_label(self, size: Optional[int]) -> str:
-        raise NotImplementedError
+        return f"Size {size if size is not None else '…'}"
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -156,7 +163,29 @@ class RecreateModal(SizeModal):
         yield Static(self._facts(), classes="modal-text", id="recreate-facts")
 
     def compose_after(self) -> ComposeResult:
+        with Horizontal(classes="size-row"):
+            yield Label("assets  ")
+            yield Input(value=", ".join(annotated_assets(self.mc)), id="assets-input",
+                        placeholder="paths in the broker pod to carry, comma-separated (optional)")
+        yield Static("", classes="size-error", id="assets-error")
         yield Static(self._plan(self.size_value), classes="modal-text", id="recreate-plan")
+
+    def asset_paths(self) -> list[str]:
+        text = self.query_one("#assets-input", Input).value
+        return [p.strip() for p in text.split(",") if p.strip()]
+
+    @on(Input.Changed, "#assets-input")
+    def _assets_changed(self, event: Input.Changed) -> None:
+        bad = [p for p in self.asset_paths() if not p.startswith("/")]
+        self.query_one("#assets-error", Static).update(
+            Text(f"asset paths must be absolute: {', '.join(bad)}" if bad else ""))
+        self.size_changed(self.size_value)
+
+    def action_confirm(self) -> None:
+        if any(not p.startswith("/") for p in self.asset_paths()):
+            self.query_one("#assets-input", Input).focus()
+            return
+        super().action_confirm()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -214,13 +243,17 @@ class RecreateModal(SizeModal):
             "verify every job id from before is there",
             "start the queue",
         ]
+        assets = self.asset_paths() if self.is_mounted else annotated_assets(self.mc)
+        if assets:
+            steps[1] += f", and pack {', '.join(assets)} beside it (pending jobs are held meanwhile)"
+            steps.insert(6, "unpack the assets in the new broker pod and check every sha256")
         text = Text("What will happen\n", style="bold")
         for i, step in enumerate(steps, 1):
             text.append(f" {i}. {step}" + ("\n" if i < len(steps) else ""), style="")
         return text
 
     def size_changed(self, size: Optional[int]) -> None:
-        if self.is_mounted:
+        if self.is_mounted and self.query("#recreate-plan"):
             self.query_one("#recreate-plan", Static).update(self._plan(size))
 
 
@@ -250,3 +283,52 @@ class ScaleModal(SizeModal):
         text.append("size      ", style="bold").append(f"{mc.size} now\n")
         text.append("limit     ", style="bold").append(f"{mc.scale_limit} (maximumSize, fixed at creation)")
         yield Static(text, classes="modal-text", id="scale-facts")
+
+
+class AssetsModal(ModalScreen[Optional[list]]):
+    """`F`: the paths of the broker pod carried with the queue, kept in the MiniCluster's
+    `fluxstate-tui/assets` annotation so every dump and recreate packs them."""
+
+    DEFAULT_CSS = MODAL_CSS.format(cls="AssetsModal") + SIZE_CSS.format(cls="AssetsModal") + \
+        "AssetsModal .size-row Input { width: 1fr; }"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, mc: "MiniCluster") -> None:
+        super().__init__()
+        self.mc = mc
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-body") as box:
+            box.border_title = f"Filesystem assets of {self.mc.name}"
+            yield Static(Text(
+                "A Flux dump holds job records, not the files jobs wrote. Paths named here are packed beside the "
+                "archive on every dump and recreate (sha256 checked when unpacked). Paths on a volume of the "
+                "MiniCluster survive a recreate by themselves.", style="dim"), classes="modal-text")
+            with Horizontal(classes="size-row"):
+                yield Label("paths")
+                yield Input(value=", ".join(annotated_assets(self.mc)), id="assets-input",
+                            placeholder="/work/results, /scratch/run1 (comma-separated; empty: none)")
+            yield Static("", classes="size-error", id="assets-error")
+            with Horizontal(classes="modal-buttons"):
+                yield Button(f"Save on {self.mc.name}", id="confirm-button", variant="primary")
+                yield Button("Cancel", id="cancel-button")
+            yield Static("enter saves · esc cancels", classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#assets-input", Input).focus()
+
+    def paths(self) -> list[str]:
+        return [p.strip() for p in self.query_one("#assets-input", Input).value.split(",") if p.strip()]
+
+    @on(Input.Submitted, "#assets-input")
+    @on(Button.Pressed, "#confirm-button")
+    def action_confirm(self) -> None:
+        bad = [p for p in self.paths() if not p.startswith("/")]
+        if bad:
+            self.query_one("#assets-error", Static).update(Text(f"asset paths must be absolute: {', '.join(bad)}"))
+            return
+        self.dismiss(self.paths())
+
+    @on(Button.Pressed, "#cancel-button")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -57,6 +57,13 @@ class FluxSummary(Static):
                              ("flux-core ", "bold"), ((snap.version or "-") if snap else "-"), "   ",
                              ("broker ", "bold"), broker or "-", "   ",
                              ("archive ", "bold"), mc.archive_path or "none")
+        from ..workflows.assets import annotated
+
+        assets = annotated(mc)
+        if assets:
+            info.append("   ")
+            info.append("assets ", style="bold")
+            info.append(", ".join(assets))
         self.update(Group(grid, info))
 
     @staticmethod

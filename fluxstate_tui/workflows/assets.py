@@ -32,11 +32,32 @@ def assets_path(archive: str) -> str:
     return posixpath.join(directory, f"{stem}.assets.tar.gz")
 
 
-def requested(mc: MiniCluster, extra: Iterable[str] = ()) -> list[str]:
+def annotated(mc: MiniCluster) -> list[str]:
+    text = ((mc.raw.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION, "")
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+async def set_annotation(kube, mc: MiniCluster, paths: list[str]) -> str:
+    """Remember asset paths on the MiniCluster itself (merge patch of one annotation)."""
+    from ..kube.resources import GVP
+
+    clean = requested_paths(paths)
+    value = ",".join(clean) if clean else None
+    await kube.call(kube.custom.patch_namespaced_custom_object(
+        namespace=mc.namespace, name=mc.name, body={"metadata": {"annotations": {ANNOTATION: value}}}, **GVP),
+        verb="patch", resource="miniclusters", namespace=mc.namespace, name=mc.name)
+    return (f"{mc.name} carries {', '.join(clean)} on every dump and recreate" if clean
+            else f"{mc.name} carries no filesystem assets")
+
+
+def requested(mc: MiniCluster, extra: Iterable[str] = (), use_annotation: bool = True) -> list[str]:
     """Asset paths from the MiniCluster's annotation plus the ones given now, normalized, in order."""
-    annotated = ((mc.raw.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION, "")
+    return requested_paths([*(annotated(mc) if use_annotation else []), *extra])
+
+
+def requested_paths(paths: Iterable[str]) -> list[str]:
     out: list[str] = []
-    for raw in [*annotated.split(","), *extra]:
+    for raw in paths:
         path = raw.strip()
         if not path:
             continue

@@ -59,7 +59,7 @@ def resized(manifest: dict, size: int) -> dict:
 async def recreate(kube: KubeClient, mc: Optional[MiniCluster] = None, *, size: Optional[int] = None,
                    name: Optional[str] = None, namespace: Optional[str] = None, progress: Optional[Progress] = None,
                    pause_timeout: float = 600, cancel_running: bool = False, keep: int = 3,
-                   assets: tuple[str, ...] = (),
+                   assets: tuple[str, ...] = (), use_annotation: bool = True,
                    journal_root: Optional[Path] = None,
                    before_step: Optional[Callable[[str], Awaitable[None]]] = None) -> str:
     """Recreate `mc` (or name/namespace, when a half-finished recreate already deleted it) at `size`."""
@@ -84,7 +84,7 @@ async def recreate(kube: KubeClient, mc: Optional[MiniCluster] = None, *, size: 
             raise Refused(f"size must be a whole number of at least 1, not {size!r}")
         if mc is None:
             mc = await get_minicluster(kube, name, namespace)
-        asset_paths = requested(mc, assets)
+        asset_paths = requested(mc, assets, use_annotation)
         packable, _ = split_on_volumes(mc, asset_paths)
         journal = Journal.start(path, "recreate", {"server": kube.server, "context": kube.context,
                                                    "namespace": namespace, "name": name},

@@ -381,3 +381,57 @@ async def test_recreate_at_a_new_size_keeps_every_job(tmp_path):
             assert isinstance(app.screen, ProgressScreen) and app.screen.workflow is run
     finally:
         demo.stop()
+
+
+async def test_assets_are_edited_shown_and_offered_in_the_recreate_modal():
+    from fluxstate_tui.demo.embedded import EmbeddedDemo
+    from fluxstate_tui.kube.resources import get_minicluster
+    from fluxstate_tui.screens.recreate import AssetsModal, RecreateModal
+    from fluxstate_tui.workflows.assets import ANNOTATION
+    from textual.widgets import Input
+
+    demo = EmbeddedDemo(speed=10).start()
+    try:
+        app = FluxStateApp(Target(kubeconfig=str(demo.kubeconfig)), refresh=0.5)
+        async with app.run_test(size=(140, 40)) as pilot:
+            clusters = app.screen
+            for _ in range(400):
+                if clusters.summaries.get("default/flux-sample") and clusters.summaries["default/flux-sample"].snapshot:
+                    break
+                await pilot.pause(0.05)
+            await pilot.press("enter")
+            jobs = app.screen
+            for _ in range(400):
+                if getattr(jobs, "snapshot", None) is not None:
+                    break
+                await pilot.pause(0.05)
+            await pilot.press("F")
+            await pilot.pause(0.3)
+            assert isinstance(app.screen, AssetsModal)
+            await pilot.press(*"relative")
+            await pilot.press("enter")
+            assert isinstance(app.screen, AssetsModal)  # refused: not absolute
+            app.screen.query_one("#assets-input", Input).value = "/work/results, /scratch/run 1"
+            await pilot.press("enter")
+            kube = await app.client()
+            for _ in range(100):
+                mc = await get_minicluster(kube, "flux-sample", "default")
+                if (mc.raw["metadata"].get("annotations") or {}).get(ANNOTATION):
+                    break
+                await pilot.pause(0.05)
+            assert mc.raw["metadata"]["annotations"][ANNOTATION] == "/work/results,/scratch/run 1"
+            for _ in range(100):  # the summary shows them once the screen has re-read the MiniCluster
+                jobs._broker = None
+                await pilot.pause(0.2)
+                if "/scratch/run 1" in str(jobs.query_one("#summary").content.renderables[-1]):
+                    break
+            await pilot.press("R")
+            await pilot.pause(0.5)
+            modal = app.screen
+            assert isinstance(modal, RecreateModal)
+            assert modal.asset_paths() == ["/work/results", "/scratch/run 1"]
+            plan = str(modal.query_one("#recreate-plan").content)
+            assert "unpack the assets" in plan and "pending jobs are held" in plan
+            await pilot.press("escape")
+    finally:
+        demo.stop()
