@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Optional
 
+from . import argtypes
 from .kube.client import KubeClient, Target
 from .kube.errors import KubeError
 from .kube.resources import get_minicluster
@@ -194,23 +195,8 @@ def add_parsers(sub, client_flags) -> None:
         if confirmable:
             p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
-    def positive(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
-        return value
-
-    def seconds(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be more than 0: {text}")
-        return value
+    positive = argtypes.positive
+    seconds = argtypes.seconds(what="a number of seconds")
 
     p = sub.add_parser("pause", parents=[client_flags], help="stop the queue and wait for running jobs",
                        description="flux queue stop, then flux queue idle until no job runs.")

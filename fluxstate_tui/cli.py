@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+from . import argtypes
+
 
 class UsageError(Exception):
     pass
@@ -19,33 +21,6 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: error: {message}")
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0: {text}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text}")
-    return value
-
-
-def _port(text: str) -> int:
-    value = _count(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"not a port: {text} (0-65535)")
-    return value
-
-
 def _client_flags() -> Parser:
     """The flags kubectl users expect, shared by every command that talks to a cluster."""
     flags = Parser(add_help=False)
@@ -55,26 +30,19 @@ def _client_flags() -> Parser:
     return flags
 
 
-def _refresh(text: str) -> float:
-    value = _positive_float(text)
-    if value < 0.5:
-        raise argparse.ArgumentTypeError(f"at least 0.5 seconds: {text}")
-    return value
-
-
 def build_parser() -> Parser:
     parser = Parser(prog="fluxstate-tui", parents=[_client_flags()],
                     description="A terminal UI for Flux Framework MiniClusters on Kubernetes. "
                                 "With no command it opens the TUI.")
     parser.add_argument("-A", "--all-namespaces", action="store_true", help="list MiniClusters in every namespace")
-    parser.add_argument("--refresh", type=_refresh, default=2.0, metavar="SECONDS",
+    parser.add_argument("--refresh", type=argtypes.seconds(0.5), default=2.0, metavar="SECONDS",
                         help="seconds between refreshes (default 2, at least 0.5)")
     parser.add_argument("--read-only", action="store_true", help="hide and refuse every action that changes the cluster")
-    parser.add_argument("--jobs", type=_count, default=0, metavar="N",
+    parser.add_argument("--jobs", type=argtypes.count, default=0, metavar="N",
                         help="load at most the newest N jobs per MiniCluster (default 0: all)")
     parser.add_argument("--demo", action="store_true",
                         help="start the demo cluster in this process on a free loopback port and connect to it")
-    parser.add_argument("--demo-seed-jobs", type=_count, default=0, metavar="N",
+    parser.add_argument("--demo-seed-jobs", type=argtypes.count, default=0, metavar="N",
                         help="with --demo: give flux-sample N extra finished jobs")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
     client = _client_flags()
@@ -85,7 +53,7 @@ def build_parser() -> Parser:
     jobs = sub.add_parser("jobs", parents=[client], help="the job table of a MiniCluster, like flux jobs -a",
                           description="Show a MiniCluster's jobs, like `flux jobs -a -A` in its broker.")
     jobs.add_argument("name", help="MiniCluster name")
-    jobs.add_argument("-c", "--count", type=_count, default=1000, metavar="N",
+    jobs.add_argument("-c", "--count", type=argtypes.count, default=1000, metavar="N",
                       help="at most N jobs, newest first (0: all; default 1000)")
     jobs.add_argument("--json", action="store_true", help="print one JSON document")
     status = sub.add_parser("status", parents=[client], help="queue, resources, stats and why pending jobs wait",
@@ -101,15 +69,15 @@ def build_parser() -> Parser:
         description="Serve a demo Kubernetes API on loopback with a simulated Flux Operator and Flux instances. "
                     "Prints 'ready: kubeconfig=PATH server=URL' once it answers; stops on SIGINT/SIGTERM.",
     )
-    demo.add_argument("--port", type=_port, default=0, help="port to listen on (0: any free port; default 0)")
+    demo.add_argument("--port", type=argtypes.port, default=0, help="port to listen on (0: any free port; default 0)")
     demo.add_argument("--host", default="127.0.0.1", help="loopback address to bind (only 127.0.0.1, localhost or ::1)")
     demo.add_argument("--kubeconfig", type=Path, help="where to write the kubeconfig (default: DATA_DIR/kubeconfig)")
     demo.add_argument("--data-dir", type=Path,
                       help="directory for volumes and pod filesystems (default: a temporary directory removed at exit)")
-    demo.add_argument("--speed", type=_positive_float, default=1.0,
+    demo.add_argument("--speed", type=argtypes.seconds(), default=1.0,
                       help="run simulated delays and job durations X times faster (default 1)")
     demo.add_argument("--empty", action="store_true", help="start with no PersistentVolume and no MiniCluster")
-    demo.add_argument("--seed-jobs", type=_count, default=0, metavar="N",
+    demo.add_argument("--seed-jobs", type=argtypes.count, default=0, metavar="N",
                       help="give flux-sample N extra finished jobs (for benchmarks and big-queue demos)")
     demo.add_argument("--deny", action="append", default=[], metavar="VERB:RESOURCE",
                       help="answer 403 Forbidden to these requests, e.g. delete:miniclusters or create:pods/exec "
