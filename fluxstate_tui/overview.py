@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .flux.ids import f58_encode
-from .flux.model import Job
+from .flux.model import Job, order_key
 from .flux.snapshot import JobIndex, Snapshot
 from .flux.why import pending_reasons
 from .kube.broker import Broker
@@ -154,20 +154,6 @@ def job_json(job: Job, reason: str = "") -> dict:
     return out
 
 
-def order_key(j: Job) -> tuple:
-    """`flux jobs` order: pending by priority then id, running newest first, inactive newest first."""
-    if j.pending:
-        # A DEPEND job has no priority yet and sorts after held (priority 0) jobs.
-        return (0, -(j.priority if j.priority is not None else -1), j.id)
-    if j.running:
-        return (1, -j.t_run, 0)
-    return (2, -j.t_inactive, -j.id)
-
-
-def flux_order(jobs: list[Job]) -> list[Job]:
-    return sorted(jobs, key=order_key)
-
-
 async def listing(kube: KubeClient, name: str, namespace: str, *, count: int = 1000,
                   sections: tuple[str, ...] = ("jobs", "stats", "queue", "resources")) -> Listing:
     mc = await get_minicluster(kube, name, namespace)
@@ -178,4 +164,4 @@ async def listing(kube: KubeClient, name: str, namespace: str, *, count: int = 1
         raise BrokerNotReady(f"flux jobs failed in {pod.name}: {snap.errors['jobs']}")
     index = {j.id: j for j in snap.jobs}
     reasons = pending_reasons(index, snap.queue, snap.resources)
-    return Listing(mc, pod.name, snap, flux_order(snap.jobs), reasons)
+    return Listing(mc, pod.name, snap, sorted(snap.jobs, key=order_key), reasons)

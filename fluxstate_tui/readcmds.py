@@ -12,12 +12,10 @@ from typing import Any
 
 from .flux import table
 from .flux.model import Resources
+from .flux.snapshot import ALL_SECTIONS
 from .kube.client import KubeClient, Target
 from .kube.errors import KubeError
 from .overview import Listing, Summary, job_json, listing, overview
-
-ALL_SECTIONS = ("jobs", "stats", "queue", "resources", "uptime", "version")
-
 
 def run(args: argparse.Namespace) -> int:
     try:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Optional
 from . import manifests as mf
 from .apiserver import ApiError
 from .controllers import Seen, deleting, key, rfc3339, uid
+from ..flux.hostlist import hostlist_decode
 from .flux import FluxInstance, run_flux
 from .proc import Host, PodFS, Proc, Stdin
 from .shell import run_program
@@ -458,12 +459,6 @@ def _grab(pattern: str, text: str) -> Optional[str]:
 
 
 def hostnames_from_toml(toml: str) -> list[str]:
-    """Expand the `hosts = [{ host="name-[0-3]" }]` entry of broker.toml."""
+    """The hosts of broker.toml's `hosts = [{ host="name-[0-3]" }]` entry."""
     spec = _grab(r'host="([^"]+)"', toml)
-    if not spec:
-        return []
-    m = re.fullmatch(r"(.*)\[(\d+)-(\d+)\]", spec)
-    if not m:
-        return [h for h in spec.split(",") if h]
-    prefix, lo, hi = m.group(1), int(m.group(2)), int(m.group(3))
-    return [f"{prefix}{i}" for i in range(lo, hi + 1)]
+    return hostlist_decode(spec) if spec else []

@@ -67,6 +67,16 @@ class Job:
         return self.duration
 
 
+def order_key(job: Job) -> tuple:
+    """`flux jobs` order: pending by priority then id (FIFO), running newest first, inactive newest first."""
+    if job.pending:
+        # A DEPEND job has no priority yet and sorts after held (priority 0) jobs.
+        return (0, -(job.priority if job.priority is not None else -1), job.id)
+    if job.running:
+        return (1, -job.t_run, 0)
+    return (2, -job.t_inactive, -job.id)
+
+
 @dataclass
 class JobStats:
     running: int

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Mapping, Optional, Sequence
 
 from .ids import f58_encode
-from .model import Job, QueueReport, Resources
+from .model import Job, QueueReport, Resources, order_key
 
 
 def _plural(n: int, word: str) -> str:
@@ -81,8 +81,7 @@ def _queue_of(job: Job, report: QueueReport):
 
 def pending_reasons(jobs: Mapping[int, Job], queue: Optional[QueueReport], resources: Optional[Resources]) -> dict[int, str]:
     """A reason for every pending job; FIFO order is priority descending, then id (flux §1.3)."""
-    pending = sorted((j for j in jobs.values() if j.pending),
-                     key=lambda j: (-(j.priority if j.priority is not None else -1), j.id))
+    pending = sorted((j for j in jobs.values() if j.pending), key=order_key)
     reasons: dict[int, str] = {}
     for i, job in enumerate(pending):
         reasons[job.id] = why_pending(job, queue=queue, resources=resources, ahead=pending[:i], jobs=jobs)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..flux.parse import first_error_line
+
 
 class KubeError(Exception):
     """Something at the cluster failed. `str(err)` is one line meant for people."""
@@ -54,7 +56,7 @@ class ExecTimeout(KubeError):
 
 class FluxCommandFailed(KubeError):
     def __init__(self, command: str, returncode: int, stderr: str) -> None:
-        detail = _first_line(stderr) or f"exit code {returncode}"
+        detail = first_error_line(stderr) or f"exit code {returncode}"
         super().__init__(f"{command} failed: {detail}")
         self.command = command
         self.returncode = returncode
@@ -64,10 +66,3 @@ class FluxCommandFailed(KubeError):
 class ApiFailure(KubeError):
     """Any other error answer from the API server."""
 
-
-def _first_line(text: str) -> str:
-    lines = [l.strip() for l in text.replace("\r", "\n").splitlines() if l.strip()]
-    for line in lines:
-        if "ERROR" in line or "error" in line or line.startswith("[Errno"):
-            return line
-    return lines[-1] if lines else ""

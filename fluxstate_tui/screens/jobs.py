@@ -11,12 +11,11 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Input, Static
 
 from ..flux import table as cells_of
-from ..flux.model import Job
+from ..flux.model import Job, order_key
 from ..flux.snapshot import ALL_SECTIONS, JobIndex, Snapshot
 from ..flux.why import pending_reasons
 from ..kube.broker import Broker
 from ..kube.resources import MiniCluster, get_minicluster
-from ..overview import order_key
 from ..widgets.freshness import Freshness
 from ..widgets.job_table import Column, JobTable
 from ..widgets.summary import FluxSummary
