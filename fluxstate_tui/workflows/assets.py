@@ -19,15 +19,15 @@ from typing import Iterable, Optional
 from ..kube.broker import Broker
 from ..kube.resources import MiniCluster
 from .events import Event, Progress, Refused, WorkflowError, quiet
+from .ops import install, shell, split_archive, temp_name
 
 ANNOTATION = "fluxstate-tui/assets"
 MANIFEST = "fluxstate-assets-manifest.json"
 STAGING = "/tmp/.fluxstate-assets"
+FILE_WORK = 600.0  # seconds for commands that read or write every asset file
 
 
 def assets_path(archive: str) -> str:
-    from .ops import split_archive
-
     directory, stem, _ = split_archive(archive)
     return posixpath.join(directory, f"{stem}.assets.tar.gz")
 
@@ -92,17 +92,12 @@ class AssetsResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-async def _sh(broker: Broker, script: str, timeout: float = 600) -> tuple[int, str, str]:
-    r = await broker.exec(["/bin/bash", "-c", script], timeout)
-    return r.returncode, r.stdout, r.stderr
-
-
 async def _checksums(broker: Broker, files: list[str]) -> dict[str, tuple[int, str]]:
     """{path: (size, sha256)} for files in the pod."""
     if not files:
         return {}
     quoted = " ".join(shlex.quote(f) for f in files)
-    rc, out, err = await _sh(broker, f"stat -c '%s %n' {quoted} && echo '@@sums' && sha256sum {quoted}")
+    rc, out, err = await shell(broker, f"stat -c '%s %n' {quoted} && echo '@@sums' && sha256sum {quoted}", FILE_WORK)
     if rc != 0:
         raise WorkflowError(f"could not read the asset files: {err.strip().splitlines()[-1] if err.strip() else rc}",
                             step="assets")
@@ -129,8 +124,8 @@ async def pack(broker: Broker, mc: MiniCluster, paths: list[str], archive: str, 
     if not to_pack:
         return result
     quoted_paths = " ".join(shlex.quote(p) for p in to_pack)
-    rc, out, err = await _sh(broker, f"for p in {quoted_paths}; do test -e \"$p\" || echo \"missing $p\"; done; "
-                                     f"find {quoted_paths} -type f")
+    rc, out, err = await shell(broker, f"for p in {quoted_paths}; do test -e \"$p\" || echo \"missing $p\"; done; "
+                                     f"find {quoted_paths} -type f", FILE_WORK)
     missing = [line[len("missing "):] for line in out.splitlines() if line.startswith("missing ")]
     if missing:
         raise Refused(f"asset path(s) not found in the broker pod: {', '.join(missing)}")
@@ -139,40 +134,27 @@ async def pack(broker: Broker, mc: MiniCluster, paths: list[str], archive: str, 
     manifest = {"version": 1, "created": time.time(), "minicluster": mc.name, "paths": to_pack,
                 "files": [{"path": f, "size": sums[f][0], "sha256": sums[f][1]} for f in files]}
     target = result.path
-    directory, base = posixpath.split(target)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    tmp = posixpath.join(directory, f".{base[:-len('.tar.gz')]}.fluxstate-{stamp}.tar.gz")
+    tmp = temp_name(target)
     rels = " ".join(shlex.quote(p.lstrip("/")) for p in to_pack)
     q_tmp = shlex.quote(tmp)
     emit(Event("log", f"packing {len(files)} file(s) from {', '.join(to_pack)} into {target}"))
-    rc, _, err = await _sh(broker, (
+    rc, _, err = await shell(broker, (
         f"mkdir -p {STAGING} && printf %s {shlex.quote(json.dumps(manifest))} > {STAGING}/{MANIFEST} && "
-        f"tar -czf {q_tmp} -C {STAGING} {MANIFEST} -C / {rels}; rc=$?; rm -rf {STAGING}; exit $rc"))
+        f"tar -czf {q_tmp} -C {STAGING} {MANIFEST} -C / {rels}; rc=$?; rm -rf {STAGING}; exit $rc"), FILE_WORK)
     if rc != 0:
-        await _sh(broker, f"rm -f {q_tmp}")
+        await shell(broker, f"rm -f {q_tmp}")
         raise WorkflowError(f"packing the assets failed: {err.strip()}; {target} is untouched", step="assets")
-    rc, out, err = await _sh(broker, f"stat -c %s {q_tmp} && tar -tzf {q_tmp}")
+    rc, out, err = await shell(broker, f"stat -c %s {q_tmp} && tar -tzf {q_tmp}", FILE_WORK)
     lines = out.splitlines()
     listed = {"/" + n.rstrip("/") for n in lines[1:]}
     lost = [f for f in files if f not in listed]
     if rc != 0 or MANIFEST not in (n for n in lines[1:]) or lost:
-        await _sh(broker, f"rm -f {q_tmp}")
+        await shell(broker, f"rm -f {q_tmp}")
         raise WorkflowError(f"the assets archive did not verify ({len(lost)} file(s) missing from it); "
                             f"{target} is untouched", step="assets")
     result.size = int(lines[0]) if lines and lines[0].isdigit() else 0
     result.files = len(files)
-    q_target = shlex.quote(target)
-    rc, out, _ = await _sh(broker, f"test -e {q_target} && stat -c %Y {q_target}")
-    if rc == 0 and out.strip():
-        old = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(float(out.split()[0])))
-        version = posixpath.join(directory, f"{base[:-len('.tar.gz')]}-{old}.tar.gz")
-        await _sh(broker, f"cp {q_target} {shlex.quote(version)}")
-    rc, _, err = await _sh(broker, f"mv -f {q_tmp} {q_target}")
-    if rc != 0:
-        raise WorkflowError(f"could not rename the assets archive over {target}: {err.strip()}", step="assets")
-    from .ops import prune_versions
-
-    await prune_versions(broker, directory, base[:-len(".tar.gz")], ".tar.gz", keep, emit)
+    await install(broker, tmp, target, keep, emit, step="assets")
     return result
 
 
@@ -180,10 +162,10 @@ async def unpack(broker: Broker, archive: str, *, progress: Optional[Progress] =
     """Unpack the assets archive into the pod and check every file against the manifest."""
     emit = progress or quiet
     q = shlex.quote(archive)
-    rc, out, err = await _sh(broker, f"test -e {q} || echo missing")
+    rc, out, err = await shell(broker, f"test -e {q} || echo missing")
     if out.strip() == "missing":
         raise WorkflowError(f"the assets archive {archive} is gone; the queue stays stopped", step="restore assets")
-    rc, out, err = await _sh(broker, f"mkdir -p {STAGING} && tar -xzf {q} -C {STAGING} {MANIFEST} && "
+    rc, out, err = await shell(broker, f"mkdir -p {STAGING} && tar -xzf {q} -C {STAGING} {MANIFEST} && "
                                      f"cat {STAGING}/{MANIFEST}; rc=$?; rm -rf {STAGING}; exit $rc")
     if rc != 0:
         raise WorkflowError(f"the assets archive {archive} is unreadable ({err.strip() or 'tar failed'}); "
@@ -196,7 +178,7 @@ async def unpack(broker: Broker, archive: str, *, progress: Optional[Progress] =
                             step="restore assets") from exc
     rels = " ".join(shlex.quote(p.lstrip("/")) for p in manifest.get("paths", []))
     emit(Event("log", f"unpacking {len(files)} file(s) into {', '.join(manifest.get('paths', []))}"))
-    rc, _, err = await _sh(broker, f"tar -xzf {q} -C / {rels}")
+    rc, _, err = await shell(broker, f"tar -xzf {q} -C / {rels}", FILE_WORK)
     if rc != 0:
         raise WorkflowError(f"unpacking {archive} failed ({err.strip()}); the queue stays stopped",
                             step="restore assets")

@@ -188,9 +188,8 @@ async def dump_archive(kube: KubeClient, mc: MiniCluster, *, keep: int = 3,
     emit(Event("step-done", step="check"))
 
     directory, stem, ext = split_archive(archive)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    tmp = posixpath.join(directory, f".{stem}.fluxstate-{stamp}{ext}")
-    q_tmp, q_archive = shlex.quote(tmp), shlex.quote(archive)
+    tmp = temp_name(archive)
+    q_tmp = shlex.quote(tmp)
     emit(Event("step", f"flux dump to {tmp}", step="dump"))
     try:
         result = await broker.flux(fc.dump(tmp), timeout=DUMP_TIMEOUT)
@@ -219,24 +218,39 @@ async def dump_archive(kube: KubeClient, mc: MiniCluster, *, keep: int = 3,
     emit(Event("step-done", step="verify"))
 
     emit(Event("step", f"rename over {archive}", step="rename"))
+    kept = await install(broker, tmp, archive, keep, emit, step="rename")
+    emit(Event("step-done", step="rename"))
+    return DumpResult(archive, size, len(ids), kept)
+
+
+def temp_name(target: str) -> str:
+    """A hidden name beside `target` with the same extension (flux dump picks the format from it)."""
+    directory, stem, ext = split_archive(target)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return posixpath.join(directory, f".{stem}.fluxstate-{stamp}{ext}")
+
+
+async def install(broker: Broker, tmp: str, target: str, keep: int, emit: Progress, step: str) -> list[str]:
+    """Rename a verified `tmp` over `target`, keeping the previous file as a timestamped version
+    (the newest `keep` of them). Returns the version made, if any."""
+    directory, stem, ext = split_archive(target)
+    q_tmp, q_target = shlex.quote(tmp), shlex.quote(target)
     kept: list[str] = []
-    rc, out, _ = await shell(broker, f"test -e {q_archive} && stat -c %Y {q_archive}")
+    rc, out, _ = await shell(broker, f"test -e {q_target} && stat -c %Y {q_target}")
     if rc == 0 and out.strip():
         old_stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(float(out.split()[0])))
         version = posixpath.join(directory, f"{stem}-{old_stamp}{ext}")
-        # Copy, not move: the archive path always holds a complete archive, even if we die here.
-        rc, _, err = await shell(broker, f"cp {q_archive} {shlex.quote(version)}", timeout=600)
+        # Copy, not move: the target always holds a complete file, even if we die here.
+        rc, _, err = await shell(broker, f"cp {q_target} {shlex.quote(version)}", timeout=600)
         if rc != 0:
             await shell(broker, f"rm -f {q_tmp}")
-            raise WorkflowError(f"could not keep the previous archive as {version}: {err.strip()}", step="rename")
+            raise WorkflowError(f"could not keep the previous {target} as {version}: {err.strip()}", step=step)
         kept.append(version)
-    rc, _, err = await shell(broker, f"mv -f {q_tmp} {q_archive}")
+    rc, _, err = await shell(broker, f"mv -f {q_tmp} {q_target}")
     if rc != 0:
-        raise WorkflowError(f"could not rename the new dump over {archive}: {err.strip()} (it is at {tmp})",
-                            step="rename")
+        raise WorkflowError(f"could not rename the new file over {target}: {err.strip()} (it is at {tmp})", step=step)
     await prune_versions(broker, directory, stem, ext, keep, emit)
-    emit(Event("step-done", step="rename"))
-    return DumpResult(archive, size, len(ids), kept)
+    return kept
 
 
 async def list_versions(broker: Broker, directory: str, stem: str, ext: str) -> list[str]:
