@@ -92,7 +92,7 @@ async def summarize(kube: KubeClient, mc: MiniCluster) -> Summary:
             summary.error = "no running broker pod yet" if summary.pods else "no pods yet"
             return summary
         summary.broker = broker_pod.name
-        broker = Broker(kube, mc)
+        broker = Broker(kube, mc, broker_pod)
         summary.snapshot = await broker.snapshot(sections=("stats", "queue"), archive=mc.archive_path, timeout=20)
     except KubeError as exc:
         summary.error = exc.message

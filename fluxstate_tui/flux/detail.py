@@ -8,8 +8,8 @@ from typing import Optional
 
 from . import commands as fc
 from .fsd import fsd
-from .model import Event
-from .parse import parse_eventlog
+from .model import Event, Job
+from .parse import ROW_FORMAT, parse_eventlog, parse_job_rows
 from .snapshot import Script, split_sections
 
 MAX_OUTPUT = 64 << 10  # characters of job output shown
@@ -27,11 +27,13 @@ class JobDetail:
     nodelist: list[str] = field(default_factory=list)
     output: str = ""
     output_truncated: bool = False
+    job: Optional[Job] = None   # the job's row, as the jobs table has it (None: Flux does not know it)
     errors: dict[str, str] = field(default_factory=dict)
 
 
 def detail_script(nonce: str, jobid: str) -> str:
     script = Script(nonce)
+    script.section("job", fc.jobs(ROW_FORMAT, count=1, ids=[jobid]))
     for key in ("eventlog", "jobspec", "R", "guest.output"):
         script.section(key, fc.job_info(jobid, key))
     return script.text()
@@ -83,7 +85,10 @@ def parse_detail(stdout: str, nonce: str, jobid: str) -> JobDetail:
             detail.errors[name] = text.strip() or f"exit {rc}"
             continue
         try:
-            if name == "eventlog":
+            if name == "job":
+                jobs = parse_job_rows(text)
+                detail.job = jobs[0] if jobs else None
+            elif name == "eventlog":
                 detail.events = parse_eventlog(text)
             elif name == "jobspec":
                 spec = json.loads(text)

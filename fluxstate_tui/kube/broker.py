@@ -25,10 +25,10 @@ NOT_READY = re.compile(
 class Broker:
     """The broker pod of one MiniCluster (found again whenever it goes away)."""
 
-    def __init__(self, kube: KubeClient, mc: MiniCluster) -> None:
+    def __init__(self, kube: KubeClient, mc: MiniCluster, pod: Optional[Pod] = None) -> None:
         self.kube = kube
         self.mc = mc
-        self._pod: Optional[Pod] = None
+        self._pod = pod  # the broker pod if the caller has just found it
 
     async def pod(self, refresh: bool = False) -> Pod:
         if self._pod is None or refresh:

@@ -14,13 +14,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from ..flux import commands as fc
 from ..flux.detail import JobDetail
 from ..flux.fsd import fsd
 from ..flux.ids import f58_encode
 from ..flux.model import Job
-from ..flux.parse import parse_job_rows
-from ..flux.parse import ROW_FORMAT
 from ..flux.table import info
 from ..kube.broker import Broker
 from ..kube.errors import BrokerNotReady
@@ -56,6 +53,7 @@ class JobDetailScreen(RefreshScreen):
         self.job = job
         self.jobs_screen = jobs_screen
         self.detail: Optional[JobDetail] = None
+        self._broker: Optional[Broker] = None
         self.jobid = f58_encode(job.id)
 
     def compose(self) -> ComposeResult:
@@ -76,13 +74,16 @@ class JobDetailScreen(RefreshScreen):
         super().on_mount()
 
     async def fetch(self) -> DetailFetched:
-        broker = Broker(await self.fs_app.client(), self.mc)
-        detail = await broker.job_detail(str(self.job.id))
-        row = await broker.flux(fc.jobs(ROW_FORMAT, count=1, ids=[str(self.job.id)]), ok=(0, 1))
-        jobs = parse_job_rows(row.stdout)
-        if not jobs and not detail.events:
+        if self._broker is None:
+            self._broker = Broker(await self.fs_app.client(), self.mc)
+        try:
+            detail = await self._broker.job_detail(str(self.job.id))
+        except Exception:
+            self._broker = None  # find the broker pod again next time
+            raise
+        if detail.job is None and not detail.events:
             raise BrokerNotReady(f"job {self.jobid} is not known to Flux in {self.mc.name} (purged?)")
-        return DetailFetched(jobs[0] if jobs else None, detail)
+        return DetailFetched(detail.job, detail)
 
     def on_detail_fetched(self, message: DetailFetched) -> None:
         if message.job is not None:
