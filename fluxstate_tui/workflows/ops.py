@@ -192,7 +192,7 @@ async def dump_archive(kube: KubeClient, mc: MiniCluster, *, keep: int = 3,
     q_tmp = shlex.quote(tmp)
     emit(Event("step", f"flux dump to {tmp}", step="dump"))
     try:
-        result = await broker.flux(fc.dump(tmp), timeout=DUMP_TIMEOUT)
+        await broker.flux(fc.dump(tmp), timeout=DUMP_TIMEOUT)
     except KubeError as exc:
         await shell(broker, f"rm -f {q_tmp}")
         raise WorkflowError(f"flux dump failed; {archive} is untouched: {exc.message}", step="dump") from exc

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import socket
-from pathlib import Path
 
 import pytest
 import yaml
@@ -21,7 +19,6 @@ from fluxstate_tui.screens.clusters import ClustersScreen
 from fluxstate_tui.screens.help import HelpScreen
 from fluxstate_tui.screens.job_detail import JobDetailScreen
 from fluxstate_tui.screens.jobs import JobsFetched, JobsScreen
-from fluxstate_tui.widgets.freshness import Freshness
 
 
 @pytest.fixture(scope="module")

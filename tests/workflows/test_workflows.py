@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from fluxstate_tui.kube.resources import get_minicluster, minicluster_pods
 from fluxstate_tui.workflows import (NeedsRecreate, PauseTimeout, Refused, dump, pause, recreate, resume, scale)
 from fluxstate_tui.workflows.ops import archive_delete, archive_info, archive_rename, job_ids
 from fluxstate_tui.workflows.recreate import STEPS
-from tests.conftest import REPO, wait_for
+from tests.conftest import REPO
 
 GVP = dict(group="flux-framework.org", version="v1alpha2", plural="miniclusters")
 

@@ -101,7 +101,8 @@ class ApiError(Exception):
 
     @classmethod
     def unsupported_media_type(cls, content_type: str) -> "ApiError":
-        return cls(415, "UnsupportedMediaType", f'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml')
+        return cls(415, "UnsupportedMediaType", 'the body of the request was in an unknown format - accepted media types include: '
+                   'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml')
 
     @classmethod
     def expired(cls, message: str) -> "ApiError":

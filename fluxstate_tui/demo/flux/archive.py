@@ -13,9 +13,7 @@ import gzip
 import io
 import json
 import lzma
-import math
 import pathlib
-import time
 import zlib
 from typing import Iterator, Optional
 

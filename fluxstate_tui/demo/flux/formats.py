@@ -14,14 +14,13 @@ per row with the final widths, which keeps 100k-row listings fast.
 
 from __future__ import annotations
 
-import math
 import re
 import string
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
-from .util import fsd
+from fluxstate_tui.flux.fsd import fsd
 
 # Values flux treats as "empty" for `?:` and the `h` suffix (flux.util.empty_outputs).
 EMPTY = ("", "0s", "0.0", "0:00:00", "1970-01-01T00:00:00")
@@ -184,7 +183,6 @@ class OutputFormat:
     def render(self, objs: Iterable[Any], header: bool = True) -> list[str]:
         """Header (optional) and one line per object."""
         fields = [f for _t, f in self.items if f is not None]
-        getters = [(f, self._value) for f in fields]
         rows: list[list[Any]] = []
         val = self._value
         for obj in objs:
@@ -252,21 +250,11 @@ class OutputFormat:
 
     def _safe_format(self, rowfmt: str, vals: list[Any], flds: list[_Field], header: bool = False) -> str:
         # Values whose type does not accept the spec (a heading string in an int column, or
-        # "" where a number was expected) are formatted as strings with the type char removed.
-        safe = []
-        for v, f in zip(vals, flds):
-            safe.append(v)
-        fmt_parts = []
-        out = []
-        idx = 0
-        for text, f in self.items:
-            pass
-        # Simplest robust path: re-render each kept field individually.
+        # "" where a number was expected) are formatted as strings with the type char removed:
+        # each kept field is rendered on its own.
         res = []
-        kept = iter(zip(vals, flds))
         fields_map = {id(f): (v, f) for v, f in zip(vals, flds)}
-        fi_items = [(t, f) for t, f in self.items]
-        for text, f in fi_items:
+        for text, f in self.items:
             if f is None:
                 res.append(text)
                 continue

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-import time
-from typing import Optional
 
 from fluxstate_tui.flux.ids import dothex, f58_encode, kvs_path, parse_jobid
 
 from .job import CANCELED, COMPLETED, FAILED, INACTIVE, RUN, CLEANUP, TIMEOUT, Job, event_json, format_event_text, job_R
 from .instance import make_jobspec
-from .util import ascii_ids_c, iso_utc, jdumps, jdumps_py, parse_fsd, strftime_utc
+from fluxstate_tui.flux.fsd import parse_fsd
+
+from .util import ascii_ids_c, iso_utc, jdumps, jdumps_py, strftime_utc
 
 
 class _Err(Exception):
@@ -352,7 +351,7 @@ async def _urgency(proc, inst, args: list[str]) -> int:
     try:
         urg = words[pos[1]] if pos[1] in words else int(pos[1])
     except ValueError:
-        raise _Err(f"urgency must be an integer or hold, expedite, default") from None
+        raise _Err("urgency must be an integer or hold, expedite, default") from None
     if job.state == INACTIVE:
         raise _Err("flux_job_set_urgency: job is inactive")
     inst.set_urgency(job, urg)

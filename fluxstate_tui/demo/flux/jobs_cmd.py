@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Optional
 
 from fluxstate_tui.flux.ids import dothex, kvs_path, parse_jobid
@@ -11,7 +10,9 @@ from fluxstate_tui.flux.ids import dothex, kvs_path, parse_jobid
 from .formats import FieldDef, FormatError, OutputFormat
 from .job import (ACTIVE_MASK, CLEANUP, DEPEND, INACTIVE, PENDING_MASK, PRIORITY, RESULT_ABBREV, RESULT_NAMES,
                   RUN, RUNNING_MASK, SCHED, STATE_NAMES, STATE_SINGLE, CANCELED, COMPLETED, FAILED, TIMEOUT, Job)
-from .util import ascii_ids_python, parse_fsd
+from fluxstate_tui.flux.fsd import parse_fsd
+
+from .util import ascii_ids_python
 
 FORMATS = {
     "default": "{id.f58:>12} ?:{queue:<8.8} +:{username:<8} {name:<10.10+} {status_abbrev:>2.2} {ntasks:>6} {nnodes:>6h} {contextual_time!F:>8h} {contextual_info}",

@@ -74,7 +74,6 @@ async def run_flux(proc, instance: Optional[FluxInstance]) -> int:
 
 
 async def _proxy(proc, instance: Optional[FluxInstance], args: list[str]) -> int:
-    opts = [a for a in args if a.startswith("-")]
     pos = [a for a in args if not a.startswith("-")]
     rest = args[args.index(pos[0]) + 1:] if pos else []
     if not pos:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fluxstate_tui.flux.hostlist import hostlist_decode, hostlist_encode, idset_decode, idset_encode
 
 from .formats import FieldDef, FormatError, OutputFormat
-from .job import event_json, format_event_text, r_lite
-from .util import BUILD_OPTIONS, VERSION, fsd_prec, jdumps, jdumps_py, strftime_utc
+from .job import format_event_text, r_lite
+from fluxstate_tui.flux.fsd import fsd_prec
+
+from .util import BUILD_OPTIONS, VERSION, jdumps_py, strftime_utc
 
 RES_USAGE = ("usage: flux-resource [-h]\n"
              "                     {acquire-mute,drain,undrain,status,list,info,reload,R,eventlog}\n"

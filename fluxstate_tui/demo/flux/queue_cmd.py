@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .formats import FieldDef, FormatError, OutputFormat
-from .util import parse_fsd
+from fluxstate_tui.flux.fsd import parse_fsd
 
 GREEN, RED, OFF = "\x1b[01;32m", "\x1b[01;31m", "\x1b[0;0m"
 LIST_FORMATS = {

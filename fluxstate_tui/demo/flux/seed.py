@@ -79,8 +79,6 @@ def seed_jobs(inst, n: int) -> None:
         job.t_cleanup = job.t_run + runtime
         job.t_inactive = job.t_cleanup + 0.0041
         job.state = INACTIVE
-        from .instance import make_jobspec
-
         job.jobspec = None  # rebuilt on demand (make_jobspec) to keep 100k jobs small
         jobs.append(job)
     inst.add_inactive(jobs)

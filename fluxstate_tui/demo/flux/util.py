@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import time
 
-from fluxstate_tui.flux.fsd import fsd, fsd_prec, parse_fsd  # noqa: F401  (used by the commands)
 from fluxstate_tui.flux.ids import f58_encode
 
 VERSION = "0.88.0"

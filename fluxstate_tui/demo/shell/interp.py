@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..proc import CommandNotFound, Proc, Stdin
+from ..proc import CommandNotFound, Proc
 from .common import ConsumableStdin, hpath, stamp, strerror, wrap_stdin
 from .lexer import Arith, CmdSub, Lit, Param, Part, ShellSyntaxError, Word, tokenize
 from .parser import (AndOr, Case, For, FuncDef, Group, If, ListNode, Parser, Pipeline, Redir,

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from fluxstate_tui.demo.flux import FluxInstance, run_flux
 from fluxstate_tui.demo.proc import Host, PodFS, Proc, SimClock
-
-from tests.transcripts import REAL, block, load_blocks, norm  # noqa: F401  (re-exported to the tests)
 
 
 class Cluster:

@@ -6,7 +6,8 @@ import asyncio
 import re
 import tarfile
 
-from tests.demo.flux.conftest import Cluster, block, norm
+from tests.demo.flux.conftest import Cluster
+from tests.transcripts import block
 from tests.demo.flux.test_commands import submit, wait_inactive
 
 from fluxstate_tui.demo.flux import FluxInstance

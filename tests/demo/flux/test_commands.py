@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-import tarfile
 
-import pytest
-
-from tests.demo.flux.conftest import Cluster, block, norm
+from tests.demo.flux.conftest import Cluster
+from tests.transcripts import block, norm
 
 ID = re.compile(r"^ *[ƒf][1-9A-HJ-NP-Za-km-z]+")
 
