@@ -8,19 +8,18 @@ unless --yes.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
 import sys
 import time
 from typing import Optional
 
 from . import argtypes
+from .cmdrun import run_command
 from .kube.client import KubeClient, Target
 from .kube.errors import KubeError
 from .kube.resources import get_minicluster
-from .workflows import (Event, NeedsRecreate, PauseTimeout, Refused, WorkflowError, archive_delete, archive_info,
-                        archive_rename, dump, pause, recreate, resume, scale)
+from .workflows import (Event, Refused, archive_delete, archive_info, archive_rename, dump, pause, recreate, resume,
+                        scale)
 
 MUTATING = {"pause", "resume", "dump", "recreate", "scale", "archive-delete", "archive-rename"}
 
@@ -74,31 +73,10 @@ def confirm(question: str, assume_yes: bool) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        result = asyncio.run(_main(args))
-    except PauseTimeout as exc:
-        _fail(args, exc.message, running=exc.running)
-        return 1
-    except NeedsRecreate as exc:
-        _fail(args, exc.message)
-        return 1
-    except Refused as exc:
-        _fail(args, f"refused: {exc.message}")
-        return 1
-    except WorkflowError as exc:
-        _fail(args, exc.message)
-        return 1
-    except KubeError as exc:
-        _fail(args, exc.message)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("fluxstate-tui: interrupted; run the same command again to continue", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug must still end in one line, not a traceback
-        if os.environ.get("FLUXSTATE_DEBUG"):
-            raise
-        _fail(args, f"internal error: {type(exc).__name__}: {exc}")
-        return 1
+    code, result = run_command(_main(args), lambda message, **extra: _fail(args, message, **extra),
+                               interrupted="interrupted; run the same command again to continue")
+    if code:
+        return code
     if result is None:
         return 1
     if getattr(args, "json", False):

@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
 import sys
 import time
 from typing import Any
 
+from .cmdrun import run_command
 from .flux import table
 from .flux.model import Resources
 from .flux.snapshot import ALL_SECTIONS
 from .kube.client import KubeClient, Target
-from .kube.errors import KubeError
 from .overview import Listing, Summary, job_json, listing, overview
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        return asyncio.run(_main(args))
-    except KubeError as exc:
-        print(f"fluxstate-tui: error: {exc.message}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # a bug must still end in one line, not a traceback
-        if os.environ.get("FLUXSTATE_DEBUG"):
-            raise
-        print(f"fluxstate-tui: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+    code, result = run_command(_main(args))
+    return result if code == 0 else code
 
 
 async def _main(args: argparse.Namespace) -> int:
