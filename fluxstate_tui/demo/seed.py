@@ -68,8 +68,8 @@ FINISHED = [
     ["-t", "1s", "sleep", "30"],
 ]
 RUNNING = [
-    ["--job-name=simulation", "-n4", "sleep", "90"],
-    ["--job-name=train", "-n2", "sleep", "150"],
+    ["--job-name=simulation", "-n4", "sleep", "40"],
+    ["--job-name=train", "-n2", "sleep", "70"],
 ]
 PENDING = ["--job-name=big-run", "-N2", "sleep", "60"]
 HELD = ["--urgency=0", "--job-name=held", "hostname"]
