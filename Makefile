@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-server test screens install clean
+.PHONY: demo demo-server lint test screens install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,12 @@ demo-server: $(STAMP)
 screens: $(STAMP)
 	$(BIN)/python scripts/make_screens.py
 
-test: $(STAMP)
+# The gate: style (ruff, configured in pyproject.toml) and types (mypy over the product code).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/pytest -q
 
 clean:

@@ -14,6 +14,7 @@ import asyncio
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -57,10 +58,11 @@ async def parse_bench(sizes: list[int]) -> None:
             table = await flux_output(inst, host, ["flux", "jobs", "-a", "-A", "-c", "0"])
             inst.close()
             assert len(parse_job_rows(rows)) == n
-            t_rows = best_of(lambda: parse_job_rows(rows))
-            t_json = best_of(lambda: parse_jobs_json(js))
-            t_table = best_of(lambda: parse_jobs_table(table))
-            print(f"{n:>8} {t_rows:>13.3f}s {t_json:>9.3f}s {t_table:>9.3f}s {len(rows.encode()):>12,} {len(js.encode()):>12,}")
+            t_rows = best_of(partial(parse_job_rows, rows))
+            t_json = best_of(partial(parse_jobs_json, js))
+            t_table = best_of(partial(parse_jobs_table, table))
+            print(f"{n:>8} {t_rows:>13.3f}s {t_json:>9.3f}s {t_table:>9.3f}s "
+                  f"{len(rows.encode()):>12,} {len(js.encode()):>12,}")
 
 
 async def refresh_bench(n: int) -> None:

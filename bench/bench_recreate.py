@@ -37,7 +37,8 @@ async def main(jobs: int, speed: float) -> None:
             for _ in range(600):  # until the seeded jobs are in
                 try:
                     mc = await get_minicluster(kube, "flux-sample", "default")
-                    out = (await Broker(kube, mc).flux(["flux", "jobs", "-a", "-A", "-n", "-c", "0", "-o", "{id}"])).stdout
+                    result = await Broker(kube, mc).flux(["flux", "jobs", "-a", "-A", "-n", "-c", "0", "-o", "{id}"])
+                    out = result.stdout
                     if len(out.split()) >= jobs + 12:
                         break
                 except Exception:

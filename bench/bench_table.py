@@ -163,7 +163,7 @@ async def bench_one(kind: str, n: int, refreshes: int) -> dict[str, float]:
                     for key, (cells, _sort_key, _style) in batch.items():
                         old = current[key]
                         skey = str(key)
-                        for c, (a, b) in enumerate(zip(old, cells)):
+                        for c, (a, b) in enumerate(zip(old, cells, strict=True)):
                             if a != b:
                                 update_cell(skey, col_keys[c], b, update_width=False)
             t1 = time.perf_counter()

@@ -11,15 +11,24 @@ import argparse
 import json
 import sys
 import time
-from typing import Optional
 
 from . import argtypes
 from .cmdrun import run_command
 from .kube.client import KubeClient, Target
 from .kube.errors import KubeError
 from .kube.resources import get_minicluster
-from .workflows import (Event, Refused, archive_delete, archive_info, archive_rename, dump, pause, recreate, resume,
-                        scale)
+from .workflows import (
+    Event,
+    Refused,
+    archive_delete,
+    archive_info,
+    archive_rename,
+    dump,
+    pause,
+    recreate,
+    resume,
+    scale,
+)
 
 MUTATING = {"pause", "resume", "dump", "recreate", "scale", "archive-delete", "archive-rename"}
 
@@ -92,7 +101,7 @@ def _fail(args: argparse.Namespace, message: str, **extra) -> None:
         print(json.dumps({"ok": False, "error": message, **extra}))
 
 
-async def _main(args: argparse.Namespace) -> Optional[dict]:
+async def _main(args: argparse.Namespace) -> dict | None:
     command = args.command
     if command == "archive":
         command = "archive-delete" if args.delete else "archive-rename" if args.rename else "archive"
@@ -112,7 +121,8 @@ async def _main(args: argparse.Namespace) -> Optional[dict]:
                 mc = None  # deleted by a half-finished recreate: the journal brings it back
             what = f"Recreate {args.name} at size {size}" if size else f"Finish recreating {args.name}"
             if mc is not None:
-                what += f" (now {mc.size}; its queue is paused, dumped to {mc.archive_path}, the MiniCluster deleted and created again)"
+                what += (f" (now {mc.size}; its queue is paused, dumped to {mc.archive_path}, "
+                         "the MiniCluster deleted and created again)")
             if not confirm(what + "?", args.yes):
                 print("canceled", file=sys.stderr)
                 return None
@@ -144,7 +154,7 @@ async def _main(args: argparse.Namespace) -> Optional[dict]:
         elif command == "dump":
             result = await dump(kube, mc, keep=args.keep, assets=tuple(args.assets), progress=progress)
         elif command == "scale":
-            result = await scale(kube, mc, size=size, progress=progress)
+            result = await scale(kube, mc, size=args.size, progress=progress)
         elif command == "archive-delete":
             result = await archive_delete(kube, mc)
         else:
@@ -190,7 +200,8 @@ def add_parsers(sub, client_flags) -> None:
     p.add_argument("--assets", action="append", default=[], metavar="PATH",
                    help="also pack this path of the broker pod beside the archive (repeatable; added to the "
                         "MiniCluster's fluxstate-tui/assets annotation)")
-    p = sub.add_parser("recreate", parents=[client_flags], help="recreate the MiniCluster at a new size, queue included",
+    p = sub.add_parser("recreate", parents=[client_flags],
+                       help="recreate the MiniCluster at a new size, queue included",
                        description="pause, dump, delete, create at --size, wait for Flux, verify every job, start. "
                                    "Run it again after a crash: it continues from the journal.")
     common(p)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -12,6 +13,7 @@ from textual.screen import Screen
 
 from .kube.client import KubeClient, Target, list_contexts
 from .kube.errors import KubeError
+from .screens.base import RefreshScreen
 from .screens.clusters import ClustersScreen
 
 if TYPE_CHECKING:
@@ -22,14 +24,18 @@ class ClusterCommands(Provider):
     """Open a MiniCluster, switch namespace or context, from ctrl+p or `:`."""
 
     async def startup(self) -> None:
-        app: FluxStateApp = self.app  # type: ignore[assignment]
-        self.items: list[tuple[str, str, object]] = []
+        app = self.app
+        assert isinstance(app, FluxStateApp)
+        self.items: list[tuple[str, str, Callable[[], object]]] = []
         clusters = app.clusters_screen
         for key, s in sorted((clusters.summaries if clusters else {}).items()):
-            self.items.append((f"Open MiniCluster {key}", "show its jobs", partial(app.open_minicluster, s.mc.namespace, s.mc.name)))
-        self.items.append(("All namespaces", "list MiniClusters in every namespace (-A)", partial(app.switch_namespace, None)))
+            self.items.append((f"Open MiniCluster {key}", "show its jobs",
+                               partial(app.open_minicluster, s.mc.namespace, s.mc.name)))
+        self.items.append(("All namespaces", "list MiniClusters in every namespace (-A)",
+                           partial(app.switch_namespace, None)))
         for ns in await app.namespaces():
-            self.items.append((f"Namespace {ns}", "list MiniClusters in this namespace", partial(app.switch_namespace, ns)))
+            self.items.append((f"Namespace {ns}", "list MiniClusters in this namespace",
+                               partial(app.switch_namespace, ns)))
         try:
             names, _ = list_contexts(app.target.kubeconfig)
         except KubeError:
@@ -39,14 +45,14 @@ class ClusterCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self.items:
-            yield DiscoveryHit(title, callback, help=help_text)  # type: ignore[arg-type]
+            yield DiscoveryHit(title, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, callback in self.items:
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)  # type: ignore[arg-type]
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
 
 class FluxStateApp(App):
@@ -68,7 +74,7 @@ class FluxStateApp(App):
     """
 
     def __init__(self, target: Target, *, refresh: float = 2.0, read_only: bool = False, job_count: int = 0,
-                 demo: Optional["EmbeddedDemo"] = None) -> None:
+                 demo: EmbeddedDemo | None = None) -> None:
         super().__init__()
         self.target = target
         self.refresh_interval = refresh
@@ -77,9 +83,9 @@ class FluxStateApp(App):
         self.demo = demo
         self.paused = False
         self.all_namespaces = target.all_namespaces
-        self.namespace: Optional[str] = target.namespace
-        self.context_name: Optional[str] = target.context
-        self._kube: Optional[KubeClient] = None
+        self.namespace: str | None = target.namespace
+        self.context_name: str | None = target.context
+        self._kube: KubeClient | None = None
 
     def on_mount(self) -> None:
         self.push_screen(ClustersScreen())
@@ -97,7 +103,7 @@ class FluxStateApp(App):
             await self._kube.close()
 
     @property
-    def clusters_screen(self) -> Optional[ClustersScreen]:
+    def clusters_screen(self) -> ClustersScreen | None:
         for screen in self.screen_stack:
             if isinstance(screen, ClustersScreen):
                 return screen
@@ -107,7 +113,7 @@ class FluxStateApp(App):
         try:
             kube = await self.client()
             result = await kube.call(kube.core.list_namespace(), verb="list", resource="namespaces")
-            return sorted(n.metadata.name for n in result.items)
+            return sorted(n.metadata.name for n in result.items if n.metadata and n.metadata.name)
         except KubeError:
             return [self.namespace] if self.namespace else []
 
@@ -126,7 +132,7 @@ class FluxStateApp(App):
         if clusters is not None:
             await clusters.open_named(namespace, name)
 
-    async def switch_namespace(self, namespace: Optional[str]) -> None:
+    async def switch_namespace(self, namespace: str | None) -> None:
         self.all_namespaces = namespace is None
         if namespace is not None:
             self.target.namespace = namespace
@@ -157,7 +163,7 @@ class FluxStateApp(App):
 
     # ---- state workflows (screens/actions.py, screens/progress.py) ------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "show_workflow":
             from .screens.progress import ProgressScreen, current_run
 
@@ -176,7 +182,7 @@ class FluxStateApp(App):
         if isinstance(self.screen, ConfirmModal):
             return
 
-        def answered(yes: Optional[bool]) -> None:
+        def answered(yes: bool | None) -> None:
             if yes:
                 self.exit()
 
@@ -194,11 +200,10 @@ class FluxStateApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help: every key (?)", "list the keys of this screen", self.action_help)
-        refresh = getattr(screen, "action_refresh_now", None)
-        if refresh is not None:
-            yield SystemCommand("Refresh now (ctrl+r)", "fetch again without waiting", refresh)
+        if isinstance(screen, RefreshScreen):
+            yield SystemCommand("Refresh now (ctrl+r)", "fetch again without waiting", screen.action_refresh_now)
             yield SystemCommand("Pause or resume live refresh (space)", "stop fetching; the data stays",
-                                screen.action_toggle_pause)  # type: ignore[attr-defined]
+                                screen.action_toggle_pause)
         for action, title, help_text in (("broker_log", "Broker log (l)", "the broker pod's log, following"),
                                           ("filter", "Filter (/)", "show only matching rows"),
                                           ("sort", "Sort by the next column (o)", "cycle the sort column")):

@@ -9,7 +9,7 @@ def _number(text: str, kind, what: str):
     try:
         return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not {what}: {text!r}")
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
 
 
 def whole(minimum: int, maximum: int | None = None, what: str = "a whole number"):

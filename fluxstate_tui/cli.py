@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import NoReturn
 
 from . import argtypes
 
@@ -17,7 +18,7 @@ class UsageError(Exception):
 class Parser(argparse.ArgumentParser):
     """argparse that reports bad usage as one line and exit code 2, never a traceback."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: error: {message}")
 
 
@@ -37,7 +38,8 @@ def build_parser() -> Parser:
     parser.add_argument("-A", "--all-namespaces", action="store_true", help="list MiniClusters in every namespace")
     parser.add_argument("--refresh", type=argtypes.seconds(0.5), default=2.0, metavar="SECONDS",
                         help="seconds between refreshes (default 2, at least 0.5)")
-    parser.add_argument("--read-only", action="store_true", help="hide and refuse every action that changes the cluster")
+    parser.add_argument("--read-only", action="store_true",
+                        help="hide and refuse every action that changes the cluster")
     parser.add_argument("--jobs", type=argtypes.count, default=0, metavar="N",
                         help="load at most the newest N jobs per MiniCluster (default 0: all)")
     parser.add_argument("--demo", action="store_true",
@@ -57,7 +59,8 @@ def build_parser() -> Parser:
                       help="at most N jobs, newest first (0: all; default 1000)")
     jobs.add_argument("--json", action="store_true", help="print one JSON document")
     status = sub.add_parser("status", parents=[client], help="queue, resources, stats and why pending jobs wait",
-                            description="Queue, resources, job counts, uptime, and why each pending job is not running.")
+                            description="Queue, resources, job counts, uptime, and why each pending job is "
+                                        "not running.")
     status.add_argument("name", help="MiniCluster name")
     status.add_argument("--json", action="store_true", help="print one JSON document")
     from .actcmds import add_parsers
@@ -85,7 +88,7 @@ def build_parser() -> Parser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -101,7 +104,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         return readcmds.run(args)
     if args.command == "demo-server":
-        from .demo.server import DemoOptions, main as demo_main
+        from .demo.server import DemoOptions
+        from .demo.server import main as demo_main
 
         return demo_main(DemoOptions(
             port=args.port, host=args.host, kubeconfig=args.kubeconfig, data_dir=args.data_dir,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from typing import Any, Callable, Coroutine, Optional
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from .kube.errors import KubeError
 from .workflows.events import NeedsRecreate, PauseTimeout, Refused, WorkflowError
@@ -18,7 +19,7 @@ def print_error(message: str, **_extra: Any) -> None:
 
 
 def run_command(main: Coroutine[Any, Any, Any], fail: Fail = print_error,
-                interrupted: Optional[str] = None) -> tuple[int, Any]:
+                interrupted: str | None = None) -> tuple[int, Any]:
     """(exit code, what `main` returned). `fail(message, **details)` reports a failure."""
     try:
         return 0, asyncio.run(main)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Optional
 
 from .flux.ids import f58_encode
 from .flux.model import Job, order_key
@@ -24,9 +23,9 @@ class Summary:
 
     mc: MiniCluster
     pods: list[Pod] = field(default_factory=list)
-    broker: Optional[str] = None
-    snapshot: Optional[Snapshot] = None
-    error: Optional[str] = None
+    broker: str | None = None
+    snapshot: Snapshot | None = None
+    error: str | None = None
 
     @property
     def ready_pods(self) -> int:
@@ -49,7 +48,7 @@ class Summary:
             return "started, submit disabled"
         return "started"
 
-    def counts(self) -> Optional[tuple[int, int, int]]:
+    def counts(self) -> tuple[int, int, int] | None:
         s = self.snapshot.stats if self.snapshot else None
         return (s.running, s.pending, s.completed + s.failed) if s else None
 
@@ -99,7 +98,7 @@ async def summarize(kube: KubeClient, mc: MiniCluster) -> Summary:
     return summary
 
 
-async def overview(kube: KubeClient, namespace: Optional[str]) -> list[Summary]:
+async def overview(kube: KubeClient, namespace: str | None) -> list[Summary]:
     """Every MiniCluster in the namespace (None: all namespaces), inspected concurrently."""
     clusters = await list_miniclusters(kube, namespace)
     gate = asyncio.Semaphore(CONCURRENCY)

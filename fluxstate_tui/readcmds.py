@@ -15,6 +15,7 @@ from .flux.snapshot import ALL_SECTIONS
 from .kube.client import KubeClient, Target
 from .overview import Listing, Summary, job_json, listing, overview
 
+
 def run(args: argparse.Namespace) -> int:
     code, result = run_command(_main(args))
     return result if code == 0 else code
@@ -29,7 +30,6 @@ async def _main(args: argparse.Namespace) -> int:
         if args.command == "jobs":
             return _jobs(await listing(kube, args.name, kube.namespace, count=args.count), args.json)
         return _status(await listing(kube, args.name, kube.namespace, count=0, sections=ALL_SECTIONS), args.json)
-    return 2
 
 
 def _print_json(doc: Any) -> None:
@@ -38,7 +38,7 @@ def _print_json(doc: Any) -> None:
 
 def _columns(rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows) + "\n"
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows) + "\n"
 
 
 def _ls(summaries: list[Summary], as_json: bool) -> int:
@@ -103,11 +103,14 @@ def _status(result: Listing, as_json: bool) -> int:
             "alloc": None if q is None else {"queued": q.alloc_queued, "pendingToScheduler": q.alloc_pending,
                                              "running": q.running},
             "resources": None if r is None else {
-                "nodes": {"total": r.nodes_total, "idle": r.nodes_idle, "allocated": r.nodes_allocated, "down": r.nodes_down},
-                "cores": {"total": r.cores_total, "free": r.cores_free, "allocated": r.cores_allocated, "down": r.cores_down}},
+                "nodes": {"total": r.nodes_total, "idle": r.nodes_idle, "allocated": r.nodes_allocated,
+                          "down": r.nodes_down},
+                "cores": {"total": r.cores_total, "free": r.cores_free, "allocated": r.cores_allocated,
+                          "down": r.cores_down}},
             "stats": None if s is None else {"running": s.running, "pending": s.pending, "completed": s.completed,
                                              "failed": s.failed, "inactivePurged": s.inactive_purged},
-            "pending": [{"id": j.id, "jobid": job_json(j)["jobid"], "name": j.name, "reason": result.reasons.get(j.id, "")}
+            "pending": [{"id": j.id, "jobid": job_json(j)["jobid"], "name": j.name,
+                         "reason": result.reasons.get(j.id, "")}
                         for j in pending],
             "errors": snap.errors,
         })
@@ -122,7 +125,8 @@ def _status(result: Listing, as_json: bool) -> int:
         for x in snap.queue.queues:
             label = f"queue {x.name}" if x.name else "queue"
             sub = "submission enabled" if x.enabled else f"submission disabled: {x.disable_reason}"
-            sched = "scheduling started" if x.started else "scheduling stopped" + (f": {x.stop_reason}" if x.stop_reason else "")
+            stopped = "scheduling stopped" + (f": {x.stop_reason}" if x.stop_reason else "")
+            sched = "scheduling started" if x.started else stopped
             out.append(f"{label:<10} {sub}; {sched}")
         q = snap.queue
         if q.alloc_queued is not None:

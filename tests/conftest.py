@@ -9,14 +9,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Optional
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 FAST = "25"  # --speed for tests: pods come up in ~0.2 s, `sleep 25` jobs take a second
 
 
@@ -28,7 +27,7 @@ class DemoServer:
     data_dir: Path
     env: dict[str, str]
 
-    def kubectl(self, *args: str, input: Optional[str] = None, check: bool = True,
+    def kubectl(self, *args: str, input: str | None = None, check: bool = True,
                 timeout: float = 60) -> subprocess.CompletedProcess:
         result = subprocess.run(["kubectl", *args], env=self.env, input=input, capture_output=True,
                                 text=True, timeout=timeout)

@@ -1,12 +1,11 @@
-"""The real flux-core 0.88 transcripts in ../shared/flux-real, as blocks of command, exit code and output."""
+"""The real flux-core 0.88 transcripts in tests/fixtures/flux-real, as blocks of command, exit code and output."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-REAL = REPO / ".." / "shared" / "flux-real"
+REAL = Path(__file__).resolve().parent / "fixtures" / "flux-real"
 
 
 def load_blocks(name: str) -> list[dict]:

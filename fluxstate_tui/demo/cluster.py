@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 from aiohttp import web
 
 from . import manifests as mf
 from .apiserver import PodLogs, Policy, Store, make_app, serve
-from .controllers import (FluxOperator, GarbageCollector, JobController, OperatorLog, Seen,
-                          VolumeBinder)
+from .controllers import FluxOperator, GarbageCollector, JobController, OperatorLog, Seen, VolumeBinder
 from .crd import default_minicluster, validate_minicluster
 from .kubelet import Kubelet, PodRuntime
 from .proc import CommandNotFound, Proc, SimClock, Stdin, Writer
@@ -48,10 +47,10 @@ class DemoCluster:
             GarbageCollector(self.store),
         ]
         self.app: web.Application = make_app(self.store, self.logs, self.exec, Policy(deny))
-        self._runner: Optional[web.AppRunner] = None
-        self._loop_task: Optional[asyncio.Task] = None
+        self._runner: web.AppRunner | None = None
+        self._loop_task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
-        self.port: Optional[int] = None
+        self.port: int | None = None
         # The node's /data, as minikube has /tmp/data: the seed's hostPath volume lives here.
         self.host_dir("/data")
 
@@ -149,7 +148,7 @@ class DemoCluster:
             return 126
 
     def proc(self, rt: PodRuntime, argv: list[str], stdout: Writer, stderr: Writer,
-             stdin: Optional[Stdin] = None) -> Proc:
+             stdin: Stdin | None = None) -> Proc:
         return Proc(argv=list(argv), env=dict(rt.env), host=self.kubelet.host(rt), stdout=stdout,
                     stderr=stderr, stdin=stdin or Stdin(), cwd="/")
 
@@ -171,7 +170,7 @@ class DemoCluster:
                              write_out, write_err)
         return rc, out.decode(errors="replace"), err.decode(errors="replace")
 
-    def broker_pod(self, namespace: str, minicluster: str) -> Optional[PodRuntime]:
+    def broker_pod(self, namespace: str, minicluster: str) -> PodRuntime | None:
         return self.kubelet.pod_of_rank(namespace, minicluster, 0)
 
     def flux_ready(self, namespace: str, minicluster: str) -> bool:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Callable, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from . import manifests as mf
 from .apiserver import ApiError
@@ -49,7 +50,7 @@ def rfc3339(epoch: float) -> str:
 class Seen:
     """When (simulated) each object uid was first seen: the base of every delay."""
 
-    def __init__(self, clock: "SimClock") -> None:
+    def __init__(self, clock: SimClock) -> None:
         self.clock = clock
         self._at: dict[str, float] = {}
 
@@ -64,7 +65,7 @@ class Seen:
 class OperatorLog:
     """The Flux Operator's controller log: where resize denials show up, as on a real cluster."""
 
-    def __init__(self, append: Callable[[str], None], clock: "SimClock") -> None:
+    def __init__(self, append: Callable[[str], None], clock: SimClock) -> None:
         self._append = append
         self._clock = clock
 
@@ -74,9 +75,9 @@ class OperatorLog:
 
 
 class FluxOperator:
-    """The Flux Operator's MiniCluster reconcile (flux-operator.md §1.7, §2.1)."""
+    """The Flux Operator's MiniCluster reconcile: Job, ConfigMap, Service, live resize within maxSize."""
 
-    def __init__(self, store: "Store", seen: Seen, oplog: OperatorLog) -> None:
+    def __init__(self, store: Store, seen: Seen, oplog: OperatorLog) -> None:
         self.store = store
         self.seen = seen
         self.oplog = oplog
@@ -152,7 +153,7 @@ class FluxOperator:
 class JobController:
     """Keeps one pod per completion index of each Indexed Job; scaling down removes the highest."""
 
-    def __init__(self, store: "Store", seen: Seen) -> None:
+    def __init__(self, store: Store, seen: Seen) -> None:
         self.store = store
         self.seen = seen
 
@@ -205,7 +206,7 @@ def _pod_ready(p: dict) -> bool:
 class VolumeBinder:
     """Binds Pending PersistentVolumeClaims to a fitting Available PersistentVolume."""
 
-    def __init__(self, store: "Store") -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
 
     def reconcile(self) -> None:
@@ -226,11 +227,12 @@ class VolumeBinder:
             claim_ref = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": ns,
                          "name": name, "uid": uid(pvc)}
 
-            def bind_pv(o: dict) -> None:
+            # store.update calls these at once; the defaults bind this iteration's claim and volume
+            def bind_pv(o: dict, claim_ref: dict = claim_ref) -> None:
                 o["spec"]["claimRef"] = claim_ref
                 o.setdefault("status", {})["phase"] = "Bound"
 
-            def bind_pvc(o: dict) -> None:
+            def bind_pvc(o: dict, pv: dict = pv) -> None:
                 o["spec"]["volumeName"] = pv["metadata"]["name"]
                 o["status"] = {
                     "phase": "Bound",
@@ -242,7 +244,7 @@ class VolumeBinder:
             self.store.update("persistentvolumeclaims", ns, name, bind_pvc)
 
     @staticmethod
-    def _match(pvc: dict, pvs: list[dict]) -> Optional[dict]:
+    def _match(pvc: dict, pvs: list[dict]) -> dict | None:
         wanted_name = pvc["spec"].get("volumeName")
         wanted_class = pvc["spec"].get("storageClassName")
         modes = set(pvc["spec"].get("accessModes") or [])
@@ -282,7 +284,7 @@ def _quantity(text: str) -> float:
 class GarbageCollector:
     """Deletes dependents whose owner is gone, and runs foreground deletion (owner last)."""
 
-    def __init__(self, store: "Store") -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self._orphaned: set[str] = set()
         store.add_listener(self._on_event)
@@ -334,7 +336,8 @@ class GarbageCollector:
         ns, name = key(obj)
 
         def strip(o: dict) -> None:
-            o["metadata"]["ownerReferences"] = [r for r in o["metadata"].get("ownerReferences") or [] if r["uid"] not in uids]
+            o["metadata"]["ownerReferences"] = [r for r in o["metadata"].get("ownerReferences") or []
+                                                if r["uid"] not in uids]
 
         self.store.update(plural, ns, name, strip)
 

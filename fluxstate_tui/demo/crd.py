@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from .apiserver import ApiError
 
@@ -49,7 +48,7 @@ def _invalid(obj: dict, causes: list[tuple[str, str]]) -> ApiError:
     )
 
 
-def _as_int(value: object) -> Optional[int]:
+def _as_int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -57,7 +56,7 @@ def _as_int(value: object) -> Optional[int]:
     return None
 
 
-def validate_minicluster(obj: dict, old: Optional[dict]) -> None:
+def validate_minicluster(obj: dict, old: dict | None) -> None:
     causes: list[tuple[str, str]] = []
     name = obj.get("metadata", {}).get("name", "")
     if old is None and (not NAME_RE.match(name) or len(name) > MAX_NAME):
@@ -79,9 +78,11 @@ def validate_minicluster(obj: dict, old: Optional[dict]) -> None:
     if max_size is not None:
         m = _as_int(max_size)
         if m is None:
-            causes.append(("spec.maxSize", f'Invalid value: "{max_size}": spec.maxSize in body must be of type integer'))
+            causes.append(("spec.maxSize",
+                           f'Invalid value: "{max_size}": spec.maxSize in body must be of type integer'))
         elif old is None and size is not None and m < size:
-            causes.append(("spec.maxSize", f"Invalid value: {m}: spec.maxSize must be greater than or equal to spec.size ({size})"))
+            causes.append(("spec.maxSize",
+                           f"Invalid value: {m}: spec.maxSize must be greater than or equal to spec.size ({size})"))
     containers = spec.get("containers")
     if not isinstance(containers, list) or not containers:
         causes.append(("spec.containers", "Required value"))

@@ -11,12 +11,11 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import Optional
 
 
 class EmbeddedDemo:
     def __init__(self, *, speed: float = 1.0, seed_jobs: int = 0, empty: bool = False,
-                 data_dir: Optional[Path] = None, deny: tuple[str, ...] = ()) -> None:
+                 data_dir: Path | None = None, deny: tuple[str, ...] = ()) -> None:
         self.deny = tuple(deny)
         self.speed = speed
         self.seed_jobs = seed_jobs
@@ -24,14 +23,14 @@ class EmbeddedDemo:
         self._own_dir = data_dir is None
         self.data_dir = Path(tempfile.mkdtemp(prefix="fluxstate-demo-")) if data_dir is None else Path(data_dir)
         self.kubeconfig = self.data_dir / "kubeconfig"
-        self.url: Optional[str] = None
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._stop: Optional[asyncio.Event] = None
+        self.url: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
-        self._error: Optional[BaseException] = None
+        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="fluxstate-demo", daemon=True)
 
-    def start(self, timeout: float = 30) -> "EmbeddedDemo":
+    def start(self, timeout: float = 30) -> EmbeddedDemo:
         self._thread.start()
         if not self._ready.wait(timeout):
             raise RuntimeError("the demo cluster did not start in time")

@@ -17,12 +17,12 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
+from ..flux.hostlist import hostlist_decode
 from . import manifests as mf
 from .apiserver import ApiError
 from .controllers import Seen, deleting, key, rfc3339, uid
-from ..flux.hostlist import hostlist_decode
 from .flux import FluxInstance, run_flux
 from .proc import Host, PodFS, Proc, Stdin
 from .shell import run_program
@@ -45,7 +45,7 @@ TASK_LAUNCH = (0.01, 0.05)  # range of a job shell's start-up time
 class Broker:
     """A Flux instance run by a MiniCluster's lead broker pod."""
 
-    instance: Optional[FluxInstance]  # None while the broker is starting (restoring an archive)
+    instance: FluxInstance | None  # None while the broker is starting (restoring an archive)
     hostnames: list[str]
     up_at: float
     ready: bool = False
@@ -60,18 +60,18 @@ class PodRuntime:
     fs: PodFS
     env: dict[str, str]
     hostname: str
-    minicluster: Optional[str]
-    index: Optional[int]
+    minicluster: str | None
+    index: int | None
     stage: str = "new"
     started_at: float = 0.0
-    stop_at: Optional[float] = None
+    stop_at: float | None = None
     joined: bool = False
-    host: Optional[Host] = None
+    host: Host | None = None
     mounts: dict[str, Path] = field(default_factory=dict)
 
 
 class Kubelet:
-    def __init__(self, cluster: "DemoCluster") -> None:
+    def __init__(self, cluster: DemoCluster) -> None:
         self.cluster = cluster
         self.store = cluster.store
         self.clock = cluster.clock
@@ -168,7 +168,8 @@ class Kubelet:
                         "qosClass": "BestEffort",
                         "conditions": [{
                             "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                            "message": f'0/1 nodes are available: persistentvolumeclaim "{claim}" not found or not bound.',
+                            "message": f'0/1 nodes are available: persistentvolumeclaim "{claim}" '
+                                       'not found or not bound.',
                             "lastTransitionTime": rfc3339(time.time()),
                         }],
                     })
@@ -184,7 +185,7 @@ class Kubelet:
                 rt.fs.mount(m["mountPath"], sources[m["name"]])
         return True
 
-    def _claim_dir(self, ns: str, claim: str) -> Optional[Path]:
+    def _claim_dir(self, ns: str, claim: str) -> Path | None:
         pvc = self.store.get("persistentvolumeclaims", ns, claim)
         if pvc is None or (pvc.get("status") or {}).get("phase") != "Bound":
             return None
@@ -311,7 +312,7 @@ class Kubelet:
             self._log(rt, f"🌀 flux start -o --config {mf.CONFIG_ROOT}/etc/flux/config {options}\n")
             return
         archive = _grab(r'if \[\[ -e "([^"]+)" \]\]', script)
-        restore: Optional[Path] = None
+        restore: Path | None = None
         if archive and fs.host_path(archive).exists():
             restore = fs.host_path(archive)
             if "Found existing archive" in script:
@@ -321,8 +322,8 @@ class Kubelet:
         self._log(rt, f"🌀 flux broker --config-path {mf.CONFIG_ROOT}/etc/flux/config {options}\n")
         self._start_broker(rt, hostnames, restore, archive)
 
-    def _start_broker(self, rt: PodRuntime, hostnames: list[str], restore: Optional[Path],
-                      archive: Optional[str]) -> None:
+    def _start_broker(self, rt: PodRuntime, hostnames: list[str], restore: Path | None,
+                      archive: str | None) -> None:
         old = self.brokers.pop((rt.namespace, rt.minicluster), None)
         if old is not None and old.instance is not None:
             old.instance.close()
@@ -330,8 +331,8 @@ class Kubelet:
         self.brokers[(rt.namespace, rt.minicluster)] = broker
         self.cluster.spawn(self._boot_broker(rt, broker, restore, archive))
 
-    async def _boot_broker(self, rt: PodRuntime, broker: Broker, restore: Optional[Path],
-                           archive: Optional[str]) -> None:
+    async def _boot_broker(self, rt: PodRuntime, broker: Broker, restore: Path | None,
+                           archive: str | None) -> None:
         """Build the instance; restoring a big archive takes seconds, so it runs in a thread."""
         def broker_log(line: str) -> None:
             self._log(rt, line if line.endswith("\n") else line + "\n")
@@ -377,14 +378,14 @@ class Kubelet:
 
         return run_task
 
-    def pod_of_rank(self, ns: str, minicluster: str, rank: int) -> Optional[PodRuntime]:
+    def pod_of_rank(self, ns: str, minicluster: str, rank: int) -> PodRuntime | None:
         for rt in self.pods.values():
             if (rt.namespace, rt.minicluster, rt.index) == (ns, minicluster, rank) and rt.stage == "running" \
                     and rt.stop_at is None:
                 return rt
         return None
 
-    def instance_for(self, rt: PodRuntime, uri: Optional[str]) -> Optional[FluxInstance]:
+    def instance_for(self, rt: PodRuntime, uri: str | None) -> FluxInstance | None:
         """The Flux instance a `flux` command in this pod reaches through FLUX_URI, if it is up."""
         if uri != mf.FLUX_SOCKET or rt.minicluster is None or rt.stop_at is not None:
             return None
@@ -395,7 +396,7 @@ class Kubelet:
             return None
         return broker.instance
 
-    def _log(self, rt: PodRuntime, text: str, container: Optional[str] = None) -> None:
+    def _log(self, rt: PodRuntime, text: str, container: str | None = None) -> None:
         if text:
             self.cluster.logs.append(rt.namespace, rt.name, container or rt.container, text)
 
@@ -436,14 +437,14 @@ class Kubelet:
                 broker.instance.close()
         self.brokers.clear()
 
-    def runtime(self, pod_uid: str) -> Optional[PodRuntime]:
+    def runtime(self, pod_uid: str) -> PodRuntime | None:
         return self.pods.get(pod_uid)
 
     def host(self, rt: PodRuntime) -> Host:
         return self._host(rt)
 
 
-def target_uri(proc: Proc) -> Optional[str]:
+def target_uri(proc: Proc) -> str | None:
     """The instance a flux command connects to: `flux proxy URI ...` names it, else FLUX_URI."""
     args = proc.argv[1:]
     if args[:1] == ["proxy"]:
@@ -453,7 +454,7 @@ def target_uri(proc: Proc) -> Optional[str]:
     return proc.env.get("FLUX_URI")
 
 
-def _grab(pattern: str, text: str) -> Optional[str]:
+def _grab(pattern: str, text: str) -> str | None:
     m = re.search(pattern, text)
     return m.group(1) if m else None
 

@@ -1,6 +1,6 @@
 """The objects the Flux Operator creates for a MiniCluster, shaped like the real ones.
 
-Facts from ../shared/docs/flux-operator.md §1-3: an Indexed Job `<name>`, ConfigMap
+The Flux Operator makes an Indexed Job `<name>`, ConfigMap
 `<name>-entrypoint`, a headless Service, pods labelled `hpa-selector=<name>`, the app container
 named like the MiniCluster, init container `flux-view`.
 """
@@ -63,7 +63,7 @@ def headless_name(mc: dict) -> str:
 
 def pod_labels(mc: dict) -> dict[str, str]:
     name = mc["metadata"]["name"]
-    labels = dict(((mc.get("spec", {}).get("pod") or {}).get("labels") or {}))
+    labels = dict((mc.get("spec", {}).get("pod") or {}).get("labels") or {})
     labels.update({
         "namespace": mc["metadata"]["namespace"],
         "app": "flux-operator",
@@ -131,7 +131,8 @@ def wait_script(mc: dict) -> str:
     if archive:
         lines += [
             f"if [[ -e \"{archive}\" ]]; then",
-            *( [] if quiet else [f"printf \"🧊️ Found existing archive at {archive} loading into state directory\\nBefore:\\n\""] ),
+            *([] if quiet else [f"printf \"🧊️ Found existing archive at {archive} loading into state directory"
+                                "\\nBefore:\\n\""]),
             f"brokerOptions=\"${{brokerOptions}} -Scontent.restore={archive}\"",
             "fi",
         ]
@@ -159,7 +160,7 @@ def flux_init_script(mc: dict) -> str:
 
 
 def flux_view_sh(mc: dict) -> str:
-    """/mnt/flux/flux-view.sh as the app container's wait script writes it (§2.5)."""
+    """/mnt/flux/flux-view.sh as the app container's wait script writes it."""
     env = (mc.get("spec", {}).get("flux") or {}).get("environment") or {}
     text = (
         "#!/bin/bash\n"
@@ -187,7 +188,8 @@ def configmap(mc: dict) -> dict:
             "wait-0": wait_script(mc),
             "flux-view": flux_init_script(mc),
             "broker.toml": broker_toml(mc),
-            "curve.cert": "#   ****  Generated on 2026-11-25 by CZMQ  ****\n#   ZeroMQ CURVE **Secret** Certificate (demo)\n",
+            "curve.cert": "#   ****  Generated on 2026-11-25 by CZMQ  ****\n"
+                          "#   ZeroMQ CURVE **Secret** Certificate (demo)\n",
         },
     }
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import posixpath
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Awaitable, Callable, Optional
 
 Writer = Callable[[bytes], Awaitable[None]]
 
@@ -24,7 +24,7 @@ class SimClock:
     like a real run (a `sleep 10` job shows a 10 s runtime).
     """
 
-    def __init__(self, speed: float = 1.0, epoch: Optional[float] = None) -> None:
+    def __init__(self, speed: float = 1.0, epoch: float | None = None) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.speed = float(speed)
@@ -49,7 +49,7 @@ class SimClock:
 class Stdin:
     """A process's standard input: read whole, on demand (commands that never read it never wait)."""
 
-    def __init__(self, data: bytes = b"", reader: Optional[Callable[[], Awaitable[bytes]]] = None) -> None:
+    def __init__(self, data: bytes = b"", reader: Callable[[], Awaitable[bytes]] | None = None) -> None:
         self._data = data
         self._reader = reader
 
@@ -67,7 +67,7 @@ class PodFS:
     other path lives under the pod's private root. `..` can never climb out of either.
     """
 
-    def __init__(self, root: Path, mounts: Optional[dict[str, Path]] = None) -> None:
+    def __init__(self, root: Path, mounts: dict[str, Path] | None = None) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.mounts: dict[str, Path] = {}
@@ -106,7 +106,7 @@ class PodFS:
         rest = norm.lstrip("/")
         return self.root / rest if rest else self.root
 
-    def mount_of(self, path: str, cwd: str = "/") -> Optional[str]:
+    def mount_of(self, path: str, cwd: str = "/") -> str | None:
         """The container path of the volume mount holding `path`, or None if pod-private."""
         norm = self.normalize(path, cwd)
         for mount_path in sorted(self.mounts, key=len, reverse=True):
@@ -123,9 +123,9 @@ class Host:
     fs: PodFS
     clock: SimClock
     # Runs any argv in this container (program lookup, builtins, scripts): the shell's entry point.
-    run: Callable[["Proc"], Awaitable[int]]
+    run: Callable[[Proc], Awaitable[int]]
     # Runs a `flux ...` argv (argv[0] == "flux") against whatever FLUX_URI in proc.env names.
-    flux: Optional[Callable[["Proc"], Awaitable[int]]] = None
+    flux: Callable[[Proc], Awaitable[int]] | None = None
     user: str = "root"
     uid: int = 0
 
@@ -148,7 +148,7 @@ class Proc:
     async def err(self, text: str | bytes) -> None:
         await self.stderr(text.encode() if isinstance(text, str) else text)
 
-    def child(self, argv: list[str], **changes: object) -> "Proc":
+    def child(self, argv: list[str], **changes: object) -> Proc:
         """A child process: same host and I/O unless changed; env is copied."""
         env = dict(changes.pop("env", self.env))  # type: ignore[arg-type]
         return replace(self, argv=list(argv), env=env, **changes)

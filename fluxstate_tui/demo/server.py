@@ -11,7 +11,6 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import yaml
 
@@ -27,8 +26,8 @@ class DemoServerError(Exception):
 class DemoOptions:
     port: int = 0
     host: str = "127.0.0.1"
-    kubeconfig: Optional[Path] = None
-    data_dir: Optional[Path] = None
+    kubeconfig: Path | None = None
+    data_dir: Path | None = None
     speed: float = 1.0
     empty: bool = False
     seed_jobs: int = 0
@@ -89,7 +88,7 @@ async def run_demo_server(opts: DemoOptions) -> None:
             if exc.errno == errno.EADDRINUSE:
                 raise DemoServerError(f"cannot listen on {opts.host}:{opts.port}: address already in use") from exc
             raise DemoServerError(f"cannot listen on {opts.host}:{opts.port}: {exc.strerror or exc}") from exc
-        seeding: Optional[asyncio.Task] = None
+        seeding: asyncio.Task | None = None
         if not opts.empty:
             apply_default_state(cluster)
             seeding = asyncio.create_task(submit_demo_jobs(cluster, opts.seed_jobs))

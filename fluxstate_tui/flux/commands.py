@@ -1,13 +1,14 @@
 """Flux command lines for the broker pod, built from argv with every argument quoted.
 
-The pod expands `$fluxsocket` after sourcing the Flux view (flux-operator.md §2.5-2.6), so that
-one word stays unquoted; everything else goes through shlex.quote.
+The pod expands `$fluxsocket` after sourcing /mnt/flux/flux-view.sh (the operator writes it; the
+socket path differs between operator releases), so that one word stays unquoted; everything else
+goes through shlex.quote.
 """
 
 from __future__ import annotations
 
 import shlex
-from typing import Iterable, Optional, Sequence
+from collections.abc import Iterable, Sequence
 
 VIEW = ". /mnt/flux/flux-view.sh"
 PROXY = "flux proxy $fluxsocket"
@@ -33,8 +34,8 @@ def line(argv: Sequence[str]) -> str:
 
 # ---- the commands the TUI and CLI run ---------------------------------------------------------
 
-def jobs(fmt: str, *, count: int = 1000, all_states: bool = True, since: Optional[str] = None,
-         filters: Optional[Iterable[str]] = None, ids: Iterable[str] = ()) -> list[str]:
+def jobs(fmt: str, *, count: int = 1000, all_states: bool = True, since: str | None = None,
+         filters: Iterable[str] | None = None, ids: Iterable[str] = ()) -> list[str]:
     argv = flux("jobs", "-A", "-n", "-c", count, "-o", fmt)
     if filters:
         argv += ["-f", ",".join(filters)]
@@ -53,7 +54,7 @@ def queue_status() -> list[str]:
     return flux("queue", "status", "-v")
 
 
-def queue_stop(reason: Optional[str] = None, all_queues: bool = True) -> list[str]:
+def queue_stop(reason: str | None = None, all_queues: bool = True) -> list[str]:
     argv = flux("queue", "stop")
     if all_queues:
         argv.append("--all")
@@ -86,7 +87,7 @@ def dump(path: str, quiet: bool = True) -> list[str]:
     return flux("dump", *(["-q"] if quiet else []), path)
 
 
-def cancel(ids: Iterable[str] = (), *, states: Optional[str] = None, message: Optional[str] = None) -> list[str]:
+def cancel(ids: Iterable[str] = (), *, states: str | None = None, message: str | None = None) -> list[str]:
     argv = flux("cancel")
     if message:
         argv += ["-m", message]

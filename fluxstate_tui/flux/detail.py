@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Optional
 
 from . import commands as fc
 from .fsd import fsd
@@ -27,7 +26,7 @@ class JobDetail:
     nodelist: list[str] = field(default_factory=list)
     output: str = ""
     output_truncated: bool = False
-    job: Optional[Job] = None   # the job's row, as the jobs table has it (None: Flux does not know it)
+    job: Job | None = None   # the job's row, as the jobs table has it (None: Flux does not know it)
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -40,7 +39,7 @@ def detail_script(nonce: str, jobid: str) -> str:
 
 
 def _request(spec: dict) -> tuple[str, str]:
-    def walk(res: list, mult: int = 1, acc: Optional[dict] = None) -> dict:
+    def walk(res: list, mult: int = 1, acc: dict | None = None) -> dict:
         acc = acc if acc is not None else {"node": 0, "slot": 0, "core": 0, "gpu": 0}
         for r in res or []:
             n = int(r.get("count", 1)) * mult
@@ -55,7 +54,8 @@ def _request(spec: dict) -> tuple[str, str]:
         parts.append(f"{counts['node']} node{'s' if counts['node'] != 1 else ''}")
     if counts["slot"]:
         per = counts["core"] // counts["slot"] if counts["slot"] else 0
-        parts.append(f"{counts['slot']} task slot{'s' if counts['slot'] != 1 else ''} of {per} core{'s' if per != 1 else ''}")
+        slots = counts["slot"]
+        parts.append(f"{slots} task slot{'s' if slots != 1 else ''} of {per} core{'s' if per != 1 else ''}")
     if counts["gpu"]:
         parts.append(f"{counts['gpu']} GPUs")
     duration = float(((spec.get("attributes") or {}).get("system") or {}).get("duration") or 0)

@@ -63,7 +63,8 @@ def fluid_parse(value: int) -> tuple[int, int, int]:
 
 
 def dothex(value: int) -> str:
-    return "%04x.%04x.%04x.%04x" % ((value >> 48) & 0xFFFF, (value >> 32) & 0xFFFF, (value >> 16) & 0xFFFF, value & 0xFFFF)
+    return "%04x.%04x.%04x.%04x" % ((value >> 48) & 0xFFFF, (value >> 32) & 0xFFFF, (value >> 16) & 0xFFFF,
+                                    value & 0xFFFF)
 
 
 def kvs_path(value: int) -> str:

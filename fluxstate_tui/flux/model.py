@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 PENDING_STATES = ("DEPEND", "PRIORITY", "SCHED")
 RUNNING_STATES = ("RUN", "CLEANUP")
@@ -20,7 +19,7 @@ class Job:
     result: str = ""           # COMPLETED FAILED CANCELED TIMEOUT, or "" while active
     ntasks: int = 0
     ncores: int = 0
-    nnodes: Optional[int] = None
+    nnodes: int | None = None
     t_submit: float = 0.0
     t_run: float = 0.0
     t_inactive: float = 0.0
@@ -28,8 +27,8 @@ class Job:
     nodelist: str = ""
     queue: str = ""
     urgency: int = 16
-    priority: Optional[int] = None
-    returncode: Optional[int] = None
+    priority: int | None = None
+    returncode: int | None = None
     exception_type: str = ""
     exception_note: str = ""
     dependencies: list[str] = field(default_factory=list)
@@ -88,7 +87,7 @@ class JobStats:
 
 @dataclass
 class QueueState:
-    name: Optional[str]        # None for the anonymous queue
+    name: str | None        # None for the anonymous queue
     enabled: bool = True
     disable_reason: str = ""
     started: bool = True
@@ -98,9 +97,9 @@ class QueueState:
 @dataclass
 class QueueReport:
     queues: list[QueueState]
-    alloc_queued: Optional[int] = None
-    alloc_pending: Optional[int] = None
-    running: Optional[int] = None
+    alloc_queued: int | None = None
+    alloc_pending: int | None = None
+    running: int | None = None
 
     @property
     def all_stopped(self) -> bool:
@@ -157,7 +156,7 @@ class Resources:
     def cores_down(self) -> int:
         return self._sum("down", "ncores")
 
-    def _all(self, attr: str) -> Optional[int]:
+    def _all(self, attr: str) -> int | None:
         rows = [r for r in self.rows if r.state == "all"]
         return sum(getattr(r, attr) for r in rows) if rows else None
 

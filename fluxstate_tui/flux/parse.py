@@ -1,14 +1,14 @@
 """Parsers for what `flux` prints. Pure functions: text in, model out, ValueError on nonsense.
 
-Shapes come from flux-core 0.88 (../shared/docs/flux-core-cli.md) and are tested against the real
-transcripts in ../shared/flux-real.
+Shapes are those flux-core 0.88 prints; tests/flux/test_parse.py checks every parser against real
+flux-core 0.88 transcripts (tests/fixtures/flux-real).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from .fsd import parse_fsd
 from .model import Event, Job, JobStats, QueueReport, QueueState, ResourceRow, Resources, Uptime
@@ -35,7 +35,8 @@ def job_from_json(obj: dict) -> Job:
         queue=str(obj.get("queue", "")),
         urgency=int(obj.get("urgency", 16)),
         priority=int(obj["priority"]) if obj.get("priority") is not None else None,
-        returncode=int(obj["returncode"]) if obj.get("returncode") is not None and obj.get("state") == "INACTIVE" else None,
+        returncode=(int(obj["returncode"])
+                    if obj.get("returncode") is not None and obj.get("state") == "INACTIVE" else None),
         exception_type=str(exc.get("type", "")) if exc.get("occurred") else "",
         exception_note=str(exc.get("note", "")) if exc.get("occurred") else "",
         dependencies=[str(d) for d in obj.get("dependencies") or []],
@@ -62,11 +63,16 @@ ROW_FIELDS = ("id.dec", "username", "name", "state", "result", "ntasks", "ncores
 ROW_FORMAT = SEP.join("{%s}" % f for f in ROW_FIELDS)
 
 
-def _int_or_none(text: str) -> Optional[int]:
+def _int_or_none(text: str) -> int | None:
     text = text.strip()
     if text in ("", "-", "None"):
         return None
     return int(float(text))
+
+
+def _int_or(text: str, default: int) -> int:
+    value = _int_or_none(text)
+    return default if value is None else value
 
 
 def _float(text: str) -> float:
@@ -90,7 +96,7 @@ def parse_job_row(line: str) -> Job:
     parts = line.split(SEP)
     if len(parts) != len(ROW_FIELDS):
         raise ValueError(f"expected {len(ROW_FIELDS)} fields, got {len(parts)}: {line[:80]!r}")
-    f = dict(zip(ROW_FIELDS, parts))
+    f = dict(zip(ROW_FIELDS, parts, strict=True))
     state = f["state"]
     return Job(
         id=int(f["id.dec"]),
@@ -107,7 +113,7 @@ def parse_job_row(line: str) -> Job:
         duration=_float(f["duration"]),
         nodelist=f["nodelist"],
         queue=f["queue"],
-        urgency=_int_or_none(f["urgency"]) if _int_or_none(f["urgency"]) is not None else 16,
+        urgency=_int_or(f["urgency"], 16),
         priority=_int_or_none(f["priority"]),
         returncode=_int_or_none(f["returncode"]) if state == "INACTIVE" else None,
         exception_type=f["exception.type"],
@@ -133,11 +139,12 @@ def parse_jobs_table(text: str) -> list[dict]:
     from both ends: the id and user from the left, ST..TIME from the right of the name.
     """
     lines = text.rstrip("\n").split("\n")
-    start = next((i for i, l in enumerate(lines) if _HEADER.match(l)), None)
-    if start is None:
+    found = next(((i, m) for i, line in enumerate(lines) if (m := _HEADER.match(line))), None)
+    if found is None:
         raise ValueError("not a default flux jobs table")
+    start, header_match = found
     lines = lines[start:]
-    has_queue = bool(_HEADER.match(lines[0]).group(1))
+    has_queue = bool(header_match.group(1))
     header = lines[0]
     name_col = header.index("NAME")
     st_col = header.index(" ST ") + 1
@@ -187,7 +194,7 @@ _ALLOC = {
 
 def parse_queue_status(text: str) -> QueueReport:
     """`flux queue status [-v]` (also the lines `flux queue start/stop/enable/disable` print)."""
-    queues: dict[Optional[str], QueueState] = {}
+    queues: dict[str | None, QueueState] = {}
     report = QueueReport(queues=[])
     for line in text.splitlines():
         line = line.rstrip()
@@ -224,7 +231,7 @@ def parse_idle(text: str) -> int:
 
 def parse_resource_list(text: str) -> Resources:
     """The default `flux resource list` table (columns come and go: QUEUE, PROPERTIES, NGPUS)."""
-    lines = [l for l in text.split("\n") if l.strip()]
+    lines = [line for line in text.split("\n") if line.strip()]
     if not lines or "STATE" not in lines[0] or "NNODES" not in lines[0]:
         raise ValueError("not flux resource list output")
     header = lines[0]
@@ -273,12 +280,12 @@ _UPTIME = re.compile(
 
 
 def parse_uptime(text: str) -> Uptime:
-    lines = [l for l in text.split("\n") if l.strip()]
-    start = next((i for i, l in enumerate(lines) if _UPTIME.match(l)), None)
-    if start is None:
+    lines = [line for line in text.split("\n") if line.strip()]
+    found = next(((i, m) for i, line in enumerate(lines) if (m := _UPTIME.match(line))), None)
+    if found is None:
         raise ValueError(f"not flux uptime output: {text.strip()!r}")
+    start, m = found
     lines = lines[start:]
-    m = _UPTIME.match(lines[0])
     up = Uptime(clock=m.group("clock"), state=m.group("state"), uptime=m.group("up"), owner=m.group("owner"),
                 depth=int(m.group("depth")), size=int(m.group("size")))
     for part in m.group("extra").split(",  "):
@@ -343,12 +350,12 @@ def _kv(text: str) -> dict:
 
 def first_error_line(stderr: str, default: str = "") -> str:
     """The line of a flux tool's stderr worth showing a person (`flux-dump: ERROR: ...` etc.)."""
-    lines = [l.strip() for l in stderr.replace("\r", "\n").split("\n") if l.strip()]
-    for l in lines:
-        if "ERROR" in l or "error" in l or l.startswith("[Errno"):
-            return l
+    lines = [line.strip() for line in stderr.replace("\r", "\n").split("\n") if line.strip()]
+    for line in lines:
+        if "ERROR" in line or "error" in line or line.startswith("[Errno"):
+            return line
     return lines[-1] if lines else default
 
 
 def lines(text: str) -> Iterable[str]:
-    return (l for l in text.split("\n") if l.strip())
+    return (line for line in text.split("\n") if line.strip())

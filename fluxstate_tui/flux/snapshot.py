@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import secrets
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
 
 from . import commands as fc
 from .model import Job, JobStats, QueueReport, Resources, Uptime
-from .parse import (ROW_FORMAT, parse_job_rows, parse_queue_status, parse_resource_rows, parse_stats,
-                    parse_uptime)
+from .parse import ROW_FORMAT, parse_job_rows, parse_queue_status, parse_resource_rows, parse_stats, parse_uptime
 
 SINCE_MARGIN = 5  # seconds of overlap between incremental fetches: late job-list updates are caught
 
@@ -25,16 +24,16 @@ ALL_SECTIONS = ("jobs", "stats", "queue", "resources", "uptime", "version")
 
 @dataclass
 class Snapshot:
-    remote_now: Optional[float] = None
+    remote_now: float | None = None
     full: bool = True
     jobs: list[Job] = field(default_factory=list)
     count: int = 0                      # the -c given to flux jobs (0: no limit)
-    stats: Optional[JobStats] = None
-    queue: Optional[QueueReport] = None
-    resources: Optional[Resources] = None
-    uptime: Optional[Uptime] = None
-    version: Optional[str] = None
-    archive: Optional[dict] = None      # {"path", "exists", "size", "mtime"}
+    stats: JobStats | None = None
+    queue: QueueReport | None = None
+    resources: Resources | None = None
+    uptime: Uptime | None = None
+    version: str | None = None
+    archive: dict | None = None      # {"path", "exists", "size", "mtime"}
     errors: dict[str, str] = field(default_factory=dict)  # section -> why it has no data
     bytes: int = 0
     stderr: str = ""
@@ -59,10 +58,10 @@ class Script:
         self.fence = f"@@{nonce}"
         self.parts = [f'echo "{self.fence} now $(date +%s.%N)"']
 
-    def section(self, name: str, argv: list[str], tail: str = "") -> "Script":
+    def section(self, name: str, argv: list[str], tail: str = "") -> Script:
         return self.raw(name, shlex.join(argv) + tail)
 
-    def raw(self, name: str, shell: str) -> "Script":
+    def raw(self, name: str, shell: str) -> Script:
         self.parts.append(f"echo {shlex.quote(f'{self.fence} section {name}')}")
         self.parts.append(shell)
         # A leading newline so output without a final newline cannot swallow the fence.
@@ -74,7 +73,7 @@ class Script:
 
 
 def build_script(nonce: str, *, sections: Iterable[str] = ALL_SECTIONS, count: int = 0,
-                 since: Optional[int] = None, archive: Optional[str] = None) -> str:
+                 since: int | None = None, archive: str | None = None) -> str:
     """The in-pod script. `since` is the remote epoch second to list changes from (None: all)."""
     script = Script(nonce)
     simple = {"stats": fc.stats, "queue": fc.queue_status, "resources": fc.resources, "uptime": fc.uptime,
@@ -101,11 +100,11 @@ def new_nonce() -> str:
     return secrets.token_hex(6)
 
 
-def split_sections(stdout: str, nonce: str) -> tuple[Optional[float], dict[str, tuple[str, Optional[int]]]]:
+def split_sections(stdout: str, nonce: str) -> tuple[float | None, dict[str, tuple[str, int | None]]]:
     fence = f"@@{nonce} "
-    now: Optional[float] = None
-    sections: dict[str, tuple[str, Optional[int]]] = {}
-    current: Optional[str] = None
+    now: float | None = None
+    sections: dict[str, tuple[str, int | None]] = {}
+    current: str | None = None
     body: list[str] = []
     for line in stdout.split("\n"):
         if line.startswith(fence):
@@ -116,7 +115,8 @@ def split_sections(stdout: str, nonce: str) -> tuple[Optional[float], dict[str, 
                 current, body = rest.strip(), []
             elif word == "rc" and current is not None:
                 text = "\n".join(body)
-                sections[current] = (text[:-1] if text.endswith("\n") else text, int(rest) if rest.strip().isdigit() else None)
+                sections[current] = (text[:-1] if text.endswith("\n") else text,
+                                     int(rest) if rest.strip().isdigit() else None)
                 current = None
             continue
         if current is not None:
@@ -162,14 +162,14 @@ class JobIndex:
 
     def __init__(self) -> None:
         self.jobs: dict[int, Job] = {}
-        self.remote_now: Optional[float] = None
+        self.remote_now: float | None = None
         self.truncated = False
 
     @property
     def loaded(self) -> bool:
         return self.remote_now is not None
 
-    def since(self) -> Optional[int]:
+    def since(self) -> int | None:
         """Where the next incremental fetch starts, or None when a full fetch is due."""
         if self.remote_now is None:
             return None

@@ -46,9 +46,10 @@ def render(jobs: list[Job], now: float, *, queue: bool = False, ascii_ids: bool 
     """A table shaped like `flux jobs -a`: JOBID right-aligned, NAME cut at 10 with `+`."""
     rows = [cells(j, now, ascii_ids) for j in jobs]
     user_w = max([8] + [len(r[1]) for r in rows])
-    head = f"{'JOBID':>12} " + (f"{'QUEUE':<8} " if queue else "") + f"{'USER':<{user_w}} {'NAME':<10} ST NTASKS NNODES     TIME INFO"
+    head = (f"{'JOBID':>12} " + (f"{'QUEUE':<8} " if queue else "")
+            + f"{'USER':<{user_w}} {'NAME':<10} ST NTASKS NNODES     TIME INFO")
     out = [head]
-    for job, r in zip(jobs, rows):
+    for job, r in zip(jobs, rows, strict=True):
         name = r[2] if len(r[2]) <= 10 else r[2][:9] + "+"
         q = f"{(job.queue or '')[:8]:<8} " if queue else ""
         out.append(f"{r[0]:>12} {q}{r[1]:<{user_w}} {name:<10} {r[3]:>2} {r[4]:>6} {r[5]:>6} {r[6]:>8} {r[7]}")

@@ -1,4 +1,4 @@
-"""Why a pending job is not running, in one sentence (flux-core-cli.md §4.8, the stuck-queue list).
+"""Why a pending job is not running: held, queue stopped or disabled, too few nodes up, a dependency.
 
 `flux jobs` shows nothing for most of these (a job behind a stopped queue is just `S`), so the
 answer is put together from the job, the queue status and the resource list.
@@ -6,7 +6,7 @@ answer is put together from the job, the queue status and the resource list.
 
 from __future__ import annotations
 
-from typing import Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
 
 from .ids import f58_encode
 from .model import Job, QueueReport, Resources, order_key
@@ -23,7 +23,7 @@ def request_text(job: Job) -> str:
     return _plural(cores, "core")
 
 
-def why_pending(job: Job, *, queue: Optional[QueueReport] = None, resources: Optional[Resources] = None,
+def why_pending(job: Job, *, queue: QueueReport | None = None, resources: Resources | None = None,
                 ahead: Sequence[Job] = (), jobs: Mapping[int, Job] = {}) -> str:
     """One line: the first reason, in the order Flux itself would get stuck on them."""
     if not job.pending:
@@ -79,8 +79,8 @@ def _queue_of(job: Job, report: QueueReport):
     return report.queues[0] if len(report.queues) == 1 or not job.queue else None
 
 
-def pending_reasons(jobs: Mapping[int, Job], queue: Optional[QueueReport], resources: Optional[Resources]) -> dict[int, str]:
-    """A reason for every pending job; FIFO order is priority descending, then id (flux §1.3)."""
+def pending_reasons(jobs: Mapping[int, Job], queue: QueueReport | None, resources: Resources | None) -> dict[int, str]:
+    """A reason for every pending job; FIFO order is priority descending, then id (as flux orders its queue)."""
     pending = sorted((j for j in jobs.values() if j.pending), key=order_key)
     reasons: dict[int, str] = {}
     for i, job in enumerate(pending):

@@ -3,7 +3,7 @@ because the user may delete a MiniCluster but not create one."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from kubernetes.aio import client as aclient
 
@@ -31,9 +31,10 @@ async def check(kube: KubeClient, namespace: str, needs: Iterable[tuple[str, str
     authorization API (rare) are not checked; the request itself will say."""
     api = aclient.AuthorizationV1Api(kube.api)
     for verb, group, resource, sub in needs:
-        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
-                "spec": {"resourceAttributes": {"namespace": namespace, "verb": verb, "group": group,
-                                                "resource": resource, "subresource": sub}}}
+        body = aclient.V1SelfSubjectAccessReview(
+            api_version="authorization.k8s.io/v1", kind="SelfSubjectAccessReview",
+            spec=aclient.V1SelfSubjectAccessReviewSpec(resource_attributes=aclient.V1ResourceAttributes(
+                namespace=namespace, verb=verb, group=group, resource=resource, subresource=sub)))
         try:
             review = await kube.call(api.create_self_subject_access_review(body), verb="create",
                                      resource="selfsubjectaccessreviews")
@@ -43,7 +44,8 @@ async def check(kube: KubeClient, namespace: str, needs: Iterable[tuple[str, str
             if "404" in str(exc):
                 return
             raise
-        if not review.status.allowed:
+        status = review.status
+        if status is None or not status.allowed:
             full = f"{resource}/{sub}" if sub else resource
             raise Forbidden(verb, full + (f".{group}" if group else ""), namespace,
-                            review.status.reason or "")
+                            (status.reason if status else "") or "")

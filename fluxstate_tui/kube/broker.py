@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Iterable, Optional, Sequence
+from collections.abc import Iterable, Sequence
 
 from ..flux import commands as fc
 from ..flux.detail import JobDetail, detail_script, parse_detail
@@ -25,7 +25,7 @@ NOT_READY = re.compile(
 class Broker:
     """The broker pod of one MiniCluster (found again whenever it goes away)."""
 
-    def __init__(self, kube: KubeClient, mc: MiniCluster, pod: Optional[Pod] = None) -> None:
+    def __init__(self, kube: KubeClient, mc: MiniCluster, pod: Pod | None = None) -> None:
         self.kube = kube
         self.mc = mc
         self._pod = pod  # the broker pod if the caller has just found it
@@ -70,8 +70,8 @@ class Broker:
         except KubeError:
             return False
 
-    async def snapshot(self, index: Optional[JobIndex] = None, *, sections: Iterable[str] = ALL_SECTIONS,
-                       count: int = 0, archive: Optional[str] = None, timeout: float = 60) -> Snapshot:
+    async def snapshot(self, index: JobIndex | None = None, *, sections: Iterable[str] = ALL_SECTIONS,
+                       count: int = 0, archive: str | None = None, timeout: float = 60) -> Snapshot:
         """Everything a screen shows, in one exec. With an index that is loaded, only changes."""
         since = index.since() if index is not None else None
         nonce = new_nonce()
@@ -91,5 +91,5 @@ class Broker:
 
 
 def _last_line(text: str) -> str:
-    lines = [l.strip() for l in text.replace("\r", "\n").splitlines() if l.strip()]
+    lines = [line.strip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
     return lines[-1] if lines else ""

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Optional, TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 from kubernetes import config as sync_config
@@ -31,13 +32,13 @@ API_TIMEOUT = 10.0  # seconds for one API request
 class Target:
     """Which cluster and namespace, as the user named them on the command line."""
 
-    kubeconfig: Optional[str] = None
-    context: Optional[str] = None
-    namespace: Optional[str] = None
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
     all_namespaces: bool = False
 
 
-def kubeconfig_path(explicit: Optional[str]) -> str:
+def kubeconfig_path(explicit: str | None) -> str:
     return explicit or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
 
 
@@ -45,7 +46,7 @@ def _config_files_exist(path: str) -> bool:
     return any(Path(os.path.expanduser(p)).is_file() for p in path.split(os.pathsep) if p)
 
 
-def list_contexts(kubeconfig: Optional[str] = None) -> tuple[list[str], Optional[str]]:
+def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str | None]:
     """Context names in the kubeconfig and the current one (for a context switcher)."""
     path = kubeconfig_path(kubeconfig)
     try:
@@ -71,7 +72,7 @@ class KubeClient:
         self.ws_core = aclient.CoreV1Api(self.ws)
 
     @classmethod
-    async def connect(cls, target: Target) -> "KubeClient":
+    async def connect(cls, target: Target) -> KubeClient:
         cfg = aclient.Configuration()
         path = kubeconfig_path(target.kubeconfig)
         if not _config_files_exist(path):
@@ -82,9 +83,11 @@ class KubeClient:
         names, current = list_contexts(path)
         context = target.context or current
         if context is None:
-            raise ConfigError(f"kubeconfig {path} has no current context: pass --context (one of: {', '.join(names) or 'none'})")
+            raise ConfigError(f"kubeconfig {path} has no current context: pass --context "
+                              f"(one of: {', '.join(names) or 'none'})")
         if context not in names:
-            raise ConfigError(f"context {context!r} not found in kubeconfig {path} (available: {', '.join(names) or 'none'})")
+            raise ConfigError(f"context {context!r} not found in kubeconfig {path} "
+                              f"(available: {', '.join(names) or 'none'})")
         try:
             await aconfig.load_kube_config(config_file=path, context=context, client_configuration=cfg,
                                            persist_config=False)
@@ -96,7 +99,7 @@ class KubeClient:
         return cls(cfg, context=context, namespace=namespace, all_namespaces=target.all_namespaces)
 
     @classmethod
-    def _in_cluster(cls, cfg: Any, target: Target) -> "KubeClient":
+    def _in_cluster(cls, cfg: Any, target: Target) -> KubeClient:
         try:
             aconfig.load_incluster_config(client_configuration=cfg)
         except ConfigException as exc:
@@ -110,25 +113,25 @@ class KubeClient:
         await self.api.close()
         await self.ws.close()
 
-    async def __aenter__(self) -> "KubeClient":
+    async def __aenter__(self) -> KubeClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
     async def call(self, awaitable: Awaitable[T], *, verb: str, resource: str,
-                   namespace: Optional[str] = None, name: Optional[str] = None,
+                   namespace: str | None = None, name: str | None = None,
                    timeout: float = API_TIMEOUT) -> T:
         """Await one API call, bounded in time, with failures turned into KubeErrors."""
         try:
             return await asyncio.wait_for(awaitable, timeout)
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise Unreachable(f"the Kubernetes API at {self.server} did not answer within {timeout:g}s") from exc
         except BaseException as exc:
             raise self.translate(exc, verb=verb, resource=resource, namespace=namespace, name=name) from exc
 
-    def translate(self, exc: BaseException, *, verb: str, resource: str, namespace: Optional[str] = None,
-                  name: Optional[str] = None) -> BaseException:
+    def translate(self, exc: BaseException, *, verb: str, resource: str, namespace: str | None = None,
+                  name: str | None = None) -> BaseException:
         if isinstance(exc, KubeError) or isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
             return exc
         if isinstance(exc, ApiException):
@@ -159,7 +162,8 @@ def _status_message(exc: ApiException) -> str:
 
 
 def _kind(resource: str) -> str:
-    return {"miniclusters": "MiniCluster", "pods": "pod", "jobs": "job", "configmaps": "configmap"}.get(resource, resource)
+    return {"miniclusters": "MiniCluster", "pods": "pod", "jobs": "job", "configmaps": "configmap"}.get(resource,
+                                                                                                        resource)
 
 
 def _reason(exc: BaseException) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ..flux.parse import first_error_line
 
 
@@ -26,7 +24,7 @@ class Unreachable(KubeError):
 
 
 class Forbidden(KubeError):
-    def __init__(self, verb: str, resource: str, namespace: Optional[str] = None, detail: str = "") -> None:
+    def __init__(self, verb: str, resource: str, namespace: str | None = None, detail: str = "") -> None:
         where = f" in namespace {namespace!r}" if namespace else ""
         super().__init__(f"forbidden: cannot {verb} {resource}{where}" + (f" ({detail})" if detail else ""))
         self.verb = verb
@@ -35,7 +33,7 @@ class Forbidden(KubeError):
 
 
 class NotFound(KubeError):
-    def __init__(self, kind: str, name: str, namespace: Optional[str] = None) -> None:
+    def __init__(self, kind: str, name: str, namespace: str | None = None) -> None:
         where = f" in namespace {namespace!r}" if namespace else ""
         super().__init__(f"{kind} {name!r} not found{where}")
         self.kind = kind

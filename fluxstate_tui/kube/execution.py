@@ -1,7 +1,7 @@
 """Exec in a pod over the websocket protocol: argv in; stdout, stderr and the real exit code out.
 
 Through `kubernetes.aio`'s raw exec (the preloaded form merges stdout and stderr and loses the exit
-code: flux-operator.md §10 fact 4). Every call has a timeout and bounded output.
+code). Every call has a timeout and bounded output.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
+from typing import cast
 
 import aiohttp
 
@@ -44,7 +45,7 @@ async def exec_pod(kube: KubeClient, namespace: str, pod: str, container: str, a
                    timeout: float = DEFAULT_TIMEOUT, max_output: int = MAX_OUTPUT) -> ExecResult:
     try:
         return await asyncio.wait_for(_exec(kube, namespace, pod, container, argv, max_output), timeout)
-    except asyncio.TimeoutError as exc:
+    except TimeoutError as exc:
         raise ExecTimeout(pod, timeout, what=_describe(argv)) from exc
 
 
@@ -59,7 +60,8 @@ async def _exec(kube: KubeClient, namespace: str, pod: str, container: str, argv
         connect = await kube.ws_core.connect_get_namespaced_pod_exec_without_preload_content(
             pod, namespace, command=list(argv), container=container,
             stderr=True, stdin=False, stdout=True, tty=False)
-        async with connect as ws:
+        # kubernetes.aio's websocket client answers an aiohttp websocket; its stubs say ClientResponse
+        async with cast(aiohttp.ClientWebSocketResponse, connect) as ws:
             async for msg in ws:
                 if msg.type not in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
                     continue

@@ -1,15 +1,27 @@
-"""MiniClusters and their pods (flux-operator.md §1, §2, §10 facts 1-2)."""
+"""MiniClusters and their pods.
+
+MiniClusters are flux-framework.org/v1alpha2 `miniclusters` (namespaced). Their pods come from one
+Indexed Job named like the MiniCluster and carry `hpa-selector=<name>`; the broker is completion
+index 0.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, TypedDict, cast
 
 from .client import KubeClient
 from .errors import BrokerNotReady
 
-GVP = dict(group="flux-framework.org", version="v1alpha2", plural="miniclusters")
+
+class GroupVersionPlural(TypedDict):
+    group: str
+    version: str
+    plural: str
+
+
+GVP: GroupVersionPlural = {"group": "flux-framework.org", "version": "v1alpha2", "plural": "miniclusters"}
 INDEX_KEY = "batch.kubernetes.io/job-completion-index"
 
 
@@ -27,12 +39,12 @@ class MiniCluster:
     size: int
     max_size: int              # spec: max(size, maxSize)
     interactive: bool
-    archive_path: Optional[str]
+    archive_path: str | None
     volumes: list[Volume]
     container: str             # the Flux container, named like the MiniCluster
     image: str
     status_size: int
-    maximum_size: Optional[int]  # status: fixed at creation; live resize stops here
+    maximum_size: int | None  # status: fixed at creation; live resize stops here
     selector: str
     conditions: list[dict]
     created: str
@@ -48,7 +60,7 @@ class MiniCluster:
     def scale_limit(self) -> int:
         return self.maximum_size or self.max_size
 
-    def archive_volume(self) -> Optional[Volume]:
+    def archive_volume(self) -> Volume | None:
         """The volume that holds spec.archive.path, if any (longest mount prefix)."""
         if not self.archive_path:
             return None
@@ -60,7 +72,7 @@ class MiniCluster:
         return best
 
     @classmethod
-    def from_obj(cls, obj: dict) -> "MiniCluster":
+    def from_obj(cls, obj: dict) -> MiniCluster:
         meta = obj.get("metadata") or {}
         spec = obj.get("spec") or {}
         status = obj.get("status") or {}
@@ -105,11 +117,11 @@ class MiniCluster:
 class Pod:
     name: str
     namespace: str
-    index: Optional[int]
+    index: int | None
     phase: str
     ready: bool
     deleting: bool
-    created: Optional[datetime]
+    created: datetime | None
     containers: list[str]
 
     @property
@@ -117,7 +129,7 @@ class Pod:
         return self.phase == "Running" and not self.deleting
 
     @classmethod
-    def from_model(cls, p: Any) -> "Pod":
+    def from_model(cls, p: Any) -> Pod:
         meta, status = p.metadata, p.status
         index = (meta.annotations or {}).get(INDEX_KEY) or (meta.labels or {}).get(INDEX_KEY)
         ready = any(c.type == "Ready" and c.status == "True" for c in (status.conditions or [])) if status else False
@@ -133,31 +145,32 @@ class Pod:
         )
 
 
-async def list_miniclusters(kube: KubeClient, namespace: Optional[str]) -> list[MiniCluster]:
+async def list_miniclusters(kube: KubeClient, namespace: str | None) -> list[MiniCluster]:
     """MiniClusters in one namespace, or in all of them when namespace is None."""
     if namespace is None:
         doc = await kube.call(kube.custom.list_cluster_custom_object(**GVP), verb="list", resource="miniclusters")
     else:
         doc = await kube.call(kube.custom.list_namespaced_custom_object(namespace=namespace, **GVP),
                               verb="list", resource="miniclusters", namespace=namespace)
-    items = [MiniCluster.from_obj(o) for o in doc.get("items", [])]
+    items = [MiniCluster.from_obj(o) for o in cast(dict, doc).get("items", [])]
     return sorted(items, key=lambda m: (m.namespace, m.name))
 
 
 async def get_minicluster(kube: KubeClient, name: str, namespace: str) -> MiniCluster:
     obj = await kube.call(kube.custom.get_namespaced_custom_object(namespace=namespace, name=name, **GVP),
                           verb="get", resource="miniclusters", namespace=namespace, name=name)
-    return MiniCluster.from_obj(obj)
+    return MiniCluster.from_obj(cast(dict, obj))
 
 
 async def minicluster_pods(kube: KubeClient, mc: MiniCluster) -> list[Pod]:
     """Pods by the MiniCluster's selector (`hpa-selector=<name>`), never by name prefix."""
     pods = await kube.call(kube.core.list_namespaced_pod(mc.namespace, label_selector=mc.selector),
                            verb="list", resource="pods", namespace=mc.namespace)
-    return sorted((Pod.from_model(p) for p in pods.items), key=lambda p: (p.index if p.index is not None else 1 << 30, p.name))
+    return sorted((Pod.from_model(p) for p in pods.items),
+                  key=lambda p: (p.index if p.index is not None else 1 << 30, p.name))
 
 
-def pick_broker(pods: list[Pod]) -> Optional[Pod]:
+def pick_broker(pods: list[Pod]) -> Pod | None:
     """Completion index 0, Running and not terminating; the newest if a restart left two."""
     candidates = [p for p in pods if p.index == 0 and p.running]
     if not candidates:
@@ -179,5 +192,6 @@ async def find_broker(kube: KubeClient, mc: MiniCluster) -> Pod:
 async def pod_log(kube: KubeClient, namespace: str, pod: str, container: str, tail: int = 200,
                   limit_bytes: int = 1 << 20) -> str:
     return await kube.call(
-        kube.core.read_namespaced_pod_log(pod, namespace, container=container, tail_lines=tail, limit_bytes=limit_bytes),
+        kube.core.read_namespaced_pod_log(pod, namespace, container=container, tail_lines=tail,
+                                          limit_bytes=limit_bytes),
         verb="get", resource="pods/log", namespace=namespace, name=pod)

@@ -4,19 +4,21 @@
 because they change the cluster; each asks first (a modal naming the action) and then runs in the
 progress screen (see progress.py), which can be hidden while the workflow goes on.
 
-A screen mixes `WorkflowActions` in, adds `WORKFLOW_BINDINGS` to its BINDINGS (Textual only merges
-BINDINGS from DOMNode classes, so a mixin cannot contribute them) and implements `workflow_subject()`.
+A screen derives from `WorkflowActions`, adds `WORKFLOW_BINDINGS` to its BINDINGS (listed there so each
+screen orders its footer) and implements `workflow_subject()`.
 In read-only mode the bindings are hidden (check_action) and the actions refuse.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
+from .base import RefreshScreen
 from .confirm import ArchiveModal, ConfirmModal
 from .progress import ProgressScreen, WorkflowRun, start_workflow
 from .recreate import AssetsModal, RecreateModal, ScaleModal
@@ -43,41 +45,40 @@ WORKFLOW_ACTIONS = set(MUTATING) | {"archive"}
 class Subject:
     """What a workflow key acts on: the MiniCluster, and what the screen last saw of it."""
 
-    mc: "MiniCluster"
-    snapshot: Optional["Snapshot"] = None
-    jobs: Optional[int] = None
+    mc: MiniCluster
+    snapshot: Snapshot | None = None
+    jobs: int | None = None
 
     @property
-    def queue_stopped(self) -> Optional[bool]:
+    def queue_stopped(self) -> bool | None:
         q = self.snapshot.queue if self.snapshot else None
         if q is None or not q.queues:
             return None
         return q.all_stopped
 
 
-class WorkflowActions:
-    """Mixin for a Screen. Subclasses implement workflow_subject() and may override workflow_finished()."""
+class WorkflowActions(RefreshScreen):
+    """Base of the screens with workflow keys. Subclasses implement workflow_subject() and may override
+    workflow_finished()."""
 
-    def workflow_subject(self) -> Optional[Subject]:
+    def workflow_subject(self) -> Subject | None:
         """The MiniCluster the keys act on; None (nothing selected) makes them do nothing."""
         return None
 
     def workflow_finished(self, run: WorkflowRun) -> None:
         """A workflow ended (any screen's): fetch again now so the screen shows what changed."""
-        refresh = getattr(self, "action_refresh_now", None)
-        if refresh is not None:
-            refresh()
+        self.action_refresh_now()
 
     # ---- read-only -----------------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
-        if action in MUTATING and getattr(self.app, "read_only", False):  # type: ignore[attr-defined]
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MUTATING and self.fs_app.read_only:
             return False
         return True
 
-    def _allowed(self, action: str) -> Optional[Subject]:
-        app = self.app  # type: ignore[attr-defined]
-        if action in MUTATING and getattr(app, "read_only", False):
+    def _allowed(self, action: str) -> Subject | None:
+        app = self.fs_app
+        if action in MUTATING and app.read_only:
             app.notify(f"read-only mode: {MUTATING[action]} refused", severity="warning")
             return None
         subject = self.workflow_subject()
@@ -86,7 +87,7 @@ class WorkflowActions:
         return subject
 
     def _start(self, subject: Subject, title: str, job, *, show: bool = True, on_error=None) -> None:
-        app = self.app  # type: ignore[attr-defined]
+        app = self.fs_app
         start_workflow(app, title, job, target=(subject.mc.namespace, subject.mc.name), show=show,
                        on_error=on_error, on_end=partial(_tell_screens, app))
 
@@ -102,7 +103,7 @@ class WorkflowActions:
                 "Start the queue",
                 f"flux queue start --all on {name}: pending jobs are scheduled again.",
                 f"Start the queue of {name}", destructive=False)
-            self.app.push_screen(modal, partial(self._confirmed_resume, subject))  # type: ignore[attr-defined]
+            self.app.push_screen(modal, partial(self._confirmed_resume, subject))
         else:
             modal = ConfirmModal(
                 "Stop the queue",
@@ -110,15 +111,15 @@ class WorkflowActions:
                 "running jobs go on. The progress screen then waits for the running jobs to finish "
                 "(up to 10 min), which a dump needs. S starts the queue again.",
                 f"Stop the queue of {name}")
-            self.app.push_screen(modal, partial(self._confirmed_pause, subject))  # type: ignore[attr-defined]
+            self.app.push_screen(modal, partial(self._confirmed_pause, subject))
 
-    def _confirmed_pause(self, subject: Subject, yes: Optional[bool], cancel_running: bool = False) -> None:
+    def _confirmed_pause(self, subject: Subject, yes: bool | None, cancel_running: bool = False) -> None:
         if not yes:
             return
         from ..workflows import pause
 
         async def job(progress):
-            return await pause(await self.app.client(), subject.mc, cancel_running=cancel_running,  # type: ignore
+            return await pause(await self.fs_app.client(), subject.mc, cancel_running=cancel_running,
                                progress=progress)
 
         title = f"Stop the queue of {subject.mc.name}" + (" (cancelling running jobs)" if cancel_running else "")
@@ -129,7 +130,7 @@ class WorkflowActions:
 
         if not isinstance(exc, PauseTimeout):
             return False
-        app = self.app  # type: ignore[attr-defined]
+        app = self.fs_app
         ids = ", ".join(exc.running[:10]) + (" …" if len(exc.running) > 10 else "")
         app.notify(exc.message, title="Jobs still running", severity="warning", timeout=10)
         modal = ConfirmModal(
@@ -141,13 +142,13 @@ class WorkflowActions:
         app.push_screen(modal, partial(self._confirmed_pause, subject, cancel_running=True))
         return True
 
-    def _confirmed_resume(self, subject: Subject, yes: Optional[bool]) -> None:
+    def _confirmed_resume(self, subject: Subject, yes: bool | None) -> None:
         if not yes:
             return
         from ..workflows import resume
 
         async def job(progress):
-            return await resume(await self.app.client(), subject.mc, progress=progress)  # type: ignore
+            return await resume(await self.fs_app.client(), subject.mc, progress=progress)
 
         self._start(subject, f"Start the queue of {subject.mc.name}", job, show=False)
 
@@ -159,7 +160,7 @@ class WorkflowActions:
             return
         mc = subject.mc
         if not mc.archive_path:
-            self.app.notify(f"{mc.name} has no spec.archive.path: there is nowhere to dump to",  # type: ignore
+            self.app.notify(f"{mc.name} has no spec.archive.path: there is nowhere to dump to",
                             severity="error")
             return
         body = (f"flux dump of {mc.name}'s queue to a temporary file next to {mc.archive_path}; it is verified "
@@ -168,38 +169,38 @@ class WorkflowActions:
         if subject.queue_stopped is False:
             body += "\n\nThe queue is started: the dump will be refused. Stop it first with S."
         modal = ConfirmModal("Dump the queue", body, f"Dump {mc.name} to {mc.archive_path}")
-        self.app.push_screen(modal, partial(self._confirmed_dump, subject))  # type: ignore[attr-defined]
+        self.app.push_screen(modal, partial(self._confirmed_dump, subject))
 
-    def _confirmed_dump(self, subject: Subject, yes: Optional[bool]) -> None:
+    def _confirmed_dump(self, subject: Subject, yes: bool | None) -> None:
         if not yes:
             return
         from ..workflows import dump
 
         async def job(progress):
-            return await dump(await self.app.client(), subject.mc, progress=progress)  # type: ignore
+            return await dump(await self.fs_app.client(), subject.mc, progress=progress)
 
         self._start(subject, f"Dump {subject.mc.name} to {subject.mc.archive_path}", job)
 
     # ---- R: recreate -----------------------------------------------------------------------------
 
-    def action_recreate(self, size: Optional[int] = None) -> None:
+    def action_recreate(self, size: int | None = None) -> None:
         subject = self._allowed("recreate")
         if subject is None:
             return
         self.open_recreate(subject, size)
 
-    def open_recreate(self, subject: Subject, size: Optional[int] = None) -> None:
+    def open_recreate(self, subject: Subject, size: int | None = None) -> None:
         modal = RecreateModal(subject.mc, jobs=subject.jobs, size=size, queue_stopped=subject.queue_stopped)
-        self.app.push_screen(modal, lambda size: self._confirmed_recreate(subject, size, modal.asset_paths()))  # type: ignore[attr-defined]
+        self.app.push_screen(modal, lambda size: self._confirmed_recreate(subject, size, modal.asset_paths()))
 
-    def _confirmed_recreate(self, subject: Subject, size: Optional[int], assets: tuple = ()) -> None:
+    def _confirmed_recreate(self, subject: Subject, size: int | None, assets: list[str] | tuple[str, ...] = ()) -> None:
         if size is None:
             return
         from ..workflows import recreate
 
         async def job(progress):
             # The modal showed the annotated paths and let them be edited: its list is the whole list.
-            return await recreate(await self.app.client(), subject.mc, size=size, assets=tuple(assets),  # type: ignore
+            return await recreate(await self.fs_app.client(), subject.mc, size=size, assets=tuple(assets),
                                   use_annotation=False, progress=progress)
 
         self._start(subject, f"Recreate {subject.mc.name} at size {size}", job)
@@ -210,15 +211,15 @@ class WorkflowActions:
         subject = self._allowed("scale")
         if subject is None:
             return
-        self.app.push_screen(ScaleModal(subject.mc), partial(self._confirmed_scale, subject))  # type: ignore
+        self.app.push_screen(ScaleModal(subject.mc), partial(self._confirmed_scale, subject))
 
-    def _confirmed_scale(self, subject: Subject, size: Optional[int]) -> None:
+    def _confirmed_scale(self, subject: Subject, size: int | None) -> None:
         if size is None:
             return
         from ..workflows import scale
 
         async def job(progress):
-            return await scale(await self.app.client(), subject.mc, size=size, progress=progress)  # type: ignore
+            return await scale(await self.fs_app.client(), subject.mc, size=size, progress=progress)
 
         # Above the live limit the engine refuses at once (NeedsRecreate) and a recreate is offered:
         # no progress screen to flash by.
@@ -230,7 +231,7 @@ class WorkflowActions:
 
         if not isinstance(exc, NeedsRecreate):
             return False
-        app = self.app  # type: ignore[attr-defined]
+        app = self.fs_app
         app.notify(exc.message, title="A recreate is needed", severity="warning", timeout=8)
 
         def offer() -> None:
@@ -247,12 +248,12 @@ class WorkflowActions:
         subject = self._allowed("assets")
         if subject is None:
             return
-        self.app.push_screen(AssetsModal(subject.mc), partial(self._confirmed_assets, subject))  # type: ignore
+        self.app.push_screen(AssetsModal(subject.mc), partial(self._confirmed_assets, subject))
 
-    def _confirmed_assets(self, subject: Subject, paths: Optional[list[str]]) -> None:
+    def _confirmed_assets(self, subject: Subject, paths: list[str] | None) -> None:
         if paths is None:
             return
-        app = self.app  # type: ignore[attr-defined]
+        app = self.fs_app
 
         async def save() -> None:
             from ..workflows.assets import set_annotation
@@ -270,7 +271,7 @@ class WorkflowActions:
         subject = self._allowed("archive")
         if subject is None:
             return
-        self.app.push_screen(ArchiveModal(subject.mc))  # type: ignore[attr-defined]
+        self.app.push_screen(ArchiveModal(subject.mc))
 
     # ---- the command palette ---------------------------------------------------------------------
 

@@ -7,8 +7,10 @@ fetch scheduled (Dolphie's self-rescheduling timer). Nothing is fetched while th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, cast
 
+from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
@@ -19,6 +21,11 @@ from ..widgets.freshness import Freshness
 
 if TYPE_CHECKING:
     from ..app import FluxStateApp
+
+
+def flux_app(app: App) -> FluxStateApp:
+    """The running app with its own type (every screen here runs inside FluxStateApp)."""
+    return cast("FluxStateApp", app)
 
 
 class Fetched(Message):
@@ -42,13 +49,13 @@ class RefreshScreen(Screen):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._timer: Optional[Timer] = None
+        self._timer: Timer | None = None
         self._fetching = False
         self.fetch_count = 0   # completed fetches, successful or not (tests wait on it)
 
     @property
-    def fs_app(self) -> "FluxStateApp":
-        return self.app  # type: ignore[return-value]
+    def fs_app(self) -> FluxStateApp:
+        return flux_app(self.app)
 
     @property
     def freshness(self) -> Freshness:

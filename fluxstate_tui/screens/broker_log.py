@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Optional
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +11,7 @@ from textual.widgets import Footer, Header, Log, Static
 
 from ..kube.errors import KubeError
 from ..kube.resources import MiniCluster, find_broker, get_minicluster
+from .base import flux_app
 
 MAX_LINES = 5000
 TAIL = 1000
@@ -28,7 +28,7 @@ class BrokerLogScreen(Screen):
     def __init__(self, mc: MiniCluster) -> None:
         super().__init__(id=f"log-{mc.namespace}-{mc.name}")
         self.mc = mc
-        self.pod: Optional[str] = None
+        self.pod: str | None = None
         self.follow = True
         self.lines_seen = 0
 
@@ -49,11 +49,11 @@ class BrokerLogScreen(Screen):
         self.query_one("#log-status", Static).update(text)
 
     async def _stream(self) -> None:
-        app = self.app
+        app = flux_app(self.app)
         log = self.query_one(Log)
         while True:
             try:
-                kube = await app.client()  # type: ignore[attr-defined]
+                kube = await app.client()
                 mc = await get_minicluster(kube, self.mc.name, self.mc.namespace)
                 pod = await find_broker(kube, mc)
                 if pod.name != self.pod:
@@ -68,8 +68,7 @@ class BrokerLogScreen(Screen):
                         _request_timeout=None),
                     verb="get", resource="pods/log", namespace=mc.namespace, name=pod.name)
                 buffer = ""
-                body = getattr(response, "content", None) or response.response.content
-                async for chunk in body.iter_any():
+                async for chunk in response.content.iter_any():
                     buffer += chunk.decode(errors="replace")
                     lines = buffer.split("\n")
                     buffer = lines.pop()
@@ -80,12 +79,12 @@ class BrokerLogScreen(Screen):
                     log.write_line(buffer)
                 self._status(f"the log of {pod.name} ended (the container stopped); looking for the broker again…")
             except KubeError as exc:
-                self._status(f"[red]{exc.message}[/] — retrying every {app.refresh_interval:g}s")  # type: ignore[attr-defined]
+                self._status(f"[red]{exc.message}[/] — retrying every {app.refresh_interval:g}s")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a dropped stream or a bug: say so, keep the screen alive, retry
                 self._status(f"[red]log stream failed: {type(exc).__name__}: {exc}[/] — retrying")
-            await asyncio.sleep(app.refresh_interval)  # type: ignore[attr-defined]
+            await asyncio.sleep(app.refresh_interval)
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow

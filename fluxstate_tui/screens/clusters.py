@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,10 +18,10 @@ COLUMNS = [("NAME", "name"), ("NAMESPACE", "namespace"), ("SIZE", "size"), ("POD
 
 
 class ClustersFetched(Fetched):
-    def __init__(self, summaries: list[Summary], namespace: Optional[str]) -> None:
+    def __init__(self, summaries: list[Summary], namespace: str | None) -> None:
         super().__init__()
         self.summaries = summaries
-        self.namespace = namespace
+        self.listed_namespace = namespace  # (Message.namespace is Textual's handler prefix)
 
 
 def row_cells(s: Summary) -> tuple:
@@ -62,7 +60,7 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Freshness()
-        table = DataTable(id="mc-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str | Text] = DataTable(id="mc-table", cursor_type="row", zebra_stripes=True)
         for label, key in COLUMNS:
             table.add_column(label, key=key)
         yield table
@@ -105,12 +103,12 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
         wanted = self._visible()
         cursor_key = self.cursor_key()
         with self.app.batch_update():
-            for key in [k.value for k in list(table.rows) if k.value not in wanted]:
+            for key in [k.value for k in list(table.rows) if k.value is not None and k.value not in wanted]:
                 table.remove_row(key)
             for key, s in wanted.items():
                 cells = row_cells(s)
                 if key in table.rows:
-                    for (label, col), value in zip(COLUMNS, cells):
+                    for (_label, col), value in zip(COLUMNS, cells, strict=True):
                         if table.get_cell(key, col) != value:
                             # A few MiniClusters: keeping the columns wide enough costs nothing.
                             table.update_cell(key, col, value, update_width=True)
@@ -142,7 +140,7 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
                           style="bold red"))
         empty.display = True
 
-    def cursor_key(self) -> Optional[str]:
+    def cursor_key(self) -> str | None:
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
@@ -151,7 +149,7 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
         except Exception:
             return None
 
-    def selected(self) -> Optional[Summary]:
+    def selected(self) -> Summary | None:
         key = self.cursor_key()
         return self.summaries.get(key) if key else None
 
@@ -214,7 +212,7 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
 
     # ---- state workflows (actions.py) ----------------------------------------------------------
 
-    def workflow_subject(self) -> Optional[Subject]:
+    def workflow_subject(self) -> Subject | None:
         summary = self.selected()
         if summary is None:
             return None

@@ -7,7 +7,7 @@ the action is destructive, `y` confirms, `n` and `esc` cancel.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -17,8 +17,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from .base import flux_app
+
 if TYPE_CHECKING:
     from ..kube.resources import MiniCluster
+    from ..workflows.ops import ArchiveInfo
 
 MODAL_CSS = """
 {cls} {{ align: center middle; }}
@@ -69,7 +72,7 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(False)
 
 
-def human_size(n: Optional[int]) -> str:
+def human_size(n: int | None) -> str:
     if n is None:
         return "?"
     size = float(n)
@@ -80,7 +83,7 @@ def human_size(n: Optional[int]) -> str:
     return f"{n} B"
 
 
-def human_age(mtime: Optional[float], now: Optional[float] = None) -> str:
+def human_age(mtime: float | None, now: float | None = None) -> str:
     if mtime is None:
         return "?"
     seconds = max(0, int((now if now is not None else time.time()) - mtime))
@@ -111,7 +114,7 @@ def archive_text(info) -> Text:
         text.append("no — a create will start with an empty queue\n", style="yellow")
     versions = list(info.versions or [])
     text.append("versions  ", style="bold")
-    text.append(("\n          ".join(versions) if versions else "none kept"))
+    text.append("\n          ".join(versions) if versions else "none kept")
     return text
 
 
@@ -121,11 +124,11 @@ class ArchiveModal(ModalScreen[None]):
     DEFAULT_CSS = MODAL_CSS.format(cls="ArchiveModal")
     BINDINGS = [Binding("escape,q,n,enter", "close", "Close")]
 
-    def __init__(self, mc: "MiniCluster") -> None:
+    def __init__(self, mc: MiniCluster) -> None:
         super().__init__()
         self.mc = mc
-        self.info = None
-        self.error: Optional[str] = None
+        self.info: ArchiveInfo | None = None
+        self.error: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-body") as box:
@@ -142,7 +145,7 @@ class ArchiveModal(ModalScreen[None]):
         from ..workflows import archive_info
 
         try:
-            kube = await self.app.client()  # type: ignore[attr-defined]
+            kube = await flux_app(self.app).client()
             self.info = await archive_info(kube, self.mc)
             self.query_one("#archive-info", Static).update(archive_text(self.info))
         except Exception as exc:

@@ -49,7 +49,8 @@ class HelpScreen(ModalScreen[None]):
                 seen.add(b.action)
                 table.add_row(key_name(b, self.app), b.description)
 
-        table.add_row("", Text(f"on this screen: {self.under.title or type(self.under).__name__}", style="bold underline"))
+        table.add_row("",
+                      Text(f"on this screen: {self.under.title or type(self.under).__name__}", style="bold underline"))
         add_all(b for _, b in self._screen_bindings())
         if type(self.under).__name__ in ("JobsScreen", "ClustersScreen"):
             for key, text in TABLE_KEYS:

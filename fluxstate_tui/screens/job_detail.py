@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 import time
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.table import Table
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 class DetailFetched(Fetched):
-    def __init__(self, job: Optional[Job], detail: JobDetail) -> None:
+    def __init__(self, job: Job | None, detail: JobDetail) -> None:
         super().__init__()
         self.job = job
         self.detail = detail
@@ -47,13 +47,13 @@ class JobDetailScreen(RefreshScreen):
         Binding("question_mark", "app.help", "Help"),
     ]
 
-    def __init__(self, mc: MiniCluster, job: Job, jobs_screen: "JobsScreen") -> None:
+    def __init__(self, mc: MiniCluster, job: Job, jobs_screen: JobsScreen) -> None:
         super().__init__(id=f"job-{job.id}")
         self.mc = mc
         self.job = job
         self.jobs_screen = jobs_screen
-        self.detail: Optional[JobDetail] = None
-        self._broker: Optional[Broker] = None
+        self.detail: JobDetail | None = None
+        self._broker: Broker | None = None
         self.jobid = f58_encode(job.id)
 
     def compose(self) -> ComposeResult:
@@ -117,13 +117,16 @@ class JobDetailScreen(RefreshScreen):
         req.add_row("command", shlex.join(detail.command) if detail and detail.command else "-")
         req.add_row("request", (detail.request if detail else "") or
                     f"{job.ntasks} task(s)" + (f" on {job.nnodes} node(s)" if job.nnodes else ""))
-        req.add_row("time limit", (detail.time_limit if detail else "") or (fsd(job.duration) if job.duration else "none"))
+        req.add_row("time limit",
+                    (detail.time_limit if detail else "") or (fsd(job.duration) if job.duration else "none"))
         if detail and detail.cwd:
             req.add_row("cwd", detail.cwd)
         ran = job.nodelist or (", ".join(detail.nodelist) if detail and detail.nodelist else "")
-        req.add_row("ran on", (ran + (f" (ranks {detail.ranks})" if detail and detail.ranks else "")) if ran else "not yet")
+        req.add_row("ran on",
+                    (ran + (f" (ranks {detail.ranks})" if detail and detail.ranks else "")) if ran else "not yet")
         if job.t_run:
-            req.add_row("runtime", fsd(job.time_at(time.time() if job.running else 0)) if job.running else fsd(job.runtime))
+            req.add_row("runtime",
+                        fsd(job.time_at(time.time() if job.running else 0)) if job.running else fsd(job.runtime))
         if job.pending and info(job):
             req.add_row("info", info(job))
         self.query_one("#detail-request", Static).update(Group(Text("Request", style="bold underline"), req))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Optional
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -81,10 +80,10 @@ class JobsScreen(WorkflowActions, RefreshScreen):
         self.mc = mc
         self.index = JobIndex()
         self._index_lock = threading.Lock()  # the index is merged in a worker thread
-        self.snapshot: Optional[Snapshot] = None   # the last full picture of queue/resources/stats
-        self.broker_name: Optional[str] = None
+        self.snapshot: Snapshot | None = None   # the last full picture of queue/resources/stats
+        self.broker_name: str | None = None
         self.queues_shown = False
-        self._broker: Optional[Broker] = None
+        self._broker: Broker | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -45,17 +46,17 @@ class WorkflowRun:
         self.target = target                    # (namespace, name) of the MiniCluster it acts on
         self.steps: list[str] = []
         self.step_state: dict[str, str] = {}
-        self.current: Optional[str] = None
-        self.fraction: Optional[float] = None
+        self.current: str | None = None
+        self.fraction: float | None = None
         self.status = ""                        # the last "progress" message
         self.log: list[str] = []
         self.started = time.monotonic()
-        self.ended: Optional[float] = None
+        self.ended: float | None = None
         self.state = "running"                  # running, done, failed
-        self.result: Optional[str] = None
-        self.error: Optional[str] = None
-        self.failed_step: Optional[str] = None
-        self.worker: Optional["Worker"] = None
+        self.result: str | None = None
+        self.error: str | None = None
+        self.failed_step: str | None = None
+        self.worker: Worker | None = None
         self._listeners: list[Callable[[Event], None]] = []
 
     @property
@@ -98,11 +99,11 @@ class WorkflowRun:
             self.fraction = None
             self.status = event.message
         elif kind == "step-done":
-            step = event.step or self.current
-            if step:
-                self._add_step(step)
-                self.step_state[step] = "done"
-            if step == self.current:
+            finished = event.step or self.current
+            if finished:
+                self._add_step(finished)
+                self.step_state[finished] = "done"
+            if finished == self.current:
                 self.fraction = 1.0
         elif kind == "log":
             for line in (event.message or "").splitlines() or [""]:
@@ -135,7 +136,7 @@ class WorkflowRun:
         self.fraction = 1.0 if self.current else self.fraction
         self._tell(Event("done", message=result))
 
-    def fail(self, message: str, step: Optional[str] = None) -> None:
+    def fail(self, message: str, step: str | None = None) -> None:
         self.state = "failed"
         self.error = message
         self.ended = time.monotonic()
@@ -156,8 +157,8 @@ class WorkflowRun:
             text.append(step, style="bold" if self.step_state.get(step) == "current" else "")
         return text
 
-    async def execute(self, app: App, job: Job, on_error: Optional[OnError] = None,
-                      on_end: Optional[Callable[["WorkflowRun"], None]] = None) -> None:
+    async def execute(self, app: App, job: Job, on_error: OnError | None = None,
+                      on_end: Callable[[WorkflowRun], None] | None = None) -> None:
         try:
             result = await job(self.handle)
         except asyncio.CancelledError:
@@ -281,13 +282,13 @@ class ProgressScreen(Screen):
 
 # ---- the one workflow of the app ------------------------------------------------------------------
 
-def current_run(app: App) -> Optional[WorkflowRun]:
+def current_run(app: App) -> WorkflowRun | None:
     return getattr(app, "_fluxstate_workflow", None)
 
 
 def start_workflow(app: App, title: str, job: Job, *, target: tuple[str, str] = ("", ""), show: bool = True,
-                   on_error: Optional[OnError] = None,
-                   on_end: Optional[Callable[[WorkflowRun], None]] = None) -> Optional[WorkflowRun]:
+                   on_error: OnError | None = None,
+                   on_end: Callable[[WorkflowRun], None] | None = None) -> WorkflowRun | None:
     """Run `job` on the App (it outlives every screen); show its progress screen unless `show` is False."""
     previous = current_run(app)
     if previous is not None and previous.running:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -12,13 +12,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from .base import flux_app
 from .confirm import KEYS_HINT, MODAL_CSS, human_age, human_size
 
 if TYPE_CHECKING:
     from ..kube.resources import MiniCluster
+    from ..workflows.ops import ArchiveInfo
 
 
-def annotated_assets(mc: "MiniCluster") -> list[str]:
+def annotated_assets(mc: MiniCluster) -> list[str]:
     from ..workflows.assets import ANNOTATION
 
     text = ((mc.raw.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION, "")
@@ -33,7 +35,7 @@ SIZE_CSS = """
 """
 
 
-def parse_size(text: str) -> tuple[Optional[int], str]:
+def parse_size(text: str) -> tuple[int | None, str]:
     """(size, "") for a whole number ≥ 1, else (None, why not) — the why is shown under the input."""
     text = text.strip()
     if not text:
@@ -46,7 +48,7 @@ def parse_size(text: str) -> tuple[Optional[int], str]:
     return size, ""
 
 
-class SizeModal(ModalScreen[Optional[int]]):
+class SizeModal(ModalScreen[int | None]):
     """Shared by the recreate and scale modals: a size Input that keeps the action button honest."""
 
     BINDINGS = [
@@ -54,16 +56,16 @@ class SizeModal(ModalScreen[Optional[int]]):
         Binding("n,escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, mc: "MiniCluster", size: Optional[int] = None) -> None:
+    def __init__(self, mc: MiniCluster, size: int | None = None) -> None:
         super().__init__()
         self.mc = mc
         self.initial = size
-        self.size_value: Optional[int] = size if size is not None and size >= 1 else None
+        self.size_value: int | None = size if size is not None and size >= 1 else None
 
     # subclasses: the border title, the label of the button for a size, and the body
     modal_title = ""
 
-    def button_label(self, size: Optional[int]) -> str:
+    def button_label(self, size: int | None) -> str:
         return f"Size {size if size is not None else '…'}"
 
     def compose_body(self) -> ComposeResult:
@@ -108,7 +110,7 @@ class SizeModal(ModalScreen[Optional[int]]):
         button.disabled = size is None
         self.size_changed(size)
 
-    def size_changed(self, size: Optional[int]) -> None:
+    def size_changed(self, size: int | None) -> None:
         """Subclasses refresh whatever depends on the size."""
 
     @property
@@ -142,16 +144,16 @@ class RecreateModal(SizeModal):
 
     DEFAULT_CSS = MODAL_CSS.format(cls="RecreateModal") + SIZE_CSS.format(cls="RecreateModal")
 
-    def __init__(self, mc: "MiniCluster", *, jobs: Optional[int] = None, size: Optional[int] = None,
-                 queue_stopped: Optional[bool] = None) -> None:
+    def __init__(self, mc: MiniCluster, *, jobs: int | None = None, size: int | None = None,
+                 queue_stopped: bool | None = None) -> None:
         super().__init__(mc, size)
         self.jobs = jobs
         self.queue_stopped = queue_stopped
-        self.info = None
-        self.info_error: Optional[str] = None
+        self.info: ArchiveInfo | None = None
+        self.info_error: str | None = None
         self.modal_title = f"Recreate {mc.name}"
 
-    def button_label(self, size: Optional[int]) -> str:
+    def button_label(self, size: int | None) -> str:
         return f"Recreate {self.mc.name} at size {size if size is not None else '…'}"
 
     def size_note(self, size: int) -> str:
@@ -196,7 +198,7 @@ class RecreateModal(SizeModal):
         try:
             from ..workflows import archive_info
 
-            self.info = await archive_info(await self.app.client(), self.mc)  # type: ignore[attr-defined]
+            self.info = await archive_info(await flux_app(self.app).client(), self.mc)
         except Exception as exc:
             self.info_error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         self.query_one("#recreate-facts", Static).update(self._facts())
@@ -231,7 +233,7 @@ class RecreateModal(SizeModal):
             text.append("\nqueue     ", style="bold").append("started: it will be stopped, running jobs finish first")
         return text
 
-    def _plan(self, size: Optional[int]) -> Text:
+    def _plan(self, size: int | None) -> Text:
         n = str(size) if size is not None else "N"
         name = self.mc.name
         steps = [
@@ -252,7 +254,7 @@ class RecreateModal(SizeModal):
             text.append(f" {i}. {step}" + ("\n" if i < len(steps) else ""), style="")
         return text
 
-    def size_changed(self, size: Optional[int]) -> None:
+    def size_changed(self, size: int | None) -> None:
         if self.is_mounted and self.query("#recreate-plan"):
             self.query_one("#recreate-plan", Static).update(self._plan(size))
 
@@ -262,11 +264,11 @@ class ScaleModal(SizeModal):
 
     DEFAULT_CSS = MODAL_CSS.format(cls="ScaleModal") + SIZE_CSS.format(cls="ScaleModal")
 
-    def __init__(self, mc: "MiniCluster", size: Optional[int] = None) -> None:
+    def __init__(self, mc: MiniCluster, size: int | None = None) -> None:
         super().__init__(mc, size)
         self.modal_title = f"Scale {mc.name}"
 
-    def button_label(self, size: Optional[int]) -> str:
+    def button_label(self, size: int | None) -> str:
         return f"Scale {self.mc.name} to {size if size is not None else '…'}"
 
     def size_note(self, size: int) -> str:
@@ -285,7 +287,7 @@ class ScaleModal(SizeModal):
         yield Static(text, classes="modal-text", id="scale-facts")
 
 
-class AssetsModal(ModalScreen[Optional[list]]):
+class AssetsModal(ModalScreen[list | None]):
     """`F`: the paths of the broker pod carried with the queue, kept in the MiniCluster's
     `fluxstate-tui/assets` annotation so every dump and recreate packs them."""
 
@@ -293,7 +295,7 @@ class AssetsModal(ModalScreen[Optional[list]]):
         "AssetsModal .size-row Input { width: 1fr; }"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, mc: "MiniCluster") -> None:
+    def __init__(self, mc: MiniCluster) -> None:
         super().__init__()
         self.mc = mc
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Optional
 
 from rich.text import Text
 from textual.widgets import Static
@@ -14,10 +13,10 @@ class Freshness(Static):
     Freshness { height: 1; padding: 0 1; background: $boost; }
     """
 
-    def __init__(self, *, id: Optional[str] = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
-        self.updated_at: Optional[float] = None
-        self.error: Optional[str] = None
+        self.updated_at: float | None = None
+        self.error: str | None = None
         self.paused = False
         self.loading = False
         self.context = ""

@@ -17,7 +17,8 @@ Messages: `JobTable.Highlighted(key)` when the cursor lands on another key,
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import ClassVar
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
@@ -91,25 +92,25 @@ class JobTable(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to another key (None: the table became empty)."""
 
-        def __init__(self, table: "JobTable", key: int | None) -> None:
+        def __init__(self, table: JobTable, key: int | None) -> None:
             super().__init__()
             self.table = table
             self.key = key
 
         @property
-        def control(self) -> "JobTable":
+        def control(self) -> JobTable:
             return self.table
 
     class Selected(Message):
         """Enter pressed on a row, or the cursor row clicked."""
 
-        def __init__(self, table: "JobTable", key: int) -> None:
+        def __init__(self, table: JobTable, key: int) -> None:
             super().__init__()
             self.table = table
             self.key = key
 
         @property
-        def control(self) -> "JobTable":
+        def control(self) -> JobTable:
             return self.table
 
     def __init__(
@@ -341,7 +342,7 @@ class JobTable(ScrollView, can_focus=True):
         if key is not None:
             self.post_message(self.Selected(self, key))
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None or offset.y < 1:
             return

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -35,7 +33,7 @@ class FluxSummary(Static):
     FluxSummary { height: auto; padding: 0 1; border-bottom: solid $primary-darken-2; }
     """
 
-    def show(self, mc: MiniCluster, snap: Optional[Snapshot], broker: Optional[str]) -> None:
+    def show(self, mc: MiniCluster, snap: Snapshot | None, broker: str | None) -> None:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(no_wrap=True)
         grid.add_column(no_wrap=True)
@@ -44,10 +42,12 @@ class FluxSummary(Static):
         if r is not None:
             nodes_used = r.nodes_total - r.nodes_idle - r.nodes_down
             grid.add_row(Text.assemble(("nodes ", "bold"), bar(nodes_used, r.nodes_down, r.nodes_total, width),
-                                       f" {nodes_used}/{r.nodes_total}" + (f" ({r.nodes_down} down)" if r.nodes_down else "")),
+                                       f" {nodes_used}/{r.nodes_total}"
+                                       + (f" ({r.nodes_down} down)" if r.nodes_down else "")),
                          self._counts(snap))
             grid.add_row(Text.assemble(("cores ", "bold"), bar(r.cores_allocated, r.cores_down, r.cores_total, width),
-                                       f" {r.cores_allocated}/{r.cores_total}" + (f" ({r.cores_down} down)" if r.cores_down else "")),
+                                       f" {r.cores_allocated}/{r.cores_total}"
+                                       + (f" ({r.cores_down} down)" if r.cores_down else "")),
                          self._queue(snap))
         else:
             grid.add_row(Text("resources: waiting for Flux", style="dim"), self._counts(snap))
@@ -67,7 +67,7 @@ class FluxSummary(Static):
         self.update(Group(grid, info))
 
     @staticmethod
-    def _counts(snap: Optional[Snapshot]) -> Text:
+    def _counts(snap: Snapshot | None) -> Text:
         s = snap.stats if snap else None
         if s is None:
             return Text("jobs: -", style="dim")
@@ -75,7 +75,7 @@ class FluxSummary(Static):
                              "  ", (f"{s.completed} completed", "green"), "  ", (f"{s.failed} failed", "red"))
 
     @staticmethod
-    def _queue(snap: Optional[Snapshot]) -> Text:
+    def _queue(snap: Snapshot | None) -> Text:
         q = snap.queue if snap else None
         if q is None or not q.queues:
             return Text("queue: -", style="dim")

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
@@ -164,7 +165,7 @@ class TableModel:
     def index_of(self) -> dict[int, int]:
         """Visible key -> display position (built on demand after the order changed)."""
         if self._index_of is None:
-            self._index_of = dict(zip(self.order, range(len(self.order))))
+            self._index_of = {key: position for position, key in enumerate(self.order)}
         return self._index_of
 
     def index(self, key: int) -> int | None:
@@ -283,7 +284,8 @@ class TableModel:
         return self._column_values[key]
 
     def _column_value(self, key: int, cells: tuple[str, ...], sort_key: tuple) -> Any:
-        index = self.col_index[self.sort_column]  # type: ignore[index]
+        assert self.sort_column is not None  # only called while a sort column is set
+        index = self.col_index[self.sort_column]
         col = self.columns[index]
         return (column_sort_value(col, key, cells[index], self.sort_reverse), sort_key)
 
@@ -311,7 +313,7 @@ class TableModel:
 
     # --- write ----------------------------------------------------------------------------
 
-    def update(self, upserts: Mapping[int, Row], removed: Iterable[int] = ()) -> "Change":
+    def update(self, upserts: Mapping[int, Row], removed: Iterable[int] = ()) -> Change:
         """Keyed diff. Returns what changed so the view can repaint the least."""
         prev_key, prev_index = self.cursor_key, self.cursor_index
         cells_d, keys_d, styles_d = self.cells, self.sort_keys, self.styles
@@ -377,7 +379,7 @@ class TableModel:
         widths_changed = self._grow_widths(new_rows)
         return Change(order_changed, widths_changed, changed)
 
-    def set_rows(self, rows: Mapping[int, Row]) -> "Change":
+    def set_rows(self, rows: Mapping[int, Row]) -> Change:
         """Replace everything. The cursor stays on its key if it survives, else its index."""
         prev_key, prev_index = self.cursor_key, self.cursor_index
         cells = {k: v[0] for k, v in rows.items()}
@@ -398,7 +400,8 @@ class TableModel:
         return Change(True, widths_changed, [])
 
     def _compute_column_values(self) -> None:
-        index = self.col_index[self.sort_column]  # type: ignore[index]
+        assert self.sort_column is not None  # only called while a sort column is set
+        index = self.col_index[self.sort_column]
         col = self.columns[index]
         reverse = self.sort_reverse
         keys = self.sort_keys

@@ -13,8 +13,8 @@ import json
 import posixpath
 import shlex
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
 
 from ..kube.broker import Broker
 from ..kube.resources import MiniCluster
@@ -86,7 +86,7 @@ def split_on_volumes(mc: MiniCluster, paths: list[str]) -> tuple[list[str], list
 
 @dataclass
 class AssetsResult:
-    path: Optional[str]
+    path: str | None
     files: int = 0
     size: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -114,13 +114,14 @@ async def _checksums(broker: Broker, files: list[str]) -> dict[str, tuple[int, s
 
 
 async def pack(broker: Broker, mc: MiniCluster, paths: list[str], archive: str, *, keep: int = 3,
-               progress: Optional[Progress] = None) -> AssetsResult:
+               progress: Progress | None = None) -> AssetsResult:
     """Pack the asset paths into the assets archive beside `archive`, atomically and verified."""
     emit = progress or quiet
     to_pack, skipped = split_on_volumes(mc, paths)
     for path, vol in skipped:
         emit(Event("log", f"{path} is on volume {vol} already: it survives a recreate, no copy needed"))
-    result = AssetsResult(assets_path(archive), skipped=skipped)
+    target = assets_path(archive)
+    result = AssetsResult(target, skipped=skipped)
     if not to_pack:
         return result
     quoted_paths = " ".join(shlex.quote(p) for p in to_pack)
@@ -133,7 +134,6 @@ async def pack(broker: Broker, mc: MiniCluster, paths: list[str], archive: str, 
     sums = await _checksums(broker, files)
     manifest = {"version": 1, "created": time.time(), "minicluster": mc.name, "paths": to_pack,
                 "files": [{"path": f, "size": sums[f][0], "sha256": sums[f][1]} for f in files]}
-    target = result.path
     tmp = temp_name(target)
     rels = " ".join(shlex.quote(p.lstrip("/")) for p in to_pack)
     q_tmp = shlex.quote(tmp)
@@ -158,7 +158,7 @@ async def pack(broker: Broker, mc: MiniCluster, paths: list[str], archive: str, 
     return result
 
 
-async def unpack(broker: Broker, archive: str, *, progress: Optional[Progress] = None) -> str:
+async def unpack(broker: Broker, archive: str, *, progress: Progress | None = None) -> str:
     """Unpack the assets archive into the pod and check every file against the manifest."""
     emit = progress or quiet
     q = shlex.quote(archive)

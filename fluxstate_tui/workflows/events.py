@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 
 @dataclass
@@ -17,9 +17,9 @@ class Event:
 
     kind: str
     message: str = ""
-    step: Optional[str] = None
+    step: str | None = None
     steps: list[str] = field(default_factory=list)
-    fraction: Optional[float] = None
+    fraction: float | None = None
 
 
 Progress = Callable[[Event], None]
@@ -32,7 +32,7 @@ def quiet(_: Event) -> None:
 class WorkflowError(Exception):
     """A workflow stopped. `message` is one sentence; `step` is where; nothing is lost (see the journal)."""
 
-    def __init__(self, message: str, step: Optional[str] = None) -> None:
+    def __init__(self, message: str, step: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.step = step

@@ -12,7 +12,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 
 def state_dir() -> Path:
@@ -32,12 +32,12 @@ class Journal:
         self.data = data
 
     @staticmethod
-    def path_for(server: str, context: str, namespace: str, name: str, root: Optional[Path] = None) -> Path:
+    def path_for(server: str, context: str, namespace: str, name: str, root: Path | None = None) -> Path:
         root = root or state_dir() / "journal"
         return root / f"{_slug(context)}--{_slug(server)}--{_slug(namespace)}--{_slug(name)}.json"
 
     @classmethod
-    def load(cls, path: Path) -> Optional["Journal"]:
+    def load(cls, path: Path) -> Journal | None:
         try:
             return cls(path, json.loads(path.read_text()))
         except FileNotFoundError:
@@ -46,9 +46,10 @@ class Journal:
             raise RuntimeError(f"the journal {path} is damaged ({exc}); move it away to start afresh") from exc
 
     @classmethod
-    def start(cls, path: Path, workflow: str, target: dict, params: dict, steps: list[str]) -> "Journal":
+    def start(cls, path: Path, workflow: str, target: dict, params: dict, steps: list[str]) -> Journal:
         journal = cls(path, {
-            "workflow": workflow, "target": target, "params": params, "steps": {s: {"status": "pending"} for s in steps},
+            "workflow": workflow, "target": target, "params": params,
+            "steps": {s: {"status": "pending"} for s in steps},
             "order": steps, "started": time.time(), "finished": None, "result": None, "log": [],
         })
         journal.save()
@@ -68,7 +69,7 @@ class Journal:
     def done(self, step: str) -> bool:
         return self.status(step) == "done"
 
-    def first_open_step(self) -> Optional[str]:
+    def first_open_step(self) -> str | None:
         return next((s for s in self.data["order"] if not self.done(s)), None)
 
     def mark(self, step: str, status: str, detail: str = "") -> None:

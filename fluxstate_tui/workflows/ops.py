@@ -1,7 +1,9 @@
 """Pause, resume, dump, scale and the archive: each a short sequence over the broker pod.
 
-Facts: flux-operator.md §1.7 and §10 (facts 5-8), flux-core-cli.md §2-3. Paths and argv are always
-quoted (shlex) before they reach the pod's shell.
+A safe dump is `flux queue stop` → `flux queue idle` (running jobs end) → `flux dump` to a temporary
+name with the same extension → `mv`: dumping with running jobs fails them after restore. A live
+resize covers only 1 ≤ size ≤ status.maximumSize (the operator silently rewrites a larger size to
+the maximum). Paths and argv are always quoted (shlex) before they reach the pod's shell.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import posixpath
 import re
 import shlex
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
 
 from ..flux import commands as fc
 from ..flux.ids import f58_encode, parse_jobid
@@ -63,7 +65,7 @@ async def queue_state(broker: Broker):
 # ---- pause / resume -------------------------------------------------------------------------
 
 async def pause(kube: KubeClient, mc: MiniCluster, *, timeout: float = 600, cancel_running: bool = False,
-                reason: str = PAUSE_REASON, progress: Optional[Progress] = None) -> str:
+                reason: str = PAUSE_REASON, progress: Progress | None = None) -> str:
     """Stop the queue, then wait until no job runs (`flux queue idle`, looped with a timeout)."""
     emit = progress or quiet
     await access.check(kube, mc.namespace, access.NEEDS["pause"])
@@ -92,10 +94,10 @@ async def pause(kube: KubeClient, mc: MiniCluster, *, timeout: float = 600, canc
     return result
 
 
-async def wait_idle(broker: Broker, timeout: float, emit: Progress) -> Optional[int]:
+async def wait_idle(broker: Broker, timeout: float, emit: Progress) -> int | None:
     """Pending job count once idle, or None if jobs still run after `timeout` seconds."""
     start = time.monotonic()
-    first: Optional[int] = None
+    first: int | None = None
     while True:
         left = timeout - (time.monotonic() - start)
         chunk = max(0.1, min(IDLE_SLICE, left))
@@ -114,7 +116,7 @@ async def wait_idle(broker: Broker, timeout: float, emit: Progress) -> Optional[
             return None
 
 
-async def resume(kube: KubeClient, mc: MiniCluster, *, progress: Optional[Progress] = None) -> str:
+async def resume(kube: KubeClient, mc: MiniCluster, *, progress: Progress | None = None) -> str:
     emit = progress or quiet
     await access.check(kube, mc.namespace, access.NEEDS["resume"])
     broker = Broker(kube, mc)
@@ -149,7 +151,7 @@ def require_archive(mc: MiniCluster) -> str:
 
 
 async def dump(kube: KubeClient, mc: MiniCluster, *, keep: int = 3, assets: Iterable[str] = (),
-               progress: Optional[Progress] = None) -> str:
+               progress: Progress | None = None) -> str:
     from . import assets as fs_assets
 
     paths = fs_assets.requested(mc, assets)  # refuse bad asset paths before dumping anything
@@ -171,7 +173,7 @@ async def dump(kube: KubeClient, mc: MiniCluster, *, keep: int = 3, assets: Iter
 
 
 async def dump_archive(kube: KubeClient, mc: MiniCluster, *, keep: int = 3,
-                       progress: Optional[Progress] = None) -> DumpResult:
+                       progress: Progress | None = None) -> DumpResult:
     """flux dump to a temporary name, verify it, keep the old archive as a version, rename over."""
     emit = progress or quiet
     archive = require_archive(mc)
@@ -200,7 +202,8 @@ async def dump_archive(kube: KubeClient, mc: MiniCluster, *, keep: int = 3,
 
     emit(Event("step", "verify the archive", step="verify"))
     flag = TAR_FLAG[ext]
-    rc, out, err = await shell(broker, f"test -s {q_tmp} && stat -c %s {q_tmp} && tar -t{flag}f {q_tmp} | grep '/eventlog$'",
+    rc, out, err = await shell(broker,
+                               f"test -s {q_tmp} && stat -c %s {q_tmp} && tar -t{flag}f {q_tmp} | grep '/eventlog$'",
                                timeout=600)
     found = set()
     lines = out.split("\n")
@@ -270,11 +273,11 @@ async def prune_versions(broker: Broker, directory: str, stem: str, ext: str, ke
 
 @dataclass
 class ArchiveInfo:
-    path: Optional[str]
+    path: str | None
     exists: bool = False
-    size: Optional[int] = None
-    mtime: Optional[float] = None
-    jobs: Optional[int] = None
+    size: int | None = None
+    mtime: float | None = None
+    jobs: int | None = None
     versions: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -327,7 +330,7 @@ async def archive_rename(kube: KubeClient, mc: MiniCluster, new: str) -> str:
 
 # ---- scale ----------------------------------------------------------------------------------
 
-async def scale(kube: KubeClient, mc: MiniCluster, *, size: int, progress: Optional[Progress] = None,
+async def scale(kube: KubeClient, mc: MiniCluster, *, size: int, progress: Progress | None = None,
                 wait: float = 300) -> str:
     """Live resize through the scale subresource, within 1..maximumSize."""
     emit = progress or quiet
@@ -351,7 +354,8 @@ async def scale(kube: KubeClient, mc: MiniCluster, *, size: int, progress: Optio
         fresh = await get_minicluster(kube, mc.name, mc.namespace)
         pods = [p for p in await minicluster_pods(kube, fresh) if not p.deleting]
         running = sum(1 for p in pods if p.running)
-        emit(Event("progress", f"{running}/{size} pods running", step="wait for pods", fraction=min(1.0, running / size)))
+        emit(Event("progress", f"{running}/{size} pods running", step="wait for pods",
+                   fraction=min(1.0, running / size)))
         if running == size and len(pods) == size:
             break
         if time.monotonic() - start > wait:

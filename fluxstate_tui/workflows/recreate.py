@@ -2,8 +2,14 @@
 
 preflight → pause → dump → save manifest → delete → wait for teardown → create → wait for Flux →
 verify jobs → start queue. Every step is journaled before and after; run again after a crash and it
-continues where it stopped (flux-operator.md §8 flow and §10 facts 5-10). Each wait polls real
-readiness; there are no fixed sleeps.
+continues where it stopped. Each wait polls real readiness; there are no fixed sleeps.
+
+Why this order: the operator restores only at broker start and only if the archive file exists (a
+stale file is always loaded); it never dumps by itself; a live dump does not carry the stopped
+queue, so the queue is checked and started after restore; a size above maxSize needs a recreate,
+and the new MiniCluster may be created only once every old object (CR, Job, ConfigMap, Service,
+pods) is gone, or the operator reuses stale ones; the archive must sit on a volume the new broker
+pod mounts.
 """
 
 from __future__ import annotations
@@ -11,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable, Optional
 
 import yaml
 
@@ -23,9 +29,9 @@ from ..kube.broker import Broker
 from ..kube.client import KubeClient
 from ..kube.errors import ApiFailure, KubeError, NotFound
 from ..kube.resources import GVP, MiniCluster, get_minicluster, minicluster_pods
+from .assets import pack, requested, split_on_volumes, unpack
 from .events import Event, Progress, Refused, WorkflowError, quiet
 from .journal import Journal
-from .assets import pack, requested, split_on_volumes, unpack
 from .ops import dump_archive, job_ids, pause, queue_state, require_archive
 
 STEPS = ["preflight", "pause", "dump", "save manifest", "delete", "wait for teardown", "create",
@@ -56,12 +62,12 @@ def resized(manifest: dict, size: int) -> dict:
     return body
 
 
-async def recreate(kube: KubeClient, mc: Optional[MiniCluster] = None, *, size: Optional[int] = None,
-                   name: Optional[str] = None, namespace: Optional[str] = None, progress: Optional[Progress] = None,
+async def recreate(kube: KubeClient, mc: MiniCluster | None = None, *, size: int | None = None,
+                   name: str | None = None, namespace: str | None = None, progress: Progress | None = None,
                    pause_timeout: float = 600, cancel_running: bool = False, keep: int = 3,
                    assets: tuple[str, ...] = (), use_annotation: bool = True,
-                   journal_root: Optional[Path] = None,
-                   before_step: Optional[Callable[[str], Awaitable[None]]] = None) -> str:
+                   journal_root: Path | None = None,
+                   before_step: Callable[[str], Awaitable[None]] | None = None) -> str:
     """Recreate `mc` (or name/namespace, when a half-finished recreate already deleted it) at `size`."""
     emit = progress or quiet
     name = mc.name if mc else name
@@ -158,7 +164,9 @@ class Run:
         if not await broker.ready():
             raise Refused(f"Flux does not answer in {mc.name}: its queue cannot be paused and dumped")
         self.journal.put("manifest", clean_manifest(mc.raw))
-        return f"archive {mc.archive_path} on volume {mc.archive_volume().name}; size {mc.size} → {self.size}"
+        volume = mc.archive_volume()
+        assert volume is not None  # require_archive refused a path on no volume
+        return f"archive {mc.archive_path} on volume {volume.name}; size {mc.size} → {self.size}"
 
     async def step_pause(self) -> str:
         return await pause(self.kube, await self.mc(), timeout=self.pause_timeout, cancel_running=self.cancel_running,
@@ -166,7 +174,8 @@ class Run:
 
     async def step_hold_pending_jobs(self) -> str:
         broker = Broker(self.kube, await self.mc())
-        out = (await broker.flux(fc.flux("jobs", "-A", "-n", "-c", "0", "-f", "pending", "-o", "{id.dec} {urgency}"))).stdout
+        out = (await broker.flux(fc.flux("jobs", "-A", "-n", "-c", "0", "-f", "pending", "-o",
+                                         "{id.dec} {urgency}"))).stdout
         held = dict(self.journal.get("held") or {})
         for line in out.splitlines():
             jid, urgency = line.split()
@@ -248,7 +257,8 @@ class Run:
             left.append(f"{len(pods.items)} pod(s)")
         for what, call in (("Job", lambda: kube.call(self._batch().read_namespaced_job(name, ns), verb="get",
                                                        resource="jobs", namespace=ns, name=name)),
-                           ("ConfigMap", lambda: kube.call(kube.core.read_namespaced_config_map(f"{name}-entrypoint", ns),
+                           ("ConfigMap",
+                            lambda: kube.call(kube.core.read_namespaced_config_map(f"{name}-entrypoint", ns),
                                                            verb="get", resource="configmaps", namespace=ns,
                                                            name=f"{name}-entrypoint")),
                            ("Service", lambda: kube.call(kube.core.read_namespaced_service(name, ns), verb="get",

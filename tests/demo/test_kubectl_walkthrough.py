@@ -88,5 +88,6 @@ def test_state_tutorial_with_kubectl(empty_demo):
 
     # live resize within the maximum, through the scale subresource
     demo.kubectl("scale", "minicluster/flux-sample", "--replicas=2")
-    wait_for(lambda: demo.kubectl("get", "pods", "-l", "hpa-selector=flux-sample", "-o", "name").stdout.count("pod/") == 2,
+    wait_for(lambda: demo.kubectl("get", "pods", "-l", "hpa-selector=flux-sample", "-o",
+                                  "name").stdout.count("pod/") == 2,
              30, 0.3, "scale down")

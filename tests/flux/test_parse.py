@@ -9,9 +9,18 @@ import pytest
 
 from fluxstate_tui.flux.fsd import parse_fsd
 from fluxstate_tui.flux.ids import f58_decode
-from fluxstate_tui.flux.parse import (first_error_line, parse_eventlog, parse_eventlog_text, parse_idle,
-                                      parse_jobs_json, parse_jobs_table, parse_queue_status, parse_resource_list,
-                                      parse_stats, parse_uptime)
+from fluxstate_tui.flux.parse import (
+    first_error_line,
+    parse_eventlog,
+    parse_eventlog_text,
+    parse_idle,
+    parse_jobs_json,
+    parse_jobs_table,
+    parse_queue_status,
+    parse_resource_list,
+    parse_stats,
+    parse_uptime,
+)
 from tests.transcripts import block, load_blocks
 
 FILES = ["01-basic.txt", "02-queue-stop-idle.txt", "03-dump-restore.txt", "04-json.txt", "05-locale.txt",
@@ -32,12 +41,12 @@ def blocks(pattern: str, exit_code: int | None = 0):
 @pytest.mark.parametrize("b", blocks(r"^flux queue (status|stop|start)( -v| --all| -m|$)"))
 def test_queue_status_every_block(b):
     report = parse_queue_status(b["stdout"])
-    lines = [l for l in b["stdout"].splitlines() if "Scheduling is" in l or "Job submission is" in l]
-    names = {l.split(": ", 1)[0] for l in lines if not l.startswith(("Scheduling", "Job submission"))}
+    lines = [line for line in b["stdout"].splitlines() if "Scheduling is" in line or "Job submission is" in line]
+    names = {line.split(": ", 1)[0] for line in lines if not line.startswith(("Scheduling", "Job submission"))}
     assert len(report.queues) == (len(names) or 1)
     for q in report.queues:
         if q.name:
-            assert any(l.startswith(f"{q.name}: ") for l in lines)
+            assert any(line.startswith(f"{q.name}: ") for line in lines)
     if "-v" in b["cmd"].split():
         assert report.alloc_queued is not None and report.running is not None
 
@@ -60,7 +69,8 @@ def test_queue_status_named_queues():
 
 
 def test_queue_status_disabled():
-    b = next(b for f, b in ALL if "Job submission is disabled" in b["stdout"] and b["cmd"].startswith("flux queue status"))
+    b = next(b for f, b in ALL
+             if "Job submission is disabled" in b["stdout"] and b["cmd"].startswith("flux queue status"))
     report = parse_queue_status(b["stdout"])
     assert not report.queues[0].enabled and report.queues[0].disable_reason
 
@@ -111,7 +121,8 @@ def test_uptime_every_block(b):
 
 
 def test_uptime_values():
-    up = parse_uptime(" 17:24:41 run 1s,  owner root,  depth 0,  size 2,  1 drained\n  submit disabled,  scheduler stopped\n")
+    up = parse_uptime(" 17:24:41 run 1s,  owner root,  depth 0,  size 2,  1 drained\n"
+                      "  submit disabled,  scheduler stopped\n")
     assert (up.clock, up.uptime, up.size, up.drained, up.submit_disabled, up.scheduler_stopped) == \
         ("17:24:41", "1s", 2, 1, True, True)
 
@@ -133,7 +144,8 @@ def test_resource_list_values():
     free = res.rows[0]
     assert (free.nnodes, free.ncores, free.nodelist) == (4, 8, "vm,vm,vm,vm")
     assert res.cores_total == 8 and res.nodes_down == 0
-    drained = next(b for f, b in ALL if f == "07-misc.txt" and b["cmd"] == "flux resource list" and "down" in b["stdout"]
+    drained = next(b for f, b in ALL
+                   if f == "07-misc.txt" and b["cmd"] == "flux resource list" and "down" in b["stdout"]
                    and re.search(r"down\s+[1-9]", b["stdout"]))
     assert parse_resource_list(drained["stdout"]).nodes_down >= 1
 
@@ -146,7 +158,7 @@ def test_default_table_every_block(b):
     if not lines:
         pytest.skip("empty listing")
     rows = parse_jobs_table(b["stdout"])
-    header = next(i for i, l in enumerate(lines) if l.lstrip().startswith("JOBID"))
+    header = next(i for i, line in enumerate(lines) if line.lstrip().startswith("JOBID"))
     assert len(rows) == len(lines) - header - 1
     for row in rows:
         assert row["st"] in {"D", "P", "S", "R", "C", "CD", "F", "CA", "TO"}
@@ -161,7 +173,8 @@ def test_default_table_details():
     assert by_id["ƒ2VnExjh"]["name"] == "my-named-+"
     assert by_id["ƒ2uKfZHH"]["time"] == pytest.approx(3.086) and by_id["ƒ2uKfZHH"]["info"] == "vm,vm,vm,vm"
     assert by_id["ƒ2Rb6zX9"]["nnodes"] == 99 and by_id["ƒ2Rb6zX9"]["result"] == "FAILED"
-    queued = parse_jobs_table(block("06-named-queues.txt", "flux job wait-event -t 10 ƒ2nSrtUX clean; sleep 0.3; flux jobs -a")["stdout"])
+    queued = parse_jobs_table(block("06-named-queues.txt",
+                                    "flux job wait-event -t 10 ƒ2nSrtUX clean; sleep 0.3; flux jobs -a")["stdout"])
     assert {r["queue"] for r in queued} <= {"batch", "debug"} and queued[0]["queue"]
 
 
@@ -171,7 +184,7 @@ def test_json_every_block(b):
     doc = json.loads(b["stdout"])
     expected = len(doc["jobs"]) if "jobs" in doc else 1
     assert len(jobs) == expected
-    for job, raw in zip(jobs, doc.get("jobs", [doc])):
+    for job, raw in zip(jobs, doc.get("jobs", [doc]), strict=True):
         assert job.id == raw["id"] and f58_decode(raw["jobid"]) == raw["id"]
         assert job.state == raw["state"]
         if raw["state"] == "INACTIVE":
@@ -229,5 +242,6 @@ def test_fsd_rejects_nonsense():
 
 
 def test_first_error_line_of_a_dump_progress():
-    assert first_error_line("\rflux-dump: archived 1 keys\rflux-dump: archived 5 keys\n") == "flux-dump: archived 5 keys"
+    assert (first_error_line("\rflux-dump: archived 1 keys\rflux-dump: archived 5 keys\n")
+            == "flux-dump: archived 5 keys")
     assert first_error_line("[Errno 22] job submission is disabled: closed\n").startswith("[Errno 22]")

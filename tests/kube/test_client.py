@@ -110,7 +110,8 @@ def test_unknown_context_unknown_minicluster_and_usage(empty_demo):
     r = cli(empty_demo, "ls", "--context", "nope")
     assert r.returncode == 1 and "context 'nope' not found" in r.stderr and "fluxstate-demo" in r.stderr
     r = cli(empty_demo, "jobs", "nope")
-    assert r.returncode == 1 and r.stderr.strip() == "fluxstate-tui: error: MiniCluster 'nope' not found in namespace 'default'"
+    assert r.returncode == 1
+    assert r.stderr.strip() == "fluxstate-tui: error: MiniCluster 'nope' not found in namespace 'default'"
     r = cli(empty_demo, "status")
     assert r.returncode == 2 and "required: name" in r.stderr
     r = cli(empty_demo, "ls")
@@ -126,10 +127,11 @@ async def _get(server, name):
         return await get_minicluster(kube, name, kube.namespace)
 
 
-def _create(server, name: str, size: int = 1) -> None:
+def _create(server, name: str, size: int = 1, volume: dict | None = None) -> None:
+    volume = volume or {"path": "/state", "hostPath": "/data"}
     body = {"apiVersion": "flux-framework.org/v1alpha2", "kind": "MiniCluster", "metadata": {"name": name},
             "spec": {"size": size, "interactive": True, "archive": {"path": "/state/archive.tar.gz"},
-                     "containers": [{"image": "rockylinux:9", "volumes": {"data": {"path": "/state", "hostPath": "/data"}}}]}}
+                     "containers": [{"image": "rockylinux:9", "volumes": {"data": volume}}]}}
     _apply(server, body)
 
 
@@ -141,14 +143,38 @@ def _apply(server, body: dict) -> None:
         group="flux-framework.org", version="v1alpha2", plural="miniclusters", namespace="default", body=body)
 
 
-def test_pods_not_running_yet(demo_factory):
-    demo = demo_factory("--empty", "--speed", "1")
-    _create(demo, "slow")
-    r = cli(demo, "jobs", "slow")
+def _core(server):
+    from kubernetes import client, config
+
+    return client.CoreV1Api(config.new_client_from_config(config_file=str(server.kubeconfig)))
+
+
+def test_pods_not_running_yet(empty_demo):
+    # The pods wait for their volume claim to be bound, so they are not running, whatever the
+    # speed of the machine, until the test makes a volume for it; then Flux comes up.
+    core = _core(empty_demo)
+    core.create_namespaced_persistent_volume_claim("default", {
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "slow-data"},
+        "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "manual",
+                 "resources": {"requests": {"storage": "1Gi"}}}})
+    _create(empty_demo, "slow", volume={"path": "/state", "claimName": "slow-data"})
+
+    def summary():
+        return json.loads(cli(empty_demo, "ls", "--json").stdout)["miniclusters"][0]
+
+    wait_for(lambda: summary()["pods"]["total"] == 1, 60, 0.3, "the broker pod to be created")
+    r = cli(empty_demo, "jobs", "slow")
     assert r.returncode == 1
-    assert "no pods yet" in r.stderr or "no running broker pod" in r.stderr
-    r = cli(demo, "ls", "--json")
-    assert json.loads(r.stdout)["miniclusters"][0]["fluxReady"] is False
+    assert "no running broker pod" in r.stderr and "Pending" in r.stderr
+    s = summary()
+    assert s["fluxReady"] is False and s["pods"] == {"ready": 0, "total": 1}
+    assert s["error"] == "no running broker pod yet"
+
+    core.create_persistent_volume({
+        "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "slow-data"},
+        "spec": {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteMany"], "storageClassName": "manual",
+                 "hostPath": {"path": "/data"}}})
+    wait_for(lambda: summary()["fluxReady"], 60, 0.3, "Flux in slow once its claim is bound")
 
 
 def test_broker_not_ready_when_flux_cannot_start(empty_demo):
@@ -189,7 +215,8 @@ def test_exec_timeout_and_failing_flux_command(empty_demo):
             mc = await get_minicluster(kube, "ex", "default")
             broker = Broker(kube, mc)
             pod = await broker.pod()
-            result = await exec_pod(kube, "default", pod.name, "ex", ["/bin/bash", "-c", "echo out; echo err >&2; exit 5"])
+            result = await exec_pod(kube, "default", pod.name, "ex",
+                                    ["/bin/bash", "-c", "echo out; echo err >&2; exit 5"])
             assert (result.returncode, result.stdout, result.stderr) == (5, "out\n", "err\n")
             with pytest.raises(ExecTimeout, match="did not finish within 0.5s"):
                 await exec_pod(kube, "default", pod.name, "ex", ["sleep", "600"], timeout=0.5)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from textual.app import App, ComposeResult
+
 from fluxstate_tui.app import FluxStateApp
 from fluxstate_tui.kube.client import Target
 from fluxstate_tui.widgets.job_table import Column, JobTable
-from textual.app import App, ComposeResult
 
 MISSING = "/nonexistent/fluxstate-kubeconfig"
 

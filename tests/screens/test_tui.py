@@ -102,8 +102,12 @@ async def test_jobs_table_live_refresh_keeps_cursor_and_shows_new_jobs_finishing
         # a new job appears, runs, and finishes, all live
         kube = await app.client()
         broker = Broker(kube, await get_minicluster(kube, "flux-sample", "default"))
-        jobid = (await broker.flux(["flux", "submit", "--job-name=livecheck", "--urgency=31", "-n1", "sleep", "5"])).stdout.strip()
-        find = lambda: next((k for k in table.row_keys() if table.cells(k)[2] == "livecheck"), None)
+        submitted = await broker.flux(["flux", "submit", "--job-name=livecheck", "--urgency=31", "-n1", "sleep", "5"])
+        jobid = submitted.stdout.strip()
+
+        def find():
+            return next((k for k in table.row_keys() if table.cells(k)[2] == "livecheck"), None)
+
         new = await until(pilot, find, what="the new job in the table")
         assert table.cells(new)[0] == jobid
         await until(pilot, lambda: table.cells(new)[3] == "CD", timeout=30, what="the job to complete")
@@ -207,9 +211,10 @@ async def test_sort_filter_and_small_and_large_terminals(demo):
             await pilot.press("escape")
             assert table.row_count == table.total_count
             await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, JobDetailScreen) and app.screen.detail, what="detail")
+            await until(pilot, lambda app=app: isinstance(app.screen, JobDetailScreen) and app.screen.detail,
+                        what="detail")
             await pilot.press("escape", "escape")
-            await until(pilot, lambda: isinstance(app.screen, ClustersScreen), what="back to the list")
+            await until(pilot, lambda app=app: isinstance(app.screen, ClustersScreen), what="back to the list")
 
 
 async def test_errors_are_visible_and_never_crash(tmp_path):

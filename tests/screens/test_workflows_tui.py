@@ -215,7 +215,8 @@ async def test_keys_act_on_the_selected_minicluster_and_a_pause_timeout_offers_t
         assert "ƒaaa, ƒbbb" in text_of(offer.query_one("#confirm-body"))
         assert focused_id(app) == "cancel-button"
         await pilot.press("y")
-        run = await until(pilot, lambda: current_run(app) and "cancelling" in current_run(app).title and current_run(app),
+        run = await until(pilot,
+                          lambda: current_run(app) and "cancelling" in current_run(app).title and current_run(app),
                           what="the second pause")
         await until(pilot, lambda: not run.running, what="its end")
         assert calls == [("flux-sample", False), ("flux-sample", True)] and run.state == "done"
@@ -229,7 +230,8 @@ async def test_keys_act_on_the_selected_minicluster_and_a_pause_timeout_offers_t
         start_workflow(app, "Slow", slow, show=False)
         await pilot.press("q")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal) and "Quit anyway" in str(app.screen.query_one("#confirm-button", Button).label)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "Quit anyway" in str(app.screen.query_one("#confirm-button", Button).label)
         await pilot.press("n")
         gate.set()
         await pilot.pause()
@@ -384,11 +386,12 @@ async def test_recreate_at_a_new_size_keeps_every_job(tmp_path):
 
 
 async def test_assets_are_edited_shown_and_offered_in_the_recreate_modal():
+    from textual.widgets import Input
+
     from fluxstate_tui.demo.embedded import EmbeddedDemo
     from fluxstate_tui.kube.resources import get_minicluster
     from fluxstate_tui.screens.recreate import AssetsModal, RecreateModal
     from fluxstate_tui.workflows.assets import ANNOTATION
-    from textual.widgets import Input
 
     demo = EmbeddedDemo(speed=10).start()
     try:

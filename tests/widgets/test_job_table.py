@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import pytest
 from textual.app import App, ComposeResult
@@ -191,7 +192,7 @@ async def test_update_keeps_cursor_and_scroll():
         assert table.scroll_y == scroll_y
         assert table.total_count == 1000 + 5 - len(removed)
         assert not set(removed) & set(table.row_keys())
-        for key, (cells, sort_key, style) in upserts.items():
+        for key, (cells, _sort_key, style) in upserts.items():
             assert table.cells(key) == cells
             assert table.style_of(key) == style
         order = table.row_keys()
@@ -256,7 +257,7 @@ async def test_sort_by_keeps_cursor():
         assert values == sorted(values)  # numeric, not text ("10" after "9")
         # stable: ties keep the default order
         pos = {k: i for i, k in enumerate(default)}
-        for a, b in zip(table.row_keys(), table.row_keys()[1:]):
+        for a, b in pairwise(table.row_keys()):
             if table.cells(a)[4] == table.cells(b)[4]:
                 assert pos[a] < pos[b]
         assert table.cursor_key == cursor
@@ -266,7 +267,7 @@ async def test_sort_by_keeps_cursor():
         table.sort_by("ntasks", reverse=True)
         values = [int(table.cells(k)[4]) for k in table.row_keys()]
         assert values == sorted(values, reverse=True)
-        for a, b in zip(table.row_keys(), table.row_keys()[1:]):
+        for a, b in pairwise(table.row_keys()):
             if table.cells(a)[4] == table.cells(b)[4]:
                 assert pos[a] < pos[b]  # still stable when reversed
         assert "▼" in table.render_line(0).text

@@ -137,8 +137,11 @@ def test_assets_from_the_annotation_and_the_cli(empty_demo, tmp_path):
 
     asyncio.run(prepare())
     env = dict(empty_demo.env, XDG_STATE_HOME=str(tmp_path / "state"))
-    run = lambda *a: subprocess.run([sys.executable, "-m", "fluxstate_tui.cli", *a], capture_output=True, text=True,
-                                    cwd=REPO, env=env, timeout=120)
+
+    def run(*a):
+        return subprocess.run([sys.executable, "-m", "fluxstate_tui.cli", *a], capture_output=True, text=True,
+                              cwd=REPO, env=env, timeout=120)
+
     assert run("pause", "ann", "--yes").returncode == 0
     r = run("dump", "ann", "--yes", "--assets", "/state/on-volume.txt")
     assert r.returncode == 0, r.stderr

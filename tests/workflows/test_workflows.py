@@ -15,7 +15,7 @@ from kubernetes import client, config
 from fluxstate_tui.kube.broker import Broker
 from fluxstate_tui.kube.client import KubeClient, Target
 from fluxstate_tui.kube.resources import get_minicluster, minicluster_pods
-from fluxstate_tui.workflows import (NeedsRecreate, PauseTimeout, Refused, dump, pause, recreate, resume, scale)
+from fluxstate_tui.workflows import NeedsRecreate, PauseTimeout, Refused, dump, pause, recreate, resume, scale
 from fluxstate_tui.workflows.ops import archive_delete, archive_info, archive_rename, job_ids
 from fluxstate_tui.workflows.recreate import STEPS
 from tests.conftest import REPO
@@ -26,7 +26,8 @@ GVP = dict(group="flux-framework.org", version="v1alpha2", plural="miniclusters"
 def create_mc(server, name: str, size: int, archive: bool = True, **spec) -> None:
     body = {"apiVersion": "flux-framework.org/v1alpha2", "kind": "MiniCluster", "metadata": {"name": name},
             "spec": {"size": size, "interactive": True,
-                     "containers": [{"image": "rockylinux:9", "volumes": {"data": {"path": "/state", "hostPath": "/data"}}}],
+                     "containers": [{"image": "rockylinux:9",
+                                     "volumes": {"data": {"path": "/state", "hostPath": "/data"}}}],
                      **spec}}
     if archive:
         body["spec"]["archive"] = {"path": f"/state/{name}.tar.gz"}

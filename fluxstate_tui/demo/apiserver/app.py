@@ -5,13 +5,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 from aiohttp import web
 
-from .discovery import (AGGREGATED_TYPE, VERSION, aggregated, api_group, api_group_list, api_resource_list,
-                        api_versions, openapi_doc, openapi_root, wants_aggregated)
+from .discovery import (
+    AGGREGATED_TYPE,
+    VERSION,
+    aggregated,
+    api_group,
+    api_group_list,
+    api_resource_list,
+    api_versions,
+    openapi_doc,
+    openapi_root,
+    wants_aggregated,
+)
 from .errors import ApiError
 from .exec_ws import ExecFn, all_container_names, container_status, default_container, handle_exec
 from .logs import PodLogs, limit
@@ -54,7 +64,7 @@ def _flag(query, name: str) -> bool:
     return query.get(name, "").lower() in ("true", "1")
 
 
-def _int(query, name: str) -> Optional[int]:
+def _int(query, name: str) -> int | None:
     raw = query.get(name)
     if raw is None or raw == "":
         return None
@@ -90,7 +100,8 @@ def _check_type(res: Resource, body: Any) -> dict:
         raise ApiError.bad_request("couldn't get version/kind; json parse error: expected an object")
     api_version, kind = body.get("apiVersion"), body.get("kind")
     if api_version and api_version != res.api_version:
-        raise ApiError.bad_request(f"the API version in the data ({api_version}) does not match the expected API version ({res.api_version})")
+        raise ApiError.bad_request(f"the API version in the data ({api_version}) does not match the expected "
+                                   f"API version ({res.api_version})")
     if kind and kind != res.kind:
         raise ApiError.bad_request(f"the kind in the data ({kind}) does not match the expected kind ({res.kind})")
     if body.get("metadata") is not None and not isinstance(body.get("metadata"), dict):
@@ -109,7 +120,7 @@ def _dry_run(request: web.Request, body: Any = None) -> bool:
 
 
 class ApiServer:
-    def __init__(self, store: Store, logs: PodLogs, exec_fn: ExecFn, policy: Optional[Policy] = None) -> None:
+    def __init__(self, store: Store, logs: PodLogs, exec_fn: ExecFn, policy: Policy | None = None) -> None:
         self.policy = policy or Policy()
         self.store = store
         self.logs = logs
@@ -145,7 +156,7 @@ class ApiServer:
             return await self.resource_request(request, parts[1], parts[2], parts[3:])
         raise ApiError.unknown_url()
 
-    def simple_get(self, request: web.Request, parts: list[str]) -> Optional[web.Response]:
+    def simple_get(self, request: web.Request, parts: list[str]) -> web.Response | None:
         if parts == ["version"]:
             return respond(VERSION)
         if parts in (["healthz"], ["livez"], ["readyz"]):
@@ -189,10 +200,11 @@ class ApiServer:
 
     # -- resource URLs ----------------------------------------------------------------------
 
-    async def resource_request(self, request: web.Request, group: str, version: str, rest: list[str]) -> web.StreamResponse:
+    async def resource_request(self, request: web.Request, group: str, version: str,
+                               rest: list[str]) -> web.StreamResponse:
         if not resources_in(group, version):
             raise ApiError.unknown_url()
-        namespace: Optional[str] = None
+        namespace: str | None = None
         if len(rest) >= 3 and rest[0] == "namespaces" and find(group, version, rest[2]) is not None \
                 and find(group, version, rest[2]).namespaced:
             namespace = rest[1]
@@ -274,7 +286,7 @@ class ApiServer:
 
     # -- verbs ------------------------------------------------------------------------------
 
-    async def list_or_watch(self, request: web.Request, res: Resource, namespace: Optional[str]) -> web.StreamResponse:
+    async def list_or_watch(self, request: web.Request, res: Resource, namespace: str | None) -> web.StreamResponse:
         q = request.query
         label_selector = q.get("labelSelector")
         field_selector = q.get("fieldSelector")
@@ -287,8 +299,8 @@ class ApiServer:
         return respond({"kind": res.list_kind, "apiVersion": res.api_version, "metadata": {"resourceVersion": rv},
                         "items": items})
 
-    async def watch(self, request: web.Request, res: Resource, namespace: Optional[str],
-                    label_selector: Optional[str], field_selector: Optional[str]) -> web.StreamResponse:
+    async def watch(self, request: web.Request, res: Resource, namespace: str | None,
+                    label_selector: str | None, field_selector: str | None) -> web.StreamResponse:
         q = request.query
         timeout = _int(q, "timeoutSeconds")
         as_table = wants_table(request)
@@ -318,7 +330,7 @@ class ApiServer:
             await stream.aclose()
         return resp
 
-    async def create(self, request: web.Request, res: Resource, namespace: Optional[str]) -> web.Response:
+    async def create(self, request: web.Request, res: Resource, namespace: str | None) -> web.Response:
         body = _check_type(res, await read_body(request))
         dry_run = _dry_run(request)
         if res.has_status:
@@ -326,8 +338,8 @@ class ApiServer:
         obj = self.store.create(res.plural, namespace, body, dry_run=dry_run)
         return respond(obj, 201)
 
-    async def patch(self, request: web.Request, res: Resource, namespace: Optional[str], name: str,
-                    sub: Optional[str]) -> web.Response:
+    async def patch(self, request: web.Request, res: Resource, namespace: str | None, name: str,
+                    sub: str | None) -> web.Response:
         ctype = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         patch_type = PATCH_TYPES.get(ctype)
         if patch_type is None or (patch_type == "strategic" and res.custom):
@@ -335,7 +347,8 @@ class ApiServer:
             if not res.custom:
                 accepted.append("application/strategic-merge-patch+json")
             raise ApiError(415, "UnsupportedMediaType",
-                           f"the body of the request was in an unknown format - accepted media types include: {', '.join(accepted)}")
+                           "the body of the request was in an unknown format - accepted media types include: "
+                           f"{', '.join(accepted)}")
         raw = await request.read()
         try:
             body = yaml.safe_load(raw) if patch_type == "apply" else json.loads(raw)
@@ -349,7 +362,7 @@ class ApiServer:
                                               dry_run=_dry_run(request))
         return respond(obj, 201 if created else 200)
 
-    async def _delete_options(self, request: web.Request) -> tuple[Optional[str], Optional[int], bool]:
+    async def _delete_options(self, request: web.Request) -> tuple[str | None, int | None, bool]:
         q = request.query
         propagation = q.get("propagationPolicy")
         grace = _int(q, "gracePeriodSeconds")
@@ -370,11 +383,11 @@ class ApiServer:
         dry_run = _dry_run(request, body)
         return propagation, grace, dry_run
 
-    async def delete(self, request: web.Request, res: Resource, namespace: Optional[str], name: str) -> web.Response:
+    async def delete(self, request: web.Request, res: Resource, namespace: str | None, name: str) -> web.Response:
         propagation, grace, dry_run = await self._delete_options(request)
         return respond(self.store.delete(res.plural, namespace, name, propagation, grace, dry_run))
 
-    async def delete_collection(self, request: web.Request, res: Resource, namespace: Optional[str]) -> web.Response:
+    async def delete_collection(self, request: web.Request, res: Resource, namespace: str | None) -> web.Response:
         propagation, grace, dry_run = await self._delete_options(request)
         q = request.query
         items = self.store.list(res.plural, namespace, q.get("labelSelector"), q.get("fieldSelector"))
@@ -439,7 +452,7 @@ class ApiServer:
         sent = 0
         follower = self.logs.follow(namespace, name, container, tail_lines)
         stopper = asyncio.ensure_future(self.stop.wait())
-        nxt: Optional[asyncio.Future] = None
+        nxt: asyncio.Future | None = None
         try:
             while True:
                 nxt = asyncio.ensure_future(follower.__anext__())
@@ -478,7 +491,7 @@ class ApiServer:
         return "".join(f"{now} {line}" for line in text.splitlines(keepends=True))
 
 
-def make_app(store: Store, logs: PodLogs, exec_fn: ExecFn, policy: Optional[Policy] = None) -> web.Application:
+def make_app(store: Store, logs: PodLogs, exec_fn: ExecFn, policy: Policy | None = None) -> web.Application:
     server = ApiServer(store, logs, exec_fn, policy)
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app[STORE] = store

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Optional
 
 from .resources import Resource, group_versions, resources_in
 
@@ -23,7 +22,7 @@ VERSION = {
 AGGREGATED_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
 
-def wants_aggregated(accept: str) -> Optional[str]:
+def wants_aggregated(accept: str) -> str | None:
     """The aggregated discovery version the Accept header asks for (v2 or v2beta1), else None."""
     for part in accept.split(","):
         params = {k.strip(): v.strip() for k, _, v in (p.partition("=") for p in part.split(";")[1:])}
@@ -42,7 +41,7 @@ def _gv(group: str, version: str) -> dict:
     return {"groupVersion": f"{group}/{version}", "version": version}
 
 
-def api_group(group: str) -> Optional[dict]:
+def api_group(group: str) -> dict | None:
     versions = [v for g, v in group_versions() if g == group and g]
     if not versions:
         return None
@@ -75,7 +74,7 @@ def ALL_VERBS_FOR(res: Resource) -> list[str]:
     return ALL_VERBS
 
 
-def api_resource_list(group: str, version: str) -> Optional[dict]:
+def api_resource_list(group: str, version: str) -> dict | None:
     resources = resources_in(group, version)
     if not resources:
         return None
@@ -128,7 +127,8 @@ def aggregated(legacy: bool, version: str = "v2") -> dict:
         if group:
             meta = {"name": group, "creationTimestamp": None}
         items.append({"metadata": meta, "versions": [entry]})
-    return {"kind": "APIGroupDiscoveryList", "apiVersion": f"apidiscovery.k8s.io/{version}", "metadata": {}, "items": items}
+    return {"kind": "APIGroupDiscoveryList", "apiVersion": f"apidiscovery.k8s.io/{version}", "metadata": {},
+            "items": items}
 
 
 # -- OpenAPI v3 -------------------------------------------------------------------------------
@@ -137,7 +137,7 @@ def _gv_path(group: str, version: str) -> str:
     return f"apis/{group}/{version}" if group else f"api/{version}"
 
 
-def openapi_doc(group: str, version: str) -> Optional[dict]:
+def openapi_doc(group: str, version: str) -> dict | None:
     resources = resources_in(group, version)
     if not resources:
         return None
@@ -152,13 +152,15 @@ def openapi_doc(group: str, version: str) -> Optional[dict]:
         if not res.custom:
             content["application/strategic-merge-patch+json"] = {"schema": {"type": "object"}}
         gvk = {"group": res.group, "version": res.version, "kind": res.kind}
-        params = [{"name": n, "in": "query", "schema": q} for n in ("dryRun", "fieldManager", "fieldValidation", "force")]
+        params = [{"name": n, "in": "query", "schema": q}
+                  for n in ("dryRun", "fieldManager", "fieldValidation", "force")]
         paths[item] = {
             "patch": {
                 "operationId": f"patch{'Namespaced' if res.namespaced else ''}{res.kind}",
                 "parameters": params,
                 "requestBody": {"required": True, "content": content},
-                "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}},
+                "responses": {"200": {"description": "OK",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}},
                 "x-kubernetes-action": "patch",
                 "x-kubernetes-group-version-kind": gvk,
             },
@@ -167,9 +169,11 @@ def openapi_doc(group: str, version: str) -> Optional[dict]:
         paths[collection] = {
             "post": {
                 "operationId": f"create{'Namespaced' if res.namespaced else ''}{res.kind}",
-                "parameters": [{"name": n, "in": "query", "schema": q} for n in ("dryRun", "fieldManager", "fieldValidation")],
+                "parameters": [{"name": n, "in": "query", "schema": q}
+                               for n in ("dryRun", "fieldManager", "fieldValidation")],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
-                "responses": {"201": {"description": "Created", "content": {"application/json": {"schema": {"type": "object"}}}}},
+                "responses": {"201": {"description": "Created",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}},
                 "x-kubernetes-action": "post",
                 "x-kubernetes-group-version-kind": gvk,
             },

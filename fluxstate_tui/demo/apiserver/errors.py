@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from .resources import RESOURCES, by_kind
 
 
@@ -19,7 +17,7 @@ def _group_resource(plural_or_gr: str) -> tuple[str, str, str]:
 class ApiError(Exception):
     """An error the API answers with a `Status` body."""
 
-    def __init__(self, code: int, reason: str, message: str, details: Optional[dict] = None) -> None:
+    def __init__(self, code: int, reason: str, message: str, details: dict | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
@@ -54,23 +52,23 @@ class ApiError(Exception):
         return qualified, details
 
     @classmethod
-    def not_found(cls, plural_or_groupresource: str, name: str) -> "ApiError":
+    def not_found(cls, plural_or_groupresource: str, name: str) -> ApiError:
         qualified, details = cls._details(plural_or_groupresource, name)
         return cls(404, "NotFound", f'{qualified} "{name}" not found', details)
 
     @classmethod
-    def already_exists(cls, plural_or_groupresource: str, name: str) -> "ApiError":
+    def already_exists(cls, plural_or_groupresource: str, name: str) -> ApiError:
         qualified, details = cls._details(plural_or_groupresource, name)
         return cls(409, "AlreadyExists", f'{qualified} "{name}" already exists', details)
 
     @classmethod
-    def conflict(cls, plural_or_groupresource: str, name: str, why: Optional[str] = None) -> "ApiError":
+    def conflict(cls, plural_or_groupresource: str, name: str, why: str | None = None) -> ApiError:
         qualified, details = cls._details(plural_or_groupresource, name)
         why = why or "the object has been modified; please apply your changes to the latest version and try again"
         return cls(409, "Conflict", f'Operation cannot be fulfilled on {qualified} "{name}": {why}', details)
 
     @classmethod
-    def invalid(cls, kind: str, name: str, causes: list[dict]) -> "ApiError":
+    def invalid(cls, kind: str, name: str, causes: list[dict]) -> ApiError:
         """422 Invalid. `kind` is a Kind (`MiniCluster`) or a plural; causes are
         `{"reason": "FieldValueInvalid", "message": "Invalid value: ...", "field": "spec.size"}`."""
         res = by_kind(kind) or RESOURCES.get(kind)
@@ -88,28 +86,29 @@ class ApiError(Exception):
         return cls(422, "Invalid", f'{qualified} "{name}" is invalid: {text}', details)
 
     @classmethod
-    def bad_request(cls, message: str) -> "ApiError":
+    def bad_request(cls, message: str) -> ApiError:
         return cls(400, "BadRequest", message)
 
     @classmethod
-    def method_not_allowed(cls) -> "ApiError":
+    def method_not_allowed(cls) -> ApiError:
         return cls(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
 
     @classmethod
-    def unknown_url(cls) -> "ApiError":
+    def unknown_url(cls) -> ApiError:
         return cls(404, "NotFound", "the server could not find the requested resource")
 
     @classmethod
-    def unsupported_media_type(cls, content_type: str) -> "ApiError":
-        return cls(415, "UnsupportedMediaType", 'the body of the request was in an unknown format - accepted media types include: '
+    def unsupported_media_type(cls, content_type: str) -> ApiError:
+        return cls(415, "UnsupportedMediaType",
+                   'the body of the request was in an unknown format - accepted media types include: '
                    'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml')
 
     @classmethod
-    def expired(cls, message: str) -> "ApiError":
+    def expired(cls, message: str) -> ApiError:
         return cls(410, "Expired", message)
 
     @classmethod
-    def internal(cls, message: str) -> "ApiError":
+    def internal(cls, message: str) -> ApiError:
         return cls(500, "InternalError", message, {"causes": [{"message": message}]})
 
 

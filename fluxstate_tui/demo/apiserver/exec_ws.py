@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import shlex
-from typing import Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
 
 from aiohttp import WSMsgType, web
 
@@ -31,7 +31,7 @@ def _flag(query, name: str) -> bool:
     return query.get(name, "").lower() in ("true", "1")
 
 
-def default_container(pod: dict) -> Optional[str]:
+def default_container(pod: dict) -> str | None:
     ann = (pod.get("metadata") or {}).get("annotations") or {}
     names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
     if ann.get("kubectl.kubernetes.io/default-container") in names:
@@ -39,7 +39,7 @@ def default_container(pod: dict) -> Optional[str]:
     return names[0] if names else None
 
 
-def container_status(pod: dict, container: str) -> Optional[dict]:
+def container_status(pod: dict, container: str) -> dict | None:
     status = pod.get("status") or {}
     for cs in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or []) + \
             (status.get("ephemeralContainerStatuses") or []):
@@ -62,7 +62,8 @@ def exit_status(argv: list[str], rc: int) -> dict:
     return {
         "metadata": {},
         "status": "Failure",
-        "message": f"command terminated with non-zero exit code: error executing command [{shlex.join(argv)}], exit code {rc}",
+        "message": f"command terminated with non-zero exit code: error executing command [{shlex.join(argv)}], "
+                   f"exit code {rc}",
         "reason": "NonZeroExitCode",
         "details": {"causes": [{"reason": "ExitCode", "message": str(rc)}]},
     }
@@ -98,7 +99,8 @@ def check_exec(store: Store, namespace: str, name: str, query) -> tuple[dict, st
     return pod, container, argv
 
 
-async def handle_exec(request: web.Request, store: Store, exec_fn: ExecFn, namespace: str, name: str) -> web.StreamResponse:
+async def handle_exec(request: web.Request, store: Store, exec_fn: ExecFn, namespace: str,
+                      name: str) -> web.StreamResponse:
     query = request.query
     pod, container, argv = check_exec(store, namespace, name, query)
     ws = web.WebSocketResponse(protocols=PROTOCOLS, compress=False, max_msg_size=0, autoping=True)
@@ -185,7 +187,7 @@ async def handle_exec(request: web.Request, store: Store, exec_fn: ExecFn, names
             task.cancel()
         try:
             await asyncio.wait_for(ws.close(), timeout=5)
-        except (asyncio.TimeoutError, ConnectionError, RuntimeError):
+        except (TimeoutError, ConnectionError, RuntimeError):
             pass
         reader_task.cancel()
         try:

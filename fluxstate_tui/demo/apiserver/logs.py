@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import AsyncIterator, Optional
+from collections.abc import AsyncIterator
 
 MAX_BUFFER = 1 << 20  # keep the last ~1 MiB of each container's log
 
 
-def tail(text: str, tail_lines: Optional[int]) -> str:
+def tail(text: str, tail_lines: int | None) -> str:
     if tail_lines is None or tail_lines < 0:
         return text
     if tail_lines == 0:
@@ -23,7 +23,7 @@ def tail(text: str, tail_lines: Optional[int]) -> str:
     return "".join(lines[-tail_lines:])
 
 
-def limit(text: str, limit_bytes: Optional[int]) -> str:
+def limit(text: str, limit_bytes: int | None) -> str:
     if limit_bytes is None or limit_bytes <= 0:
         return text
     data = text.encode()
@@ -85,8 +85,8 @@ class PodLogs:
                 buf.base += cut
             buf.wake()
 
-    def read(self, namespace: str, pod: str, container: str, tail_lines: Optional[int] = None,
-             limit_bytes: Optional[int] = None) -> str:
+    def read(self, namespace: str, pod: str, container: str, tail_lines: int | None = None,
+             limit_bytes: int | None = None) -> str:
         with self._lock:
             buf = self._buffers.get((namespace, pod, container))
             text = buf.text if buf else ""
@@ -98,7 +98,7 @@ class PodLogs:
             return bool(buf and buf.closed)
 
     async def follow(self, namespace: str, pod: str, container: str,
-                     tail_lines: Optional[int] = None) -> AsyncIterator[str]:
+                     tail_lines: int | None = None) -> AsyncIterator[str]:
         """Existing text (after tail_lines) then new text; ends on close() or drop()."""
         loop = asyncio.get_running_loop()
         event = asyncio.Event()

@@ -7,7 +7,7 @@ checks and Forbidden errors can be seen and tested without a real cluster.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from .errors import ApiError
 
@@ -26,8 +26,8 @@ class Policy:
     def allowed(self, verb: str, resource: str) -> bool:
         return not any((v in (verb, "*")) and (r in (resource, "*")) for v, r in self.denied)
 
-    def check(self, verb: str, group: str, plural: str, sub: Optional[str], namespace: Optional[str],
-              name: Optional[str]) -> None:
+    def check(self, verb: str, group: str, plural: str, sub: str | None, namespace: str | None,
+              name: str | None) -> None:
         resource = f"{plural}/{sub}" if sub else plural
         if self.allowed(verb, resource):
             return
@@ -54,7 +54,7 @@ class Policy:
         return out
 
 
-def verb_of(method: str, name: Optional[str], watch: bool) -> str:
+def verb_of(method: str, name: str | None, watch: bool) -> str:
     if method in ("GET", "HEAD"):
         return "watch" if watch else ("get" if name else "list")
     return {"POST": "create", "PUT": "update", "PATCH": "patch",

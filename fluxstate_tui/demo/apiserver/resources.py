@@ -6,7 +6,6 @@ Discovery, OpenAPI, routing, the store and the table printers are all driven by 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
@@ -52,7 +51,7 @@ class Resource:
         """The URL prefix of the group-version: `/api/v1` or `/apis/<group>/<version>`."""
         return f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
 
-    def collection_path(self, namespace: Optional[str] = None) -> str:
+    def collection_path(self, namespace: str | None = None) -> str:
         if self.namespaced and namespace:
             return f"{self.prefix}/namespaces/{namespace}/{self.plural}"
         return f"{self.prefix}/{self.plural}"
@@ -109,7 +108,8 @@ register(Resource(
 ))
 
 # The MiniCluster scale subresource paths (flux-operator CRD).
-SCALE_PATHS = {"miniclusters": {"spec": ("spec", "size"), "status": ("status", "size"), "selector": ("status", "selector")}}
+SCALE_PATHS = {"miniclusters": {"spec": ("spec", "size"), "status": ("status", "size"),
+                                "selector": ("status", "selector")}}
 
 
 def resource(plural: str) -> Resource:
@@ -133,14 +133,14 @@ def resources_in(group: str, version: str) -> list[Resource]:
     return [r for r in RESOURCES.values() if r.group == group and r.version == version]
 
 
-def find(group: str, version: str, plural: str) -> Optional[Resource]:
+def find(group: str, version: str, plural: str) -> Resource | None:
     res = RESOURCES.get(plural)
     if res is not None and res.group == group and res.version == version:
         return res
     return None
 
 
-def by_kind(kind: str) -> Optional[Resource]:
+def by_kind(kind: str) -> Resource | None:
     for res in RESOURCES.values():
         if res.kind == kind:
             return res

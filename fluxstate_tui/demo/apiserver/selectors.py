@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from .errors import ApiError
 
@@ -54,7 +54,7 @@ def _requirement(req: str) -> Callable[[dict], bool]:
     raise ApiError.bad_request(f"unable to parse requirement: found '{req}', expected: identifier")
 
 
-def parse_label_selector(selector: Optional[str]) -> LabelPredicate:
+def parse_label_selector(selector: str | None) -> LabelPredicate:
     """A predicate over an object's `metadata.labels` dict (the object itself is passed)."""
     if not selector or not selector.strip():
         return lambda obj: True
@@ -67,7 +67,7 @@ def parse_label_selector(selector: Optional[str]) -> LabelPredicate:
     return match
 
 
-def matches_labels(selector: Optional[str], labels: dict) -> bool:
+def matches_labels(selector: str | None, labels: dict) -> bool:
     return parse_label_selector(selector)({"metadata": {"labels": labels}})
 
 
@@ -96,7 +96,7 @@ def _field_value(obj: dict, path: str) -> str:
     return str(cur)
 
 
-def parse_field_selector(selector: Optional[str], plural: str = "") -> Callable[[dict], bool]:
+def parse_field_selector(selector: str | None, plural: str = "") -> Callable[[dict], bool]:
     if not selector or not selector.strip():
         return lambda obj: True
     allowed = ("metadata.name", "metadata.namespace") + FIELDS.get(plural, ())
@@ -119,7 +119,7 @@ def parse_field_selector(selector: Optional[str], plural: str = "") -> Callable[
     return match
 
 
-def make_filter(plural: str, label_selector: Optional[str], field_selector: Optional[str]) -> Callable[[dict], bool]:
+def make_filter(plural: str, label_selector: str | None, field_selector: str | None) -> Callable[[dict], bool]:
     lab = parse_label_selector(label_selector)
     fld = parse_field_selector(field_selector, plural)
     return lambda obj: lab(obj) and fld(obj)

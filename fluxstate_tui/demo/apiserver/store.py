@@ -17,9 +17,10 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Callable, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from .errors import ApiError, field_invalid, field_required
 from .patch import json_patch, merge_patch, strategic_merge_patch
@@ -48,14 +49,14 @@ DNS1035_MSG = ("a DNS-1035 label must consist of lower case alphanumeric charact
 
 
 def rfc3339(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_rfc3339(text: Optional[str]) -> Optional[float]:
+def parse_rfc3339(text: str | None) -> float | None:
     if not text:
         return None
     try:
-        return datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp()
+        return datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp()
     except ValueError:
         return None
 
@@ -81,7 +82,7 @@ class Event:
     type: str
     plural: str
     obj: dict
-    old: Optional[dict] = None  # the previous state, for MODIFIED (selector transitions)
+    old: dict | None = None  # the previous state, for MODIFIED (selector transitions)
 
 
 class _Watcher:
@@ -96,18 +97,13 @@ class _Watcher:
             pass
 
 
-def _strip_private(obj: dict) -> dict:
-    obj.pop("_propagation", None)
-    return obj
-
-
 class Store:
     """In-memory Kubernetes objects. All public methods return deep copies."""
 
-    def __init__(self, now: Optional[Callable[[], float]] = None) -> None:
+    def __init__(self, now: Callable[[], float] | None = None) -> None:
         self.now: Callable[[], float] = now or time.time
         self.resource_version = 1000
-        self.validators: dict[str, Callable[[dict, Optional[dict]], None]] = {}
+        self.validators: dict[str, Callable[[dict, dict | None], None]] = {}
         self.defaulters: dict[str, Callable[[dict], None]] = {}
         self._objects: dict[str, dict[tuple[str, str], dict]] = {p: {} for p in RESOURCES}
         self._listeners: list[Listener] = []
@@ -125,15 +121,15 @@ class Store:
     def resource(plural: str) -> Resource:
         return resource(plural)
 
-    def _key(self, res: Resource, namespace: Optional[str], name: str) -> tuple[str, str]:
+    def _key(self, res: Resource, namespace: str | None, name: str) -> tuple[str, str]:
         return ((namespace or "") if res.namespaced else "", name)
 
     def _bump(self) -> str:
         self.resource_version += 1
         return str(self.resource_version)
 
-    def _emit(self, type_: str, plural: str, obj: dict, old: Optional[dict] = None,
-              propagation: Optional[str] = None) -> None:
+    def _emit(self, type_: str, plural: str, obj: dict, old: dict | None = None,
+              propagation: str | None = None) -> None:
         ev = Event(int(obj["metadata"]["resourceVersion"]), type_, plural, copy.deepcopy(obj),
                    copy.deepcopy(old) if old is not None else None)
         if len(self._history) == self._history.maxlen:
@@ -150,7 +146,7 @@ class Store:
             except Exception:  # a broken controller must not break the API
                 log.exception("store listener %r failed on %s %s", fn, type_, plural)
 
-    def _namespace_check(self, res: Resource, namespace: Optional[str]) -> None:
+    def _namespace_check(self, res: Resource, namespace: str | None) -> None:
         if not res.namespaced:
             return
         if not namespace:
@@ -158,7 +154,7 @@ class Store:
         if ("", namespace) not in self._objects["namespaces"]:
             raise ApiError.not_found("namespaces", namespace)
 
-    def _prepare(self, plural: str, obj: dict, old: Optional[dict]) -> None:
+    def _prepare(self, plural: str, obj: dict, old: dict | None) -> None:
         fn = self.defaulters.get(plural)
         if fn:
             fn(obj)
@@ -168,20 +164,20 @@ class Store:
 
     # -- reads ------------------------------------------------------------------------------
 
-    def get(self, plural: str, namespace: Optional[str], name: str) -> Optional[dict]:
+    def get(self, plural: str, namespace: str | None, name: str) -> dict | None:
         res = resource(plural)
         with self._lock:
             obj = self._objects[plural].get(self._key(res, namespace, name))
             return copy.deepcopy(obj) if obj is not None else None
 
-    def _get_or_404(self, plural: str, namespace: Optional[str], name: str) -> dict:
+    def _get_or_404(self, plural: str, namespace: str | None, name: str) -> dict:
         obj = self.get(plural, namespace, name)
         if obj is None:
             raise ApiError.not_found(plural, name)
         return obj
 
-    def list(self, plural: str, namespace: Optional[str] = None, label_selector: Optional[str] = None,
-             field_selector: Optional[str] = None) -> list[dict]:
+    def list(self, plural: str, namespace: str | None = None, label_selector: str | None = None,
+             field_selector: str | None = None) -> list[dict]:
         res = resource(plural)
         match = make_filter(plural, label_selector, field_selector)
         with self._lock:
@@ -194,7 +190,7 @@ class Store:
 
     # -- writes -----------------------------------------------------------------------------
 
-    def _fill_new(self, res: Resource, namespace: Optional[str], obj: dict) -> dict:
+    def _fill_new(self, res: Resource, namespace: str | None, obj: dict) -> dict:
         obj = copy.deepcopy(obj)
         obj.pop("_propagation", None)
         obj["apiVersion"] = obj.get("apiVersion") or res.api_version
@@ -205,15 +201,18 @@ class Store:
         if res.namespaced:
             ns = namespace or meta.get("namespace") or "default"
             if meta.get("namespace") and namespace and meta["namespace"] != namespace:
-                raise ApiError.bad_request("the namespace of the provided object does not match the namespace sent on the request")
+                raise ApiError.bad_request("the namespace of the provided object does not match the namespace "
+                                           "sent on the request")
             meta["namespace"] = ns
         else:
             meta.pop("namespace", None)
         if not meta.get("name"):
             if meta.get("generateName"):
-                meta["name"] = meta["generateName"] + "".join(random.choices(string.ascii_lowercase + string.digits, k=5))
+                meta["name"] = meta["generateName"] + "".join(
+                    random.choices(string.ascii_lowercase + string.digits, k=5))
             else:
-                raise ApiError.invalid(res.kind, "", [field_required("metadata.name", "name or generateName is required")])
+                raise ApiError.invalid(res.kind, "",
+                                       [field_required("metadata.name", "name or generateName is required")])
         causes = _name_errors(res, meta["name"])
         if causes:
             raise ApiError.invalid(res.kind, meta["name"], causes)
@@ -238,7 +237,7 @@ class Store:
                 obj["status"] = default_status
         return obj
 
-    def create(self, plural: str, namespace: Optional[str], obj: dict, dry_run: bool = False) -> dict:
+    def create(self, plural: str, namespace: str | None, obj: dict, dry_run: bool = False) -> dict:
         res = resource(plural)
         with self._lock:
             obj = self._fill_new(res, namespace, obj)
@@ -256,7 +255,7 @@ class Store:
             return copy.deepcopy(obj)
 
     def _store_modified(self, res: Resource, old: dict, new: dict, dry_run: bool = False,
-                        propagation: Optional[str] = None) -> dict:
+                        propagation: str | None = None) -> dict:
         """Common tail of every update: generation bump, RV, finalizer-driven removal, events."""
         if res.generation and old.get("spec") != new.get("spec"):
             new["metadata"]["generation"] = int(old["metadata"].get("generation") or 1) + 1
@@ -288,9 +287,11 @@ class Store:
     def _check_identity(self, res: Resource, old: dict, new: dict, name: str) -> None:
         meta = new.setdefault("metadata", {})
         if meta.get("name") and meta["name"] != name:
-            raise ApiError.bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
+            raise ApiError.bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL "
+                                       f"({name})")
         if res.namespaced and meta.get("namespace") and meta["namespace"] != old["metadata"].get("namespace"):
-            raise ApiError.bad_request("the namespace of the provided object does not match the namespace sent on the request")
+            raise ApiError.bad_request("the namespace of the provided object does not match the namespace "
+                                       "sent on the request")
         rv = meta.get("resourceVersion")
         if rv and rv != old["metadata"].get("resourceVersion"):
             raise ApiError.conflict(res.plural, name)
@@ -304,7 +305,7 @@ class Store:
         new["apiVersion"] = res.api_version
         new["kind"] = res.kind
 
-    def replace(self, plural: str, namespace: Optional[str], name: str, obj: dict, dry_run: bool = False) -> dict:
+    def replace(self, plural: str, namespace: str | None, name: str, obj: dict, dry_run: bool = False) -> dict:
         res = resource(plural)
         with self._lock:
             old = self._get_or_404(plural, namespace, name)
@@ -319,7 +320,7 @@ class Store:
             self._prepare(plural, new, old)
             return self._store_modified(res, old, new, dry_run)
 
-    def replace_status(self, plural: str, namespace: Optional[str], name: str, obj: dict, dry_run: bool = False) -> dict:
+    def replace_status(self, plural: str, namespace: str | None, name: str, obj: dict, dry_run: bool = False) -> dict:
         res = resource(plural)
         with self._lock:
             old = self._get_or_404(plural, namespace, name)
@@ -349,7 +350,8 @@ class Store:
         scale = {
             "kind": "Scale",
             "apiVersion": "autoscaling/v1",
-            "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta},
+            "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                         if k in meta},
             "spec": {"replicas": int(dig(paths["spec"]) if dig(paths["spec"]) is not None else 1)},
             "status": {"replicas": int(dig(paths["status"]) or 0)},
         }
@@ -358,10 +360,10 @@ class Store:
             scale["status"]["selector"] = selector
         return scale
 
-    def get_scale(self, plural: str, namespace: Optional[str], name: str) -> dict:
+    def get_scale(self, plural: str, namespace: str | None, name: str) -> dict:
         return self.scale_of(plural, self._get_or_404(plural, namespace, name))
 
-    def replace_scale(self, plural: str, namespace: Optional[str], name: str, scale: dict, dry_run: bool = False) -> dict:
+    def replace_scale(self, plural: str, namespace: str | None, name: str, scale: dict, dry_run: bool = False) -> dict:
         res = resource(plural)
         with self._lock:
             old = self._get_or_404(plural, namespace, name)
@@ -370,7 +372,8 @@ class Store:
                 raise ApiError.conflict(plural, name)
             replicas = (scale.get("spec") or {}).get("replicas")
             if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-                raise ApiError.invalid("Scale", name, [field_invalid("spec.replicas", replicas, "must be greater than or equal to 0")])
+                raise ApiError.invalid("Scale", name, [
+                    field_invalid("spec.replicas", replicas, "must be greater than or equal to 0")])
             new = copy.deepcopy(old)
             cur: dict = new
             path = SCALE_PATHS[plural]["spec"]
@@ -383,16 +386,16 @@ class Store:
 
     # -- patch ------------------------------------------------------------------------------
 
-    def patch(self, plural: str, namespace: Optional[str], name: str, body: Any, patch_type: str,
-              subresource: Optional[str] = None, dry_run: bool = False) -> dict:
+    def patch(self, plural: str, namespace: str | None, name: str, body: Any, patch_type: str,
+              subresource: str | None = None, dry_run: bool = False) -> dict:
         """Patch an object (or its `status` / `scale` subresource).
 
         For patch_type "apply" a missing object is created; the caller can tell from
         `metadata.resourceVersion`/the ADDED event, or use `apply()` which also says so."""
         return self.apply_patch(plural, namespace, name, body, patch_type, subresource, dry_run)[0]
 
-    def apply_patch(self, plural: str, namespace: Optional[str], name: str, body: Any, patch_type: str,
-                    subresource: Optional[str] = None, dry_run: bool = False) -> tuple[dict, bool]:
+    def apply_patch(self, plural: str, namespace: str | None, name: str, body: Any, patch_type: str,
+                    subresource: str | None = None, dry_run: bool = False) -> tuple[dict, bool]:
         """Like patch(); returns (object, created)."""
         res = resource(plural)
         if patch_type not in ("merge", "json", "strategic", "apply"):
@@ -408,7 +411,8 @@ class Store:
                     obj = copy.deepcopy(body)
                     meta = obj.setdefault("metadata", {})
                     if meta.get("name") and meta["name"] != name:
-                        raise ApiError.bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
+                        raise ApiError.bad_request(f"the name of the object ({meta['name']}) does not match "
+                                                   f"the name on the URL ({name})")
                     meta["name"] = name
                     if res.has_status:
                         obj.pop("status", None)
@@ -434,7 +438,8 @@ class Store:
             if not isinstance(patched["metadata"], dict):
                 raise ApiError.bad_request("metadata must be an object")
             # A patch's resourceVersion is a precondition only if the patch itself sets it.
-            if not (isinstance(body, dict) and (body.get("metadata") or {}).get("resourceVersion")) and patch_type != "json":
+            if (not (isinstance(body, dict) and (body.get("metadata") or {}).get("resourceVersion"))
+                    and patch_type != "json"):
                 patched["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
             if subresource == "status":
                 new = copy.deepcopy(old)
@@ -461,7 +466,7 @@ class Store:
 
     # -- internal update (controllers) --------------------------------------------------------
 
-    def update(self, plural: str, namespace: Optional[str], name: str, fn: Callable[[dict], Any]) -> Optional[dict]:
+    def update(self, plural: str, namespace: str | None, name: str, fn: Callable[[dict], Any]) -> dict | None:
         res = resource(plural)
         with self._lock:
             old = self.get(plural, namespace, name)
@@ -479,13 +484,14 @@ class Store:
 
     # -- delete -----------------------------------------------------------------------------
 
-    def delete(self, plural: str, namespace: Optional[str], name: str, propagation: Optional[str] = None,
-               grace_period: Optional[int] = None, dry_run: bool = False) -> dict:
+    def delete(self, plural: str, namespace: str | None, name: str, propagation: str | None = None,
+               grace_period: int | None = None, dry_run: bool = False) -> dict:
         res = resource(plural)
         if propagation not in (None, "Background", "Foreground", "Orphan"):
             raise ApiError.invalid("DeleteOptions", "", [
                 {"reason": "FieldValueNotSupported", "field": "propagationPolicy",
-                 "message": f'Unsupported value: "{propagation}": supported values: "Foreground", "Background", "Orphan", "nil"'}])
+                 "message": f'Unsupported value: "{propagation}": supported values: '
+                            '"Foreground", "Background", "Orphan", "nil"'}])
         with self._lock:
             old = self._get_or_404(plural, namespace, name)
             meta = old["metadata"]
@@ -540,7 +546,7 @@ class Store:
                 }
             return gone
 
-    def _remove(self, res: Resource, key: tuple[str, str], propagation: Optional[str]) -> dict:
+    def _remove(self, res: Resource, key: tuple[str, str], propagation: str | None) -> dict:
         obj = self._objects[res.plural].pop(key)
         obj["metadata"]["resourceVersion"] = self._bump()
         prop = propagation or self._pending_propagation.get((res.plural,) + key)
@@ -548,7 +554,7 @@ class Store:
         self._emit("DELETED", res.plural, obj, propagation=prop)
         return copy.deepcopy(obj)
 
-    def remove(self, plural: str, namespace: Optional[str], name: str) -> Optional[dict]:
+    def remove(self, plural: str, namespace: str | None, name: str) -> dict | None:
         res = resource(plural)
         with self._lock:
             key = self._key(res, namespace, name)
@@ -565,8 +571,8 @@ class Store:
         if fn in self._listeners:
             self._listeners.remove(fn)
 
-    def check_watch(self, plural: str, label_selector: Optional[str] = None, field_selector: Optional[str] = None,
-                    resource_version: Optional[str] = None) -> None:
+    def check_watch(self, plural: str, label_selector: str | None = None, field_selector: str | None = None,
+                    resource_version: str | None = None) -> None:
         """Raises the ApiError a watch with these parameters would fail with: 400 for bad selectors or
         versions. A too-old version is not raised: the watch answers it with an ERROR 410 event."""
         make_filter(plural, label_selector, field_selector)
@@ -577,9 +583,9 @@ class Store:
         except ValueError:
             raise ApiError.bad_request(f'invalid resource version: "{resource_version}"') from None
 
-    async def watch(self, plural: str, namespace: Optional[str] = None, label_selector: Optional[str] = None,
-                    field_selector: Optional[str] = None, resource_version: Optional[str] = None,
-                    timeout: Optional[float] = None, stop: Optional[asyncio.Event] = None) -> AsyncIterator[dict]:
+    async def watch(self, plural: str, namespace: str | None = None, label_selector: str | None = None,
+                    field_selector: str | None = None, resource_version: str | None = None,
+                    timeout: float | None = None, stop: asyncio.Event | None = None) -> AsyncIterator[dict]:
         """Yields watch events `{"type": ..., "object": ...}` (dicts ready to serialise).
 
         resourceVersion unset/"0": synthetic ADDED events for the current objects first. Otherwise
@@ -595,7 +601,8 @@ class Store:
         watcher = _Watcher(asyncio.get_running_loop())
         with self._lock:
             if resource_version in (None, "", "0"):
-                initial = [{"type": "ADDED", "object": o} for o in self.list(plural, namespace, label_selector, field_selector)]
+                initial = [{"type": "ADDED", "object": o}
+                           for o in self.list(plural, namespace, label_selector, field_selector)]
                 backlog: list[Event] = []
                 last = self.resource_version
             else:
@@ -645,7 +652,7 @@ class Store:
                     self._watchers.remove(watcher)
 
     @staticmethod
-    def _translate(ev: Event, in_scope: Callable[[dict], bool]) -> Optional[dict]:
+    def _translate(ev: Event, in_scope: Callable[[dict], bool]) -> dict | None:
         now_in = in_scope(ev.obj)
         if ev.type == "MODIFIED" and ev.old is not None:
             was_in = in_scope(ev.old)

@@ -3,7 +3,7 @@ with the columns kubectl 1.32 shows for each kind and kubectl's human-readable a
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from .store import parse_rfc3339
 
@@ -51,11 +51,19 @@ def _col(name: str, type_: str = "string", fmt: str = "", desc: str = "", priori
     return {"name": name, "type": type_, "format": fmt, "description": desc, "priority": priority}
 
 
-NAME = _col("Name", "string", "name", "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names")
-AGE = _col("Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata")
+NAME = _col("Name", "string", "name",
+            "Name must be unique within a namespace. Is required when creating resources, although some resources "
+            "may allow a client to request the generation of an appropriate name automatically. Name is primarily "
+            "intended for creation idempotence and configuration definition. Cannot be updated. More info: "
+            "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names")
+AGE = _col("Age", "string", "",
+           "CreationTimestamp is a timestamp representing the server time when this object was created. It is not "
+           "guaranteed to be set in happens-before order across separate operations. Clients may not set this "
+           "value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for "
+           "lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata")
 
 
-def _none(value: Optional[str]) -> str:
+def _none(value: str | None) -> str:
     return value if value else "<none>"
 
 
@@ -126,10 +134,13 @@ def _pod_row(pod: dict, now: float) -> list:
 POD_COLUMNS = [
     NAME, _col("Ready", desc="The aggregate readiness state of this pod for accepting traffic."),
     _col("Status", desc="The aggregate status of the containers in this pod."),
-    _col("Restarts", desc="The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
-    AGE, _col("IP", desc="IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.", priority=1),
+    _col("Restarts", desc="The number of times the containers in this pod have been restarted and when the last "
+                          "container in this pod has restarted."),
+    AGE, _col("IP", desc="IP address allocated to the pod. Routable at least within the cluster. Empty if not yet "
+                         "allocated.", priority=1),
     _col("Node", desc="NodeName is a request to schedule this pod onto a specific node.", priority=1),
-    _col("Nominated Node", desc="nominatedNodeName is set only when this pod preempts other pods on the node.", priority=1),
+    _col("Nominated Node", desc="nominatedNodeName is set only when this pod preempts other pods on the node.",
+         priority=1),
     _col("Readiness Gates", desc="If specified, all readiness gates will be evaluated for pod readiness.", priority=1),
 ]
 
@@ -137,7 +148,8 @@ POD_COLUMNS = [
 # -- jobs -------------------------------------------------------------------------------------
 
 def _has_condition(obj: dict, type_: str) -> bool:
-    return any(c.get("type") == type_ and c.get("status") == "True" for c in (obj.get("status") or {}).get("conditions") or [])
+    return any(c.get("type") == type_ and c.get("status") == "True"
+               for c in (obj.get("status") or {}).get("conditions") or [])
 
 
 def _job_row(job: dict, now: float) -> list:
@@ -176,7 +188,8 @@ def _job_row(job: dict, now: float) -> list:
 
 
 JOB_COLUMNS = [
-    NAME, _col("Status", desc="Status of the job."), _col("Completions", desc="The desired number of successfully finished pods the job should be run with."),
+    NAME, _col("Status", desc="Status of the job."),
+    _col("Completions", desc="The desired number of successfully finished pods the job should be run with."),
     _col("Duration", desc="Time required to complete the job."), AGE,
     _col("Containers", desc="Names of each container in the template.", priority=1),
     _col("Images", desc="Images referenced by each container in the template.", priority=1),
@@ -290,7 +303,7 @@ def _partial(obj: dict) -> dict:
     return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj.get("metadata") or {}}
 
 
-def table(plural: str, objects: list[dict], now: float, resource_version: Optional[str] = None,
+def table(plural: str, objects: list[dict], now: float, resource_version: str | None = None,
           columns: bool = True) -> dict:
     cols, row_fn = TABLES.get(plural, (GENERIC_COLUMNS, lambda o, n: [o["metadata"]["name"], age(o, n)]))
     out: dict = {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {}}

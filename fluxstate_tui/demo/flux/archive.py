@@ -1,4 +1,4 @@
-"""`flux dump` archives (KVS keys as tar entries, §3.2) and restoring an instance from one.
+"""`flux dump` archives (KVS keys as tar entries) and restoring an instance from one.
 
 The tar stream is written by hand (POSIX ustar headers): a 100k-job dump has ~700k entries and
 tarfile's per-member overhead would dominate.  Compression is chosen by extension like
@@ -15,13 +15,12 @@ import json
 import lzma
 import pathlib
 import zlib
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from fluxstate_tui.flux.hostlist import hostlist_decode, idset_decode
 from fluxstate_tui.flux.ids import dothex, f58_encode, parse_jobid
 
-from .job import (CANCELED, COMPLETED, DEPEND, FAILED, INACTIVE, PRIORITY, RUN, SCHED, TIMEOUT, Job, event_json,
-                  job_R)
+from .job import CANCELED, COMPLETED, DEPEND, FAILED, INACTIVE, PRIORITY, RUN, SCHED, TIMEOUT, Job, event_json, job_R
 from .util import jdumps
 
 
@@ -50,7 +49,7 @@ def _header(name: str, size: int, mtime: int, typeflag: bytes = b"0", linkname: 
     return bytes(h)
 
 
-def dump_entries(inst, checkpoint: bool = False) -> Iterator[tuple[str, Optional[bytes], str]]:
+def dump_entries(inst, checkpoint: bool = False) -> Iterator[tuple[str, bytes | None, str]]:
     """(key path, value bytes, symlink target) in flux dump's order (03-dump-restore.txt)."""
     yield "admin/eventlog", "".join(event_json(*e) + "\n" for e in inst.admin_events).encode(), ""
     if checkpoint:
@@ -179,7 +178,7 @@ def read_archive(path: pathlib.Path) -> dict[str, tuple[str, bytes]]:
     return out
 
 
-def restore_archive(inst, path: pathlib.Path, name: Optional[str] = None) -> None:
+def restore_archive(inst, path: pathlib.Path, name: str | None = None) -> None:
     """Load a dump into a fresh instance (rc1 `flux restore` + job-manager restart)."""
     entries = read_archive(path)
     now = inst.now()
@@ -218,10 +217,12 @@ def restore_archive(inst, path: pathlib.Path, name: Optional[str] = None) -> Non
         inst.jobs[job.id] = job
     for job in active:
         if job.state == RUN:
-            # live dump of a running job: the executor cannot reattach (NOTES #1)
+            # live dump of a running job: the executor cannot reattach, so flux fails it with an exec
+            # exception (restored real flux-core 0.88 does the same)
             inst.running[job.id] = job
             inst.dmesg("job-exec", "err", f"could not recover guest namespace for {job.f58u}")
-            inst.dmesg("job-exec", "info", f"job-exception: id={job.f58u}: failed to create guest ns: No such file or directory")
+            inst.dmesg("job-exec", "info",
+                       f"job-exception: id={job.f58u}: failed to create guest ns: No such file or directory")
             inst.exception(job, "exec", "failed to create guest ns: No such file or directory", order_userid_first=True)
             inst.event(job, "release", {"ranks": "all", "final": True})
             inst.event(job, "free")
@@ -229,7 +230,7 @@ def restore_archive(inst, path: pathlib.Path, name: Optional[str] = None) -> Non
             continue
         inst.pending[job.id] = job
         if job.state == DEPEND:
-            for kind, tid, desc in job.deps_wait:
+            for _kind, tid, _desc in job.deps_wait:
                 inst._dependents.setdefault(tid, []).append(job)
         else:
             inst.event(job, "flux-restart")
@@ -279,7 +280,8 @@ def _job_from_keys(inst, jid: int, keys: dict[str, tuple[str, bytes]]) -> Job:
                 alloc.append((r, cores))
         job.alloc = sorted(alloc)
         hosts = [h for nl in R["execution"].get("nodelist", []) for h in hostlist_decode(nl)]
-        job.hostnames = hosts if len(hosts) == len(alloc) else [inst.hostnames[r] if r < inst.size else "" for r, _c in alloc]
+        job.hostnames = (hosts if len(hosts) == len(alloc)
+                         else [inst.hostnames[r] if r < inst.size else "" for r, _c in alloc])
         job.expiration = float(R["execution"].get("expiration") or 0.0)
     job.events = []
     state = DEPEND
@@ -334,7 +336,8 @@ def _job_from_keys(inst, jid: int, keys: dict[str, tuple[str, bytes]]) -> Job:
                 e = json.loads(line)
                 c = e.get("context") or {}
                 if e["name"] == "data" and "data" in c:
-                    job.output.append((e["timestamp"], c["stream"], int(c.get("rank", "0").split("-")[0]), c["data"].encode()))
+                    job.output.append((e["timestamp"], c["stream"], int(c.get("rank", "0").split("-")[0]),
+                                       c["data"].encode()))
     ex = keys.get("guest/exec/eventlog")
     job.exec_events = []
     if ex and ex[0] == "file":

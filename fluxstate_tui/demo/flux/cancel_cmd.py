@@ -28,14 +28,16 @@ async def run(proc, inst, args: list[str], prog: str = "flux-cancel") -> int:
                         val = args[i]
                     opts[key.lstrip("-")[:1] if not key.startswith("--") else key[2:]] = val
                 elif key in ("--all", "-n", "--dry-run", "-q", "--quiet") and not val:
-                    opts[{"--all": "all", "-n": "dry", "--dry-run": "dry", "-q": "quiet", "--quiet": "quiet"}[key]] = True
+                    flag = {"--all": "all", "-n": "dry", "--dry-run": "dry", "-q": "quiet", "--quiet": "quiet"}[key]
+                    opts[flag] = True
                 else:
                     raise ValueError(f"unrecognized arguments: {a}")
             else:
                 ids.append(a)
             i += 1
     except ValueError as exc:
-        await proc.err(f"usage: flux-cancel [-h] [-n] [-m NOTE] [-u USER] [-S STATES] [-q] [--all] [JOBID ...]\n{prog}: error: {exc}\n")
+        await proc.err("usage: flux-cancel [-h] [-n] [-m NOTE] [-u USER] [-S STATES] [-q] [--all] [JOBID ...]\n"
+                       f"{prog}: error: {exc}\n")
         return 2
     note = opts.get("m") or opts.get("message") or ""
     ascii = ascii_ids_python(proc.env)

@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 import string
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Optional
+from typing import Any
 
 from fluxstate_tui.flux.fsd import fsd
 
@@ -26,7 +27,8 @@ from fluxstate_tui.flux.fsd import fsd
 EMPTY = ("", "0s", "0.0", "0:00:00", "1970-01-01T00:00:00")
 
 _PREFIX_RE = re.compile(r"(\?\+:|\+\?:|\?:|\+:)$")
-_SPEC_RE = re.compile(r"^(?:(?P<fill>.)?(?P<align>[<>=^]))?(?P<sign>[-+ ])?(?P<width>\d+)?(?:\.(?P<prec>\d+))?(?P<type>[a-zA-Z%])?$")
+_SPEC_RE = re.compile(r"^(?:(?P<fill>.)?(?P<align>[<>=^]))?(?P<sign>[-+ ])?(?P<width>\d+)?"
+                      r"(?:\.(?P<prec>\d+))?(?P<type>[a-zA-Z%])?$")
 
 
 class FormatError(ValueError):
@@ -59,7 +61,7 @@ def _conv_H(v: Any) -> str:
         secs = 1  # flux rounds sub-second runtimes up (0.022 -> 0:00:01 in 01-basic.txt)
     h, rem = divmod(secs, 3600)
     m, s = divmod(rem, 60)
-    return "%d:%02d:%02d" % (h, m, s)
+    return f"{h}:{m:02d}:{s:02d}"
 
 
 def _conv_D(v: Any) -> str:
@@ -86,7 +88,7 @@ class _Field:
     def __init__(self) -> None:
         self.dfmt = None
         self.hmark = False
-        self.plus_prec: Optional[int] = None
+        self.plus_prec: int | None = None
         self.drop_empty = False
         self.expand = False
         self.numeric_right = False
@@ -95,7 +97,7 @@ class _Field:
 class OutputFormat:
     def __init__(self, fmt: str, fields: dict[str, FieldDef], prog: str = "flux-jobs") -> None:
         self.fmt = fmt
-        self.items: list[tuple[str, Optional[_Field]]] = []
+        self.items: list[tuple[str, _Field | None]] = []
         try:
             parsed = list(string.Formatter().parse(fmt))
         except ValueError as exc:
@@ -217,7 +219,8 @@ class OutputFormat:
                 continue
             if keep[fi]:
                 parts.append(text.replace("{", "{{").replace("}", "}}"))
-                parts.append("{%d%s}" % (len(kept_idx), (":" + specs[fi]) if specs[fi] else ""))
+                colon_spec = f":{specs[fi]}" if specs[fi] else ""
+                parts.append(f"{{{len(kept_idx)}{colon_spec}}}")
                 kept_idx.append(fi)
             fi += 1
         rowfmt = "".join(parts)
@@ -253,7 +256,7 @@ class OutputFormat:
         # "" where a number was expected) are formatted as strings with the type char removed:
         # each kept field is rendered on its own.
         res = []
-        fields_map = {id(f): (v, f) for v, f in zip(vals, flds)}
+        fields_map = {id(f): (v, f) for v, f in zip(vals, flds, strict=True)}
         for text, f in self.items:
             if f is None:
                 res.append(text)

@@ -3,7 +3,7 @@
 Everything runs on the caller's asyncio loop and reads time from the SimClock.  State changes are
 recorded as eventlog events first; the derived state (t_* times, result) follows from them, as in
 flux-core's job-manager.  sched-simple is modelled as strict FIFO: the highest-priority SCHED job
-blocks every job behind it until it fits (NOTES #13).
+blocks every job behind it until it fits, even one that would fit now (real flux-core 0.88 does).
 """
 
 from __future__ import annotations
@@ -14,15 +14,31 @@ import pathlib
 import random
 import shlex
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any
 
 from fluxstate_tui.demo.proc import CommandNotFound, SimClock
 from fluxstate_tui.flux.hostlist import hostlist_encode, idset_encode
 from fluxstate_tui.flux.ids import fluid_make, fluid_parse
 
-from .job import (CANCELED, CLEANUP, COMPLETED, DEP_KINDS, DEPEND, FAILED, INACTIVE, PENDING_MASK,
-                  PRIORITY, RLIMIT, RUN, SCHED, TIMEOUT, Job, resource_summary)
+from .job import (
+    CANCELED,
+    CLEANUP,
+    COMPLETED,
+    DEP_KINDS,
+    DEPEND,
+    FAILED,
+    INACTIVE,
+    PENDING_MASK,
+    PRIORITY,
+    RLIMIT,
+    RUN,
+    SCHED,
+    TIMEOUT,
+    Job,
+    resource_summary,
+)
 from .util import broker_stderr_line, iso_utc
 
 Writer = Callable[[bytes], Awaitable[None]]
@@ -46,21 +62,21 @@ class SubmitError(Exception):
 @dataclass
 class JobRequest:
     argv: list[str]
-    ntasks: Optional[int] = None
-    nnodes: Optional[int] = None
+    ntasks: int | None = None
+    nnodes: int | None = None
     cores_per_task: int = 1
     exclusive: bool = False
     duration: float = 0.0
     urgency: int = 16
     dependencies: list[tuple[str, int]] = field(default_factory=list)
-    name: Optional[str] = None
-    queue: Optional[str] = None
+    name: str | None = None
+    queue: str | None = None
     cwd: str = "/"
     env: dict[str, str] = field(default_factory=dict)
     userid: int = 0
     username: str = "root"
-    output: Optional[str] = None
-    error: Optional[str] = None
+    output: str | None = None
+    error: str | None = None
     host: Any = None
     attrs: dict[str, Any] = field(default_factory=dict)
 
@@ -72,7 +88,7 @@ class Node:
         self.rank, self.hostname, self.ncores = rank, hostname, ncores
         self.free = set(range(ncores))
         self.online = False
-        self.drained: Optional[tuple[float, str]] = None
+        self.drained: tuple[float, str] | None = None
         self.t_online = 0.0
 
     @property
@@ -93,9 +109,9 @@ class FluxInstance:
     """
 
     def __init__(self, *, hostnames: list[str], cores_per_node: int, clock: SimClock,
-                 uri: str = "local:///mnt/flux/config/run/flux/local", executor: Optional[Executor] = None,
-                 restore: Optional[pathlib.Path] = None, log: Optional[Callable[[str], None]] = None,
-                 seed: Optional[int] = None, restore_as: Optional[str] = None) -> None:
+                 uri: str = "local:///mnt/flux/config/run/flux/local", executor: Executor | None = None,
+                 restore: pathlib.Path | None = None, log: Callable[[str], None] | None = None,
+                 seed: int | None = None, restore_as: str | None = None) -> None:
         # restore is where the archive is on this machine; restore_as is the path the broker was
         # given (-Scontent.restore=...), which is what its log lines name.
         if not hostnames:
@@ -119,8 +135,8 @@ class FluxInstance:
         self.queue_enabled, self.disable_reason = True, ""
         self.queue_started, self.stop_reason = True, ""
         self.dmesg_ring: deque[str] = deque(maxlen=2000)
-        self.resource_events: list[tuple[float, str, Optional[dict]]] = []
-        self.admin_events: list[tuple[float, str, Optional[dict]]] = []
+        self.resource_events: list[tuple[float, str, dict | None]] = []
+        self.admin_events: list[tuple[float, str, dict | None]] = []
         self._fluid_epoch = self.t_start
         self._last_id = 0
         self._dependents: dict[int, list[Job]] = {}
@@ -153,7 +169,7 @@ class FluxInstance:
         self._last_ts = t
         return t
 
-    def dmesg(self, app: str, sev: str, msg: str, ts: Optional[float] = None) -> None:
+    def dmesg(self, app: str, sev: str, msg: str, ts: float | None = None) -> None:
         ts = self.clock.now() if ts is None else ts
         line = f"{app}.{sev}[0]: {msg}"
         self.dmesg_ring.append(f"{iso_utc(ts)} {line}")
@@ -178,10 +194,11 @@ class FluxInstance:
         self.dmesg("job-manager", "debug", "scheduler: hello +partial-ok", t)
         self.dmesg("job-manager", "debug", "scheduler: ready limited", t)
         self.dmesg("sched-simple", "info", "ready: queue-depth=8 log-level=info pool-class=Rv1Pool Rv1 "
-                   f"rank{idset_encode(range(self.size), brackets=True)}/core{idset_encode(range(self.cores_per_node), brackets=True)}", t)
+                   f"rank{idset_encode(range(self.size), brackets=True)}"
+                   f"/core{idset_encode(range(self.cores_per_node), brackets=True)}", t)
         self.dmesg("broker", "info", "rc1.0: flux modprobe rc1 Exited (rc=0) 0.3s", t)
 
-    def new_id(self, ts: Optional[float] = None) -> int:
+    def new_id(self, ts: float | None = None) -> int:
         ts = self.clock.now() if ts is None else ts
         ms = max(0, int((ts - self._fluid_epoch) * 1000))
         jid = fluid_make(min(ms, (1 << 40) - 1))
@@ -207,7 +224,7 @@ class FluxInstance:
         self._waiters.append(fut)
         await fut
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: Optional[float] = None) -> bool:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float | None = None) -> bool:
         """Wait (simulated seconds) until predicate() holds; False on timeout."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None or timeout < 0 else loop.time() + self.clock.real(timeout)
@@ -218,7 +235,7 @@ class FluxInstance:
                     return False
                 try:
                     await asyncio.wait_for(self.wait_change(), left)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     return predicate()
             else:
                 await self.wait_change()
@@ -235,7 +252,7 @@ class FluxInstance:
         job.watchers.append(fut)
         await fut
 
-    def event(self, job: Job, name: str, ctx: Optional[dict] = None, ts: Optional[float] = None) -> float:
+    def event(self, job: Job, name: str, ctx: dict | None = None, ts: float | None = None) -> float:
         ts = self.now() if ts is None else ts
         if job.events is None:
             job.events = []
@@ -243,7 +260,7 @@ class FluxInstance:
         self.notify_job(job)
         return ts
 
-    def exec_event(self, job: Job, name: str, ctx: Optional[dict] = None) -> None:
+    def exec_event(self, job: Job, name: str, ctx: dict | None = None) -> None:
         if job.exec_events is None:
             job.exec_events = []
         job.exec_events.append((self.now(), name, ctx))
@@ -260,7 +277,8 @@ class FluxInstance:
         self.resource_events.append((ts, "online" if online else "offline", {"idset": str(rank)}))
         up = [n for n in self.nodes if n.online]
         if online:
-            self.dmesg("broker", "info", f"online: {hostlist_encode([n.hostname for n in up])} (ranks {idset_encode([n.rank for n in up])})", ts)
+            self.dmesg("broker", "info", f"online: {hostlist_encode([n.hostname for n in up])} "
+                                         f"(ranks {idset_encode([n.rank for n in up])})", ts)
             if len(up) == self.size and not self._quorum_full:
                 self._quorum_full = True
                 self.dmesg("broker", "info", f"quorum-full: quorum->run {ts - self.t_start:.6f}s", ts)
@@ -268,7 +286,8 @@ class FluxInstance:
             self.dmesg("broker", "err", f"{node.hostname} (rank {rank}) went offline", ts)
             for job in list(self.running.values()):
                 if job.alloc and any(r == rank for r, _c in job.alloc) and job.state == RUN:
-                    self.fatal_exception(job, "node-failure", f"node failure on {node.hostname} (rank {rank})", WS_CANCEL)
+                    self.fatal_exception(job, "node-failure", f"node failure on {node.hostname} (rank {rank})",
+                                         WS_CANCEL)
         self._schedule()
         self._changed()
 
@@ -277,14 +296,17 @@ class FluxInstance:
         for r in ranks:
             if self.nodes[r].drained is None or reason:
                 self.nodes[r].drained = (ts, reason)
-        self.resource_events.append((ts, "drain", {"idset": idset_encode(ranks), "nodelist": hostlist_encode([self.hostnames[r] for r in ranks]), "reason": reason, "overwrite": 0}))
+        self.resource_events.append((ts, "drain", {
+            "idset": idset_encode(ranks), "nodelist": hostlist_encode([self.hostnames[r] for r in ranks]),
+            "reason": reason, "overwrite": 0}))
         self._changed()
 
     def undrain(self, ranks: list[int]) -> None:
         ts = self.now()
         for r in ranks:
             self.nodes[r].drained = None
-        self.resource_events.append((ts, "undrain", {"idset": idset_encode(ranks), "nodelist": hostlist_encode([self.hostnames[r] for r in ranks])}))
+        self.resource_events.append((ts, "undrain", {
+            "idset": idset_encode(ranks), "nodelist": hostlist_encode([self.hostnames[r] for r in ranks])}))
         self._schedule()
         self._changed()
 
@@ -421,7 +443,8 @@ class FluxInstance:
 
     def _dep_failed(self, job: Job, desc: str) -> None:
         kind, _sep, target = desc.partition("=")
-        self.exception(job, "dependency", f"dependency: {kind}: job {target} failed" if kind != "after-start" else f"dependency: {kind}: job {target} never started")
+        self.exception(job, "dependency", f"dependency: {kind}: job {target} failed" if kind != "after-start"
+                       else f"dependency: {kind}: job {target} never started")
 
     def _depend_done(self, job: Job) -> None:
         job.t_priority = self.event(job, "depend")
@@ -443,7 +466,7 @@ class FluxInstance:
         self._changed()
 
     # ----------------------------------------------------------------------------- scheduler
-    def _infeasible(self, job: Job) -> Optional[str]:
+    def _infeasible(self, job: Job) -> str | None:
         total, cpn, c = self.size, self.cores_per_node, job.cores_per_task
         if job.exclusive:
             if job.req_nodes > total:
@@ -453,7 +476,8 @@ class FluxInstance:
             per = math.ceil(job.ntasks / job.req_nodes) * c
             eligible = total if per <= cpn else 0
             if job.req_nodes > eligible:
-                return f"unsatisfiable request: need {job.req_nodes} node(s) with {per} cores each, only {eligible} eligible"
+                return (f"unsatisfiable request: need {job.req_nodes} node(s) with {per} cores each, "
+                        f"only {eligible} eligible")
             return None
         slots = total * (cpn // c)
         if job.ntasks > slots:
@@ -461,7 +485,7 @@ class FluxInstance:
                     f"available (total cores: {total * cpn})")
         return None
 
-    def _try_alloc(self, job: Job) -> Optional[list[tuple[int, list[int]]]]:
+    def _try_alloc(self, job: Job) -> list[tuple[int, list[int]]] | None:
         up = [n for n in self.nodes if n.up]
         c = job.cores_per_task
         if job.exclusive:
@@ -538,7 +562,8 @@ class FluxInstance:
         ts = self.now()
         if job.duration > 0:
             job.expiration = ts + job.duration
-        job.t_run = self.event(job, "alloc", {"annotations": {"sched": {"resource_summary": resource_summary(alloc)}}}, ts)
+        job.t_run = self.event(job, "alloc", {"annotations": {"sched": {"resource_summary": resource_summary(alloc)}}},
+                               ts)
         job.state = RUN
         self.pending.pop(job.id, None)
         self.running[job.id] = job
@@ -550,7 +575,8 @@ class FluxInstance:
         self._dep_check_start(job)
 
     def _dep_check_start(self, job: Job) -> None:
-        if any(kind == "after-start" for dj in self._dependents.get(job.id, []) for kind, tid, _d in dj.deps_wait if tid == job.id):
+        if any(kind == "after-start" for dj in self._dependents.get(job.id, [])
+               for kind, tid, _d in dj.deps_wait if tid == job.id):
             self._dep_check(job)
 
     def _timeout(self, job: Job) -> None:
@@ -563,9 +589,11 @@ class FluxInstance:
         ranks = self.task_ranks(job)
         leader = ranks[0] if ranks else 0
         try:
-            self.exec_event(job, "shell.init", {"service": f"{job.userid}-shell-{job.f58a}", "leader-rank": leader, "size": len(job.alloc or [])})
+            self.exec_event(job, "shell.init", {"service": f"{job.userid}-shell-{job.f58a}", "leader-rank": leader,
+                                                "size": len(job.alloc or [])})
             self.event(job, "start")
-            self.exec_event(job, "shell.start", {"taskmap": {"version": 1, "map": [[0, len(job.alloc or []), max(1, job.ntasks // max(1, len(job.alloc or []))), 1]]}})
+            self.exec_event(job, "shell.start", {"taskmap": {"version": 1, "map": [
+                [0, len(job.alloc or []), max(1, job.ntasks // max(1, len(job.alloc or []))), 1]]}})
             results = await asyncio.gather(*(self._run_task(job, i, r) for i, r in enumerate(ranks)))
         except asyncio.CancelledError:
             if self._closed:
@@ -576,7 +604,8 @@ class FluxInstance:
         notfound = [(i, r) for i, r, res in results if res is None]
         if notfound:
             i, r = notfound[0]
-            note = f"task {i} (host {self.hostnames[r]}): start failed: {job.argv[0] if job.argv else ''}: No such file or directory"
+            note = (f"task {i} (host {self.hostnames[r]}): start failed: {job.argv[0] if job.argv else ''}: "
+                    "No such file or directory")
             self.dmesg("job-exec", "debug", f"exec aborted: id={job.f58u}")
             self.exception(job, "exec", note)
             ws = WS_NOTFOUND
@@ -587,7 +616,7 @@ class FluxInstance:
         self.exec_event(job, "done")
         self._finish(job, ws)
 
-    async def _run_task(self, job: Job, index: int, rank: int) -> tuple[int, int, Optional[int]]:
+    async def _run_task(self, job: Job, index: int, rank: int) -> tuple[int, int, int | None]:
         async def out(data: bytes) -> None:
             self._output(job, "stdout", index, data)
 
@@ -678,7 +707,7 @@ class FluxInstance:
         if job.task is not None and not job.task.done():
             job.task.cancel()
 
-    def cancel(self, job: Job, note: str = "", userid: int = 0) -> Optional[str]:
+    def cancel(self, job: Job, note: str = "", userid: int = 0) -> str | None:
         if job.state == INACTIVE:
             return "job is inactive"
         if job.state in (RUN, CLEANUP):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import signal
-from typing import Any, Optional
+from typing import Any
 
 from fluxstate_tui.flux.hostlist import hostlist_encode, idset_encode
 from fluxstate_tui.flux.ids import f58_encode
@@ -18,15 +18,18 @@ from .util import jdumps
 # RFC 21 state bits and result bits (libjob/state.c, result.c)
 NEW, DEPEND, PRIORITY, SCHED, RUN, CLEANUP, INACTIVE = 1, 2, 4, 8, 16, 32, 64
 PENDING_MASK, RUNNING_MASK, ACTIVE_MASK = 14, 48, 62
-STATE_NAMES = {DEPEND: "DEPEND", PRIORITY: "PRIORITY", SCHED: "SCHED", RUN: "RUN", CLEANUP: "CLEANUP", INACTIVE: "INACTIVE", NEW: "NEW"}
+STATE_NAMES = {DEPEND: "DEPEND", PRIORITY: "PRIORITY", SCHED: "SCHED", RUN: "RUN", CLEANUP: "CLEANUP",
+               INACTIVE: "INACTIVE", NEW: "NEW"}
 STATE_SINGLE = {DEPEND: "D", PRIORITY: "P", SCHED: "S", RUN: "R", CLEANUP: "C", INACTIVE: "I", NEW: "N"}
 COMPLETED, FAILED, CANCELED, TIMEOUT = 1, 2, 4, 8
 RESULT_NAMES = {COMPLETED: "COMPLETED", FAILED: "FAILED", CANCELED: "CANCELED", TIMEOUT: "TIMEOUT"}
 RESULT_ABBREV = {COMPLETED: "CD", FAILED: "F", CANCELED: "CA", TIMEOUT: "TO"}
 
-DEP_KINDS = {"afterok": "after-success", "afterany": "after-finish", "afternotok": "after-failure", "after": "after-start"}
+DEP_KINDS = {"afterok": "after-success", "afterany": "after-finish", "afternotok": "after-failure",
+             "after": "after-start"}
 
-RLIMIT = {"cpu": -1, "fsize": -1, "data": -1, "stack": 8388608, "core": 0, "nofile": 20000, "as": -1, "rss": -1, "nproc": 96365}
+RLIMIT = {"cpu": -1, "fsize": -1, "data": -1, "stack": 8388608, "core": 0, "nofile": 20000, "as": -1, "rss": -1,
+          "nproc": 96365}
 
 
 class Job:
@@ -55,21 +58,21 @@ class Job:
         self.argv: list[str] = []
         self.env: dict[str, str] = {}
         # allocation: list of (rank, [cores]) in rank order; per-task ranks in alloc_tasks()
-        self.alloc: Optional[list[tuple[int, list[int]]]] = None
+        self.alloc: list[tuple[int, list[int]]] | None = None
         self.hostnames: list[str] = []  # hostname of each allocated rank (same order as alloc)
-        self.waitstatus: Optional[int] = None
-        self.exc_type: Optional[str] = None
+        self.waitstatus: int | None = None
+        self.exc_type: str | None = None
         self.exc_severity = 0
         self.exc_note = ""
         self.result = 0
         self.deps: list[str] = []  # descriptions, e.g. "after-success=ƒX"
         self.deps_wait: list[tuple[str, int, str]] = []  # (kind, target id, description)
         self.expiration = 0.0
-        self.events: Optional[list[tuple[float, str, Optional[dict]]]] = []
-        self.events_text: Optional[str] = None
-        self.exec_events: Optional[list[tuple[float, str, Optional[dict]]]] = []
-        self.output: Optional[list[tuple[float, str, int, bytes]]] = []  # (ts, stream, task rank, data)
-        self.jobspec: Optional[dict] = None
+        self.events: list[tuple[float, str, dict | None]] | None = []
+        self.events_text: str | None = None
+        self.exec_events: list[tuple[float, str, dict | None]] | None = []
+        self.output: list[tuple[float, str, int, bytes]] | None = []  # (ts, stream, task rank, data)
+        self.jobspec: dict | None = None
         self.task = None
         self.timer = None
         self.out_path = self.err_path = None
@@ -181,7 +184,8 @@ class Job:
             return "Canceled" + (f": {self.exc_note}" if self.exc_note else "")
         if self.result == TIMEOUT:
             return "Timeout"
-        if self.exc_type is not None and self.exc_severity == 0 and (self.waitstatus is None or self.exc_type != "exec"):
+        if (self.exc_type is not None and self.exc_severity == 0
+                and (self.waitstatus is None or self.exc_type != "exec")):
             return f"Exception: type={self.exc_type} note={self.exc_note}"
         rc = self.returncode()
         if isinstance(rc, int) and rc < 0:
@@ -202,7 +206,7 @@ class Job:
         return {"sched": {"resource_summary": resource_summary(self.alloc)}}
 
     # -- eventlog ---------------------------------------------------------------------------
-    def eventlog(self) -> list[tuple[float, str, Optional[dict]]]:
+    def eventlog(self) -> list[tuple[float, str, dict | None]]:
         if self.events_text is not None:
             out = []
             for line in self.events_text.splitlines():
@@ -225,10 +229,10 @@ def _sigdesc(sig: int) -> str:
         return f"Signal {sig}"
 
 
-def event_json(ts: float, name: str, ctx: Optional[dict]) -> str:
+def event_json(ts: float, name: str, ctx: dict | None) -> str:
     if ctx is None:
-        return '{"timestamp":%s,"name":%s}' % (repr(ts), json.dumps(name))
-    return '{"timestamp":%s,"name":%s,"context":%s}' % (repr(ts), json.dumps(name), jdumps(ctx))
+        return f'{{"timestamp":{ts!r},"name":{json.dumps(name)}}}'
+    return f'{{"timestamp":{ts!r},"name":{json.dumps(name)},"context":{jdumps(ctx)}}}'
 
 
 def resource_summary(alloc: list[tuple[int, list[int]]]) -> str:
@@ -259,9 +263,9 @@ def job_R(job: Job) -> dict:
                                         "nodelist": [hostlist_encode(job.hostnames)]}}
 
 
-def synth_eventlog(job: Job) -> list[tuple[float, str, Optional[dict]]]:
+def synth_eventlog(job: Job) -> list[tuple[float, str, dict | None]]:
     """Eventlog of a seeded job, rebuilt from its timestamps (seeded jobs do not store one)."""
-    ev: list[tuple[float, str, Optional[dict]]] = [
+    ev: list[tuple[float, str, dict | None]] = [
         (job.t_submit, "submit", {"userid": job.userid, "urgency": job.urgency, "flags": 0, "version": 1}),
         (job.t_depend, "validate", None),
         (job.t_priority, "depend", None),
@@ -285,7 +289,7 @@ def synth_eventlog(job: Job) -> list[tuple[float, str, Optional[dict]]]:
     return ev
 
 
-def format_event_text(ts: float, name: str, ctx: Optional[dict], tsfmt: str) -> str:
+def format_event_text(ts: float, name: str, ctx: dict | None, tsfmt: str) -> str:
     """`flux job eventlog` text line: `<ts> name k=v ...`."""
     parts = [tsfmt, name]
     if ctx:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import base64
 import json
 
+from fluxstate_tui.flux.fsd import parse_fsd
 from fluxstate_tui.flux.ids import dothex, f58_encode, kvs_path, parse_jobid
 
-from .job import CANCELED, COMPLETED, FAILED, INACTIVE, RUN, CLEANUP, TIMEOUT, Job, event_json, format_event_text, job_R
 from .instance import make_jobspec
-from fluxstate_tui.flux.fsd import parse_fsd
-
+from .job import CANCELED, CLEANUP, COMPLETED, FAILED, INACTIVE, RUN, TIMEOUT, Job, event_json, format_event_text, job_R
 from .util import ascii_ids_c, iso_utc, jdumps, jdumps_py, strftime_utc
 
 
@@ -44,8 +43,9 @@ def jobspec_of(job: Job) -> dict:
 
 def guest_output_events(job: Job) -> list[tuple[float, str, dict]]:
     t0 = job.t_run + 0.0317 if job.t_run else job.t_submit
-    ev: list[tuple[float, str, dict]] = [(t0, "header", {"version": 1, "encoding": {"stdout": "UTF-8", "stderr": "UTF-8"},
-                                                         "count": {"stdout": job.ntasks, "stderr": job.ntasks}, "options": {}})]
+    ev: list[tuple[float, str, dict]] = [(t0, "header", {
+        "version": 1, "encoding": {"stdout": "UTF-8", "stderr": "UTF-8"},
+        "count": {"stdout": job.ntasks, "stderr": job.ntasks}, "options": {}})]
     output = job.output
     if output is None:  # seeded job: what its program would have printed
         output = []
@@ -74,7 +74,9 @@ def exec_eventlog(job: Job) -> list:
     t = job.t_run
     ws = job.waitstatus or 0
     return [(t + 0.0036, "init", None), (t + 0.0054, "starting", None),
-            (t + 0.022, "shell.init", {"service": f"{job.userid}-shell-{job.f58a}", "leader-rank": job.alloc[0][0] if job.alloc else 0, "size": len(job.alloc or [])}),
+            (t + 0.022, "shell.init", {"service": f"{job.userid}-shell-{job.f58a}",
+                                       "leader-rank": job.alloc[0][0] if job.alloc else 0,
+                                       "size": len(job.alloc or [])}),
             (t + 0.025, "shell.start", {"taskmap": {"version": 1, "map": [[0, len(job.alloc or []), 1, 1]]}}),
             (job.t_cleanup - 0.001, "complete", {"status": ws}), (job.t_cleanup - 0.0009, "done", None)]
 
@@ -103,7 +105,7 @@ async def attach(proc, inst, job: Job, label: bool = False) -> int:
             break
         await inst.wait_job(job)
     if job.output is None:  # seeded job
-        for _ts, name, ctx in guest_output_events(job)[1:]:
+        for _ts, _name, ctx in guest_output_events(job)[1:]:
             if "data" in ctx:
                 await (proc.stdout if ctx["stream"] == "stdout" else proc.stderr)(ctx["data"].encode())
     lines: list[str] = []
@@ -111,7 +113,8 @@ async def attach(proc, inst, job: Job, label: bool = False) -> int:
     for ts, name, ctx in job.eventlog():
         if name == "exception" and ctx and ctx.get("severity", 0) == 0:
             note = ctx.get("note", "")
-            lines.append(f"{ts - job.t_submit:.3f}s: job.exception {job.f58(ascii)} type={ctx['type']} severity=0 {note}")
+            lines.append(f"{ts - job.t_submit:.3f}s: job.exception {job.f58(ascii)} type={ctx['type']} "
+                         f"severity=0 {note}")
             if ctx["type"] == "exec" and job.waitstatus is not None:
                 after.append(f"{ts - job.t_submit - 0.001:.3f}s: flux-shell[0]: FATAL: {note}")
             break
@@ -239,13 +242,13 @@ async def _eventlog(proc, inst, args: list[str]) -> int:
             lines.append(event_json(ts, name, ctx))
             continue
         if human:
-            stamp = strftime_utc("[%b%d %H:%M]", ts) if i == 0 else "[%+11.6f]" % (ts - t0)
+            stamp = strftime_utc("[%b%d %H:%M]", ts) if i == 0 else f"[{ts - t0:+11.6f}]"
         elif tfmt == "iso":
             stamp = iso_utc(ts)
         elif tfmt == "offset":
-            stamp = "%.6f" % (ts - t0)
+            stamp = f"{ts - t0:.6f}"
         else:
-            stamp = "%.6f" % ts
+            stamp = f"{ts:.6f}"
         lines.append(format_event_text(ts, name, ctx, stamp))
     await proc.out("".join(line + "\n" for line in lines))
     return 0
@@ -264,7 +267,7 @@ async def _status(proc, inst, args: list[str]) -> int:
             await inst.wait_job(job)
     rc = 0
     msgs = []
-    for orig, job in zip(pos, jobs):
+    for orig, job in zip(pos, jobs, strict=True):
         code = exit_code(job)
         rc = max(rc, code)
         if opts.get("--json"):
@@ -272,7 +275,8 @@ async def _status(proc, inst, args: list[str]) -> int:
             if job.t_run:
                 d["t_run"] = job.t_run
             if job.exc_type is not None:
-                d.update({"exception_type": job.exc_type, "exception_note": job.exc_note, "exception_severity": job.exc_severity})
+                d.update({"exception_type": job.exc_type, "exception_note": job.exc_note,
+                          "exception_severity": job.exc_severity})
             d["t_cleanup"] = job.t_cleanup
             if job.waitstatus is not None:
                 d["waitstatus"] = job.waitstatus
@@ -296,7 +300,7 @@ def encode_id(jid: int, to: str, ascii: bool) -> str:
     if to == "dec":
         return str(jid)
     if to == "hex":
-        return "0x%x" % jid
+        return f"0x{jid:x}"
     if to == "dothex":
         return dothex(jid)
     if to == "kvs":
@@ -379,7 +383,7 @@ async def _wait_event(proc, inst, args: list[str]) -> int:
         if not ok:
             raise _Err(f"wait-event timeout on event '{name}'")
         raise _Err(f"event '{name}' never received")
-    await proc.out("%.6f %s\n" % (ev[0], ev[1]))
+    await proc.out(f"{ev[0]:.6f} {ev[1]}\n")
     return 0
 
 

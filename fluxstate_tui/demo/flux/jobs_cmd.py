@@ -3,23 +3,44 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any
 
+from fluxstate_tui.flux.fsd import parse_fsd
 from fluxstate_tui.flux.ids import dothex, kvs_path, parse_jobid
 
 from .formats import FieldDef, FormatError, OutputFormat
-from .job import (ACTIVE_MASK, CLEANUP, DEPEND, INACTIVE, PENDING_MASK, PRIORITY, RESULT_ABBREV, RESULT_NAMES,
-                  RUN, RUNNING_MASK, SCHED, STATE_NAMES, STATE_SINGLE, CANCELED, COMPLETED, FAILED, TIMEOUT, Job)
-from fluxstate_tui.flux.fsd import parse_fsd
-
+from .job import (
+    ACTIVE_MASK,
+    CANCELED,
+    CLEANUP,
+    COMPLETED,
+    DEPEND,
+    FAILED,
+    INACTIVE,
+    PENDING_MASK,
+    PRIORITY,
+    RESULT_ABBREV,
+    RESULT_NAMES,
+    RUN,
+    RUNNING_MASK,
+    SCHED,
+    STATE_NAMES,
+    STATE_SINGLE,
+    TIMEOUT,
+    Job,
+)
 from .util import ascii_ids_python
 
 FORMATS = {
-    "default": "{id.f58:>12} ?:{queue:<8.8} +:{username:<8} {name:<10.10+} {status_abbrev:>2.2} {ntasks:>6} {nnodes:>6h} {contextual_time!F:>8h} {contextual_info}",
-    "cute": "{id.f58:>12} ?:{queue:<8.8} +:{username:<8} {name:<10.10+} {status_emoji:>5.5} {ntasks:>6} {nnodes:>6h} {contextual_time!F:>8h} {contextual_info}",
-    "long": "{id.f58:>12} ?:{queue:<8.8} +:{username:<8} {name:<10.10+} {status:>9.9} {ntasks:>6} {nnodes:>6h} {t_submit!d:%b%d %R::>12} {t_remaining!F:>12h} {contextual_time!F:>8h} {contextual_info}",
+    "default": "{id.f58:>12} ?:{queue:<8.8} +:{username:<8} {name:<10.10+} {status_abbrev:>2.2} {ntasks:>6} "
+               "{nnodes:>6h} {contextual_time!F:>8h} {contextual_info}",
+    "cute": "{id.f58:>12} ?:{queue:<8.8} +:{username:<8} {name:<10.10+} {status_emoji:>5.5} {ntasks:>6} "
+            "{nnodes:>6h} {contextual_time!F:>8h} {contextual_info}",
+    "long": "{id.f58:>12} ?:{queue:<8.8} +:{username:<8} {name:<10.10+} {status:>9.9} {ntasks:>6} {nnodes:>6h} "
+            "{t_submit!d:%b%d %R::>12} {t_remaining!F:>12h} {contextual_time!F:>8h} {contextual_info}",
     "deps": "{id.f58:>12} ?:{queue:<8.8} {name:<10.10+} {urgency:<3} {priority:<12} {state:<8.8} {dependencies}",
-    "endreason": "{id.f58:>12} ?:{queue:<8.8} +:{username:<8} {name:<10.10+} {status_abbrev:>2.2} {t_inactive!d:%b%d %R::>12h} {inactive_reason}",
+    "endreason": "{id.f58:>12} ?:{queue:<8.8} +:{username:<8} {name:<10.10+} {status_abbrev:>2.2} "
+                 "{t_inactive!d:%b%d %R::>12h} {inactive_reason}",
 }
 FORMAT_HELP = [
     ("default", "Default flux-jobs format string"),
@@ -59,7 +80,7 @@ def job_fields(inst, now: float, ascii: bool) -> dict[str, FieldDef]:
     F = FieldDef
     fields = {
         "id": F("JOBID", idf), "id.f58": F("JOBID", idf), "id.f58plain": F("JOBID", lambda j: j.f58a),
-        "id.dec": F("JOBID", lambda j: j.id), "id.hex": F("JOBID", lambda j: "0x%x" % j.id),
+        "id.dec": F("JOBID", lambda j: j.id), "id.hex": F("JOBID", lambda j: f"0x{j.id:x}"),
         "id.dothex": F("JOBID", lambda j: dothex(j.id)), "id.kvs": F("JOBID", lambda j: kvs_path(j.id)),
         "userid": F("UID", lambda j: j.userid), "username": F("USER", lambda j: j.username),
         "urgency": F("URG", lambda j: j.urgency), "priority": F("PRI", lambda j: _opt(j.priority)),
@@ -87,7 +108,8 @@ def job_fields(inst, now: float, ascii: bool) -> dict[str, FieldDef]:
         "annotations": F("ANNOTATIONS", annotations),
         "annotations.sched.reason_pending": F("REASON", lambda j: ""),
         "sched.reason_pending": F("REASON", lambda j: ""),
-        "annotations.sched.resource_summary": F("RESOURCES", lambda j: (j.annotations().get("sched") or {}).get("resource_summary", "")),
+        "annotations.sched.resource_summary": F(
+            "RESOURCES", lambda j: (j.annotations().get("sched") or {}).get("resource_summary", "")),
         "uri": F("URI", lambda j: None),
         "contextual_info": F("INFO", lambda j: j.contextual_info(ascii)),
         "contextual_time": F("TIME", lambda j: j.contextual_time(now)),
@@ -163,14 +185,9 @@ def _parse_since(text: str, now: float) -> float:
     import datetime
 
     try:
-        return datetime.datetime.fromisoformat(s).replace(tzinfo=datetime.timezone.utc).timestamp()
+        return datetime.datetime.fromisoformat(s).replace(tzinfo=datetime.UTC).timestamp()
     except ValueError:
         raise ValueError(f"invalid --since value '{text}'") from None
-
-
-def _sort_key(field: str, fields: dict[str, FieldDef]):
-    getter = fields[field].getter
-    return lambda j: (getter(j) if not isinstance(getter(j), str) or True else getter(j))
 
 
 async def run(proc, inst, args: list[str]) -> int:
@@ -281,7 +298,7 @@ async def run(proc, inst, args: list[str]) -> int:
                 return 1
     elif opts["all"] or opts["since"]:
         state_mask = ACTIVE_MASK | INACTIVE
-    uid: Optional[int] = proc.host.uid if proc.host is not None else 0
+    uid: int | None = proc.host.uid if proc.host is not None else 0
     if opts["allusers"]:
         uid = None
     if opts["user"] is not None:
@@ -298,7 +315,8 @@ async def run(proc, inst, args: list[str]) -> int:
 
     rc = 0
     if parsed_ids:
-        if opts["filter"] or opts["all"] or opts["user"] or opts["allusers"] or opts["name"] or opts["queue"] or opts["since"]:
+        if (opts["filter"] or opts["all"] or opts["user"] or opts["allusers"] or opts["name"] or opts["queue"]
+                or opts["since"]):
             await err("flux-jobs: WARNING: Filtering options ignored with jobid list\n")
         jobs = []
         for orig, jid in parsed_ids:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from . import archive, cancel_cmd, job_cmd, jobs_cmd, misc_cmd, queue_cmd, submit_cmd
 from .instance import FluxInstance
 
-PYTHON_CMDS = {"jobs", "queue", "submit", "run", "resource", "cancel", "pgrep", "pstree", "batch", "alloc", "bulksubmit"}
+PYTHON_CMDS = {"jobs", "queue", "submit", "run", "resource", "cancel", "pgrep", "pstree", "batch", "alloc",
+               "bulksubmit"}
 BUILTINS = {"uptime", "getattr", "setattr", "dmesg", "overlay", "dump", "restore", "kvs", "logger", "ping", "module"}
 
 
@@ -16,7 +15,7 @@ def _socket_path(env: dict[str, str]) -> str:
     return uri[len("local://"):] if uri.startswith("local://") else uri
 
 
-async def run_flux(proc, instance: Optional[FluxInstance]) -> int:
+async def run_flux(proc, instance: FluxInstance | None) -> int:
     argv = list(proc.argv)
     args = argv[1:]
     while args and args[0] in ("-v", "--verbose", "-q", "--quiet"):
@@ -35,7 +34,8 @@ async def run_flux(proc, instance: Optional[FluxInstance]) -> int:
         return await _proxy(proc, instance, rest)
     if instance is None or instance.closed:
         if cmd in PYTHON_CMDS:
-            await proc.err(f"flux-{cmd}: ERROR: Unable to connect to Flux: broker socket {_socket_path(proc.env)} was not found\n")
+            await proc.err(f"flux-{cmd}: ERROR: Unable to connect to Flux: broker socket {_socket_path(proc.env)} "
+                           "was not found\n")
         elif cmd == "job":
             await proc.err("flux-job: flux_open: No such file or directory\n")
         else:
@@ -73,7 +73,7 @@ async def run_flux(proc, instance: Optional[FluxInstance]) -> int:
     return 1
 
 
-async def _proxy(proc, instance: Optional[FluxInstance], args: list[str]) -> int:
+async def _proxy(proc, instance: FluxInstance | None, args: list[str]) -> int:
     pos = [a for a in args if not a.startswith("-")]
     rest = args[args.index(pos[0]) + 1:] if pos else []
     if not pos:

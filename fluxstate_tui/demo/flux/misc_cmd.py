@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from fluxstate_tui.flux.fsd import fsd_prec
 from fluxstate_tui.flux.hostlist import hostlist_decode, hostlist_encode, idset_decode, idset_encode
 
 from .formats import FieldDef, FormatError, OutputFormat
 from .job import format_event_text, r_lite
-from fluxstate_tui.flux.fsd import fsd_prec
-
 from .util import BUILD_OPTIONS, VERSION, jdumps_py, strftime_utc
 
 RES_USAGE = ("usage: flux-resource [-h]\n"
@@ -135,7 +134,7 @@ async def resource(proc, inst, args: list[str]) -> int:
         except FormatError as exc:
             await proc.err(f"flux-resource: ERROR: --format: {exc}\n")
             return 1
-        await proc.out("".join(l + "\n" for l in of.render(rows, header=not noheader)))
+        await proc.out("".join(line + "\n" for line in of.render(rows, header=not noheader)))
         return 0
     if sub == "info":
         await proc.out(f"{inst.size} Nodes, {inst.size * inst.cores_per_node} Cores, 0 GPUs\n")
@@ -144,7 +143,7 @@ async def resource(proc, inst, args: list[str]) -> int:
         await proc.out(jdumps_py(resource_R(inst)) + "\n")
         return 0
     if sub == "eventlog":
-        await proc.out("".join(format_event_text(t, n, c, "%.6f" % t) + "\n" for t, n, c in inst.resource_events))
+        await proc.out("".join(format_event_text(t, n, c, f"{t:.6f}") + "\n" for t, n, c in inst.resource_events))
         return 0
     if sub in ("drain", "undrain"):
         try:
@@ -180,7 +179,8 @@ async def uptime(proc, inst, args: list[str]) -> int:
         extra += f",  {drained} drained"
     if offline:
         extra += f",  {offline} offline"
-    line = f" {strftime_utc('%H:%M:%S', now)} run {fsd_prec(now - inst.t_start)},  owner root,  depth 0,  size {inst.size}{extra}\n"
+    line = (f" {strftime_utc('%H:%M:%S', now)} run {fsd_prec(now - inst.t_start)},  owner root,  depth 0,  "
+            f"size {inst.size}{extra}\n")
     second = []
     if not inst.queue_enabled:
         second.append("submit disabled")
@@ -219,12 +219,12 @@ async def overlay(proc, inst, args: list[str]) -> int:
     for i, n in enumerate(children):
         conn = ("\u2514\u2500 " if i == len(children) - 1 else "\u251c\u2500 ") if pretty else ""
         lines.append(conn + fmt(n, "full" if n.online else "offline"))
-    await proc.out("".join(l + "\n" for l in lines))
+    await proc.out("".join(line + "\n" for line in lines))
     return 0
 
 
 def _fsd_ov(secs: float) -> str:
-    return "%.6gs" % secs if secs < 60 else fsd_prec(secs, 6)
+    return f"{secs:.6g}s" if secs < 60 else fsd_prec(secs, 6)
 
 
 async def dmesg(proc, inst, args: list[str]) -> int:
@@ -232,7 +232,7 @@ async def dmesg(proc, inst, args: list[str]) -> int:
     if "-C" in args or "--clear" in args:
         inst.dmesg_ring.clear()
         return 0
-    await proc.out("".join(l + "\n" for l in lines))
+    await proc.out("".join(line + "\n" for line in lines))
     if "-c" in args or "--read-clear" in args:
         inst.dmesg_ring.clear()
     return 0

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from .formats import FieldDef, FormatError, OutputFormat
 from fluxstate_tui.flux.fsd import parse_fsd
+
+from .formats import FieldDef, FormatError, OutputFormat
 
 GREEN, RED, OFF = "\x1b[01;32m", "\x1b[01;31m", "\x1b[0;0m"
 LIST_FORMATS = {
-    "default": "?:{queuem:<8.8} ?:{parent:<8.8} {color_enabled}{enabled:>2}{color_off} {color_started}{started:>2}{color_off} {defaults.timelimit!F:>8} {limits.timelimit!F:>8} {limits.range.effective.nnodes:>10} {limits.range.effective.ncores:>10} {limits.range.effective.ngpus:>10}",
-    "policy": "?:{queuem:<8.8} {defaults.timelimit!F:>8} {limits.timelimit!F:>8} {limits.range.nnodes:>10} {limits.range.ncores:>10} {limits.range.ngpus:>10}",
-    "nodes": "?:{queuem:<8.8} ?:{parent:<8.8} {color_enabled}{enabled:>2}{color_off} {color_started}{started:>2}{color_off} {nnodes:>10} {nnodes_up:>10} {nnodes_alloc:>10} {nnodes_free:>10}",
+    "default": "?:{queuem:<8.8} ?:{parent:<8.8} {color_enabled}{enabled:>2}{color_off} "
+               "{color_started}{started:>2}{color_off} {defaults.timelimit!F:>8} {limits.timelimit!F:>8} "
+               "{limits.range.effective.nnodes:>10} {limits.range.effective.ncores:>10} "
+               "{limits.range.effective.ngpus:>10}",
+    "policy": "?:{queuem:<8.8} {defaults.timelimit!F:>8} {limits.timelimit!F:>8} {limits.range.nnodes:>10} "
+              "{limits.range.ncores:>10} {limits.range.ngpus:>10}",
+    "nodes": "?:{queuem:<8.8} ?:{parent:<8.8} {color_enabled}{enabled:>2}{color_off} "
+             "{color_started}{started:>2}{color_off} {nnodes:>10} {nnodes_up:>10} {nnodes_alloc:>10} "
+             "{nnodes_free:>10}",
 }
-LIST_HELP = [("default", "Default flux-queue list format string"), ("policy", "flux-queue list with policy limits only"),
+LIST_HELP = [("default", "Default flux-queue list format string"),
+             ("policy", "flux-queue list with policy limits only"),
              ("nodes", "Show queue status plus all/up/allocated/free nodes")]
 USAGE = "usage: flux-queue [-h] {list,status,enable,disable,start,stop,drain,idle} ...\n"
 
@@ -28,7 +36,8 @@ def start_line(inst) -> str:
 
 def alloc_lines(inst) -> list[str]:
     queued, pending = inst.alloc_counts()
-    return [f"{queued} alloc requests queued", f"{pending} alloc requests pending to scheduler", f"{len(inst.running)} running jobs"]
+    return [f"{queued} alloc requests queued", f"{pending} alloc requests pending to scheduler",
+            f"{len(inst.running)} running jobs"]
 
 
 def _parse(args: list[str], with_value: set[str], flags: set[str]) -> tuple[dict, list[str]]:
@@ -119,7 +128,8 @@ async def run(proc, inst, args: list[str]) -> int:
     elif sub == "list":
         fmt = opts.get("-o") or opts.get("--format") or "default"
         if fmt == "help":
-            await proc.out("\n".join(["", "Configured flux-queue output formats:", ""] + [f"  {n:<12} {d}" for n, d in LIST_HELP]) + "\n")
+            await proc.out("\n".join(["", "Configured flux-queue output formats:", ""]
+                                     + [f"  {n:<12} {d}" for n, d in LIST_HELP]) + "\n")
             return 0
         fmt = LIST_FORMATS.get(fmt, fmt)
         try:
@@ -156,7 +166,8 @@ def queue_fields(inst) -> dict[str, FieldDef]:
         "scheduling": F("SCHED", lambda i: "started" if i.queue_started else "stopped"),
         "defaults.timelimit": F("TDEFAULT", lambda i: float("inf")),
         "limits.timelimit": F("TLIMIT", lambda i: float("inf")),
-        "limits.range.nnodes": F("NNODES", lambda i: f"0-{size}"), "limits.range.ncores": F("NCORES", lambda i: f"0-{total}"),
+        "limits.range.nnodes": F("NNODES", lambda i: f"0-{size}"),
+        "limits.range.ncores": F("NCORES", lambda i: f"0-{total}"),
         "limits.range.ngpus": F("NGPUS", lambda i: "0-0"),
         "limits.range.effective.nnodes": F("NNODES", lambda i: f"0-{size}"),
         "limits.range.effective.ncores": F("NCORES", lambda i: f"0-{total}"),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
+from fluxstate_tui.flux.fsd import parse_fsd
 from fluxstate_tui.flux.ids import parse_jobid
 
 from .instance import JobRequest, SubmitError
-from fluxstate_tui.flux.fsd import parse_fsd
-
 from .util import ascii_ids_python
 
 _WITH_VALUE = {"-n": "ntasks", "--ntasks": "ntasks", "-c": "cores", "--cores-per-task": "cores", "-N": "nodes",
@@ -59,7 +58,7 @@ def parse(args: list[str], prog: str) -> tuple[dict[str, Any], list[str]]:
     return opts, []
 
 
-def _int(opts: dict, key: str, flag: str) -> Optional[int]:
+def _int(opts: dict, key: str, flag: str) -> int | None:
     if key not in opts:
         return None
     try:

@@ -20,7 +20,7 @@ def iso_utc(ts: float, micro: bool = True) -> str:
     t = time.gmtime(ts)
     base = time.strftime("%Y-%m-%dT%H:%M:%S", t)
     if micro:
-        return base + ".%06dZ" % int((ts - math.floor(ts)) * 1e6)
+        return f"{base}.{int((ts - math.floor(ts)) * 1e6):06d}Z"
     return base + "Z"
 
 
@@ -31,7 +31,8 @@ def strftime_utc(fmt: str, ts: float) -> str:
 def broker_stderr_line(ts: float, text: str) -> str:
     """`Nov 24 17:21:25.527709 UTC 2026 job-exec.err[0]: ...` as the broker writes to stderr."""
     t = time.gmtime(ts)
-    return "%s.%06d UTC %s %s" % (time.strftime("%b %d %H:%M:%S", t), int((ts % 1) * 1e6), time.strftime("%Y", t), text)
+    stamp = time.strftime("%b %d %H:%M:%S", t)
+    return f"{stamp}.{int((ts % 1) * 1e6):06d} UTC {time.strftime('%Y', t)} {text}"
 
 
 def _locale_name(env: dict[str, str]) -> tuple[str, str]:

@@ -223,7 +223,7 @@ async def _create(proc: Proc, archive: str, comp: str | None, items: list, verbo
             stamp(proc, p)
         except OSError as e:
             raise _Fatal(f"tar: {archive}: Cannot open: {strerror(e)}\n"
-                         "tar: Error is not recoverable: exiting now")
+                         "tar: Error is not recoverable: exiting now") from e
     if errors:
         await proc.err("tar: Exiting with failure status due to previous errors\n")
         return 2
@@ -240,7 +240,6 @@ def _matches(name: str, wanted: list[str]) -> str | None:
 
 
 async def _read(proc: Proc, archive: str, comp: str | None, items: list, mode: str, flags: dict) -> int:
-    child_tag = "tar (child)" if comp else "tar"
     if archive == "-":
         data = await proc.stdin.read()
     else:
@@ -254,10 +253,9 @@ async def _read(proc: Proc, archive: str, comp: str | None, items: list, mode: s
                 raise _Fatal(f"tar (child): {archive}: Cannot open: {strerror(e)}\n"
                              "tar (child): Error is not recoverable: exiting now\n"
                              "tar: Child returned status 2\n"
-                             "tar: Error is not recoverable: exiting now")
+                             "tar: Error is not recoverable: exiting now") from e
             raise _Fatal(f"tar: {archive}: Cannot open: {strerror(e)}\n"
-                         "tar: Error is not recoverable: exiting now")
-    del child_tag
+                         "tar: Error is not recoverable: exiting now") from e
     if comp == "gz" and not data.startswith(b"\x1f\x8b"):
         raise _Fatal("\ngzip: stdin: not in gzip format\ntar: Child returned status 1\n"
                      "tar: Error is not recoverable: exiting now")
@@ -268,7 +266,7 @@ async def _read(proc: Proc, archive: str, comp: str | None, items: list, mode: s
         if not data:
             return 0 if comp is None else 2
         raise _Fatal("tar: This does not look like a tar archive\n"
-                     "tar: Exiting with failure status due to previous errors")
+                     "tar: Exiting with failure status due to previous errors") from None
     cwd = proc.cwd
     wanted = [v for k, v in items if k == "m"]
     for k, v in items:
@@ -293,7 +291,8 @@ async def _read(proc: Proc, archive: str, comp: str | None, items: list, mode: s
                 continue
             seen.add(w)
         if mode == "t":
-            out.append(_verbose_line(ti) if flags["v"] else (ti.name + ("/" if ti.isdir() and not ti.name.endswith("/") else "")) + "\n")
+            out.append(_verbose_line(ti) if flags["v"]
+                       else (ti.name + ("/" if ti.isdir() and not ti.name.endswith("/") else "")) + "\n")
             continue
         name = ti.name
         if name.startswith("/"):

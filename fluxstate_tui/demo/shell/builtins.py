@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from .common import hpath, strerror
 from .interp import IO, LoopControl, ReturnFromFunc, Shell, ShellExit
@@ -258,7 +258,8 @@ async def b_set(sh: Shell, argv: list[str], io: IO, env: dict[str, str]) -> int:
     ok, params, bad = apply_set_flags(sh, argv[1:])
     if not ok:
         if bad and bad.startswith(("-", "+")):
-            await _err(sh, io, f"set: {bad}: invalid option\nset: usage: set [-abefhkmnptuvxBCEHPT] [-o option-name] [--] [-] [arg ...]")
+            await _err(sh, io, f"set: {bad}: invalid option\n"
+                               "set: usage: set [-abefhkmnptuvxBCEHPT] [-o option-name] [--] [-] [arg ...]")
         else:
             await _err(sh, io, f"set: {bad}: invalid option name")
         return 2

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable, Optional
 
 from ..proc import Proc, Stdin
 
@@ -16,8 +16,8 @@ class ConsumableStdin(Stdin):
     """Stdin that is consumed by whoever reads it (like a real fd): `read` takes what is left,
     `readline` one line, so `while read l; do ...; done < f` and `cmd1; cmd2` share one stream."""
 
-    def __init__(self, data: bytes = b"", reader: Optional[Callable[[], Awaitable[bytes]]] = None,
-                 parent: Optional[Stdin] = None) -> None:
+    def __init__(self, data: bytes = b"", reader: Callable[[], Awaitable[bytes]] | None = None,
+                 parent: Stdin | None = None) -> None:
         super().__init__(data, reader)
         self._parent = parent
         self._pos = 0
@@ -101,7 +101,7 @@ class UsageError(Exception):
 
 
 def getopt(argv: list[str], flags: str = "", with_arg: str = "",
-           long: Optional[dict[str, str]] = None, long_arg: Optional[set[str]] = None,
+           long: dict[str, str] | None = None, long_arg: set[str] | None = None,
            numeric_short: bool = False) -> tuple[list[tuple[str, str]], list[str]]:
     """GNU-style option parsing with permutation. Returns ([(opt, value)], operands).
 

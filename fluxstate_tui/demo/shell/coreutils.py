@@ -11,7 +11,6 @@ import shutil
 import stat as stat_mod
 import time
 from pathlib import Path
-from typing import Optional
 
 from ..proc import CommandNotFound, Proc
 from .common import UsageError, cpath, getopt, hpath, is_mount_point, stamp, strerror, usage
@@ -452,7 +451,7 @@ async def chmod(proc: Proc) -> int:
     return status
 
 
-def _apply_mode(spec: str, cur: int, is_dir: bool) -> Optional[int]:
+def _apply_mode(spec: str, cur: int, is_dir: bool) -> int | None:
     if spec.isdigit():
         try:
             return int(spec, 8)
@@ -487,8 +486,6 @@ def _apply_mode(spec: str, cur: int, is_dir: bool) -> Optional[int]:
         mask = 0
         for w in who or "a":
             mask |= {"u": 0o700, "g": 0o070, "o": 0o007, "a": 0o777}[w]
-        if not who:
-            mask &= ~0o022 if op == "+" and False else mask
         bits &= mask
         if op == "+":
             mode |= bits
@@ -660,7 +657,8 @@ async def _digest(proc: Proc, prog: str) -> int:
     await proc.out("".join(out).encode(errors="surrogateescape"))
     if "s" not in f:
         if improper:
-            await proc.err(f"{prog}: WARNING: {improper} line{'s are' if improper > 1 else ' is'} improperly formatted\n")
+            await proc.err(f"{prog}: WARNING: {improper} line{'s are' if improper > 1 else ' is'} "
+                           "improperly formatted\n")
         if missing:
             await proc.err(f"{prog}: WARNING: {missing} listed file{'s' if missing > 1 else ''} could not be read\n")
         if bad:

@@ -12,13 +12,11 @@ import fnmatch
 import os
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 from ..proc import CommandNotFound, Proc
 from .common import ConsumableStdin, hpath, stamp, strerror, wrap_stdin
 from .lexer import Arith, CmdSub, Lit, Param, Part, ShellSyntaxError, Word, tokenize
-from .parser import (AndOr, Case, For, FuncDef, Group, If, ListNode, Parser, Pipeline, Redir,
-                     Simple, While)
+from .parser import AndOr, Case, For, FuncDef, Group, If, ListNode, Parser, Pipeline, Redir, Simple, While
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -54,8 +52,8 @@ class ReturnFromFunc(Exception):
 @dataclass
 class IO:
     stdin: ConsumableStdin
-    stdout: "object"
-    stderr: "object"
+    stdout: object
+    stderr: object
 
 
 class _Collector:
@@ -74,8 +72,8 @@ _BREAK = object()
 
 
 class Shell:
-    def __init__(self, proc: Proc, name: str = "bash", params: Optional[list[str]] = None,
-                 errname: Optional[str] = None) -> None:
+    def __init__(self, proc: Proc, name: str = "bash", params: list[str] | None = None,
+                 errname: str | None = None) -> None:
         self.proc = proc
         self.host = proc.host
         self.vars: dict[str, str] = dict(proc.env)
@@ -100,10 +98,10 @@ class Shell:
         self.bg_tasks: list[asyncio.Task] = []
         self.last_bg_pid = ""
         self.pid = 4242
-        self.subst_status: Optional[int] = None
+        self.subst_status: int | None = None
 
     # -- state ---------------------------------------------------------------------------------
-    def copy(self) -> "Shell":
+    def copy(self) -> Shell:
         sh = Shell.__new__(Shell)
         sh.__dict__.update(self.__dict__)
         sh.vars = dict(self.vars)
@@ -120,7 +118,7 @@ class Shell:
     async def error(self, io: IO, msg: str) -> None:
         await io.stderr(f"{self.prefix()}{msg}\n".encode())
 
-    def child_env(self, extra: Optional[dict[str, str]] = None) -> dict[str, str]:
+    def child_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = {k: self.vars[k] for k in self.exported if k in self.vars}
         if extra:
             env.update(extra)
@@ -131,7 +129,7 @@ class Shell:
             value = self.vars.get(name, "") + value
         self.vars[name] = value
 
-    def get_param(self, name: str) -> Optional[str]:
+    def get_param(self, name: str) -> str | None:
         if name == "?":
             return str(self.status)
         if name == "#":
@@ -646,7 +644,7 @@ class Shell:
             return "" if unset else await self.expand_str(p.arg, io)
         if op in (":?", "?"):
             if unset:
-                msg = await self.expand_str(p.arg, io) or ("parameter null or not set" if value is None or True else "")
+                msg = await self.expand_str(p.arg, io) or "parameter null or not set"
                 raise ShellFatal(f"{p.name}: {msg}")
             return value  # type: ignore[return-value]
         value = value or ""
@@ -692,7 +690,7 @@ class Shell:
         base = "/" if absolute else ""
         results = [base]
         fs = self.host.fs
-        for i, comp in enumerate(comps):
+        for comp in comps:
             nxt = []
             magic = any(c in comp for c in "*?[")
             for prefix in results:
@@ -810,7 +808,8 @@ def _arith_parts(source: str) -> list[Part]:
     return parse_word_parts(source, quoted=True)
 
 
-_ARITH_TOKEN = re.compile(r"\s*(0[xX][0-9a-fA-F]+|\d+|[A-Za-z_][A-Za-z0-9_]*|\*\*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%()<>!~&|^?:])")
+_ARITH_TOKEN = re.compile(r"\s*(0[xX][0-9a-fA-F]+|\d+|[A-Za-z_][A-Za-z0-9_]*"
+                          r"|\*\*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%()<>!~&|^?:])")
 
 
 def _arith_eval(text: str, variables: dict[str, str], depth: int = 0) -> int:
@@ -849,7 +848,7 @@ def _arith_eval(text: str, variables: dict[str, str], depth: int = 0) -> int:
     try:
         tree = ast.parse(expr, mode="eval")
     except SyntaxError:
-        raise ShellFatal(f"{text}: syntax error in expression")
+        raise ShellFatal(f"{text}: syntax error in expression") from None
     return int(_ast_eval(tree.body))
 
 
@@ -901,7 +900,7 @@ def _ast_eval(node: ast.AST) -> int:
         return int(any(vals))
     if isinstance(node, ast.Compare):
         left = _ast_eval(node.left)
-        for op, right_node in zip(node.ops, node.comparators):
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = _ast_eval(right_node)
             ok = {ast.Lt: left < right, ast.Gt: left > right, ast.LtE: left <= right,
                   ast.GtE: left >= right, ast.Eq: left == right, ast.NotEq: left != right}.get(type(op))

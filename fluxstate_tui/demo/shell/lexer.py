@@ -7,7 +7,6 @@ quoted or not, so that expansion can do field splitting and globbing only where 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
 
 
 class ShellSyntaxError(Exception):
@@ -26,8 +25,8 @@ class Lit:
 @dataclass
 class Param:
     name: str                      # NAME, digit(s), or one of ? # @ * $ ! - 0
-    op: Optional[str] = None       # ":-" "-" ":=" "=" ":+" "+" ":?" "?" "#" "##" "%" "%%" "len"
-    arg: list["Part"] = field(default_factory=list)
+    op: str | None = None       # ":-" "-" ":=" "=" ":+" "+" ":?" "?" "#" "##" "%" "%%" "len"
+    arg: list[Part] = field(default_factory=list)
     quoted: bool = False
 
 
@@ -44,7 +43,7 @@ class Arith:
     quoted: bool = False
 
 
-Part = Union[Lit, Param, CmdSub, Arith]
+Part = Lit | Param | CmdSub | Arith
 
 
 @dataclass
@@ -53,7 +52,7 @@ class Word:
     raw: str
     line: int = 1
 
-    def literal(self) -> Optional[str]:
+    def literal(self) -> str | None:
         """The text if the word is one plain unquoted literal (reserved words, names)."""
         if len(self.parts) == 1 and isinstance(self.parts[0], Lit) and not self.parts[0].quoted:
             return self.parts[0].text
@@ -75,8 +74,8 @@ class HereDoc:
 class Op:
     value: str
     line: int = 1
-    fd: Optional[int] = None          # io-number before a redirection operator
-    heredoc: Optional[HereDoc] = None
+    fd: int | None = None          # io-number before a redirection operator
+    heredoc: HereDoc | None = None
 
 
 @dataclass
@@ -89,7 +88,7 @@ class EOF:
     line: int = 1
 
 
-Token = Union[Word, Op, Newline, EOF]
+Token = Word | Op | Newline | EOF
 
 OPERATORS = sorted(
     ["&&", "||", ";;", ";", "&", "|", "(", ")", "<", ">", ">>", ">&", "<&", ">|", "<>",
@@ -126,7 +125,7 @@ class Lexer:
 
     def tokens(self) -> list[Token]:
         out: list[Token] = []
-        expect_heredoc: Optional[HereDoc] = None
+        expect_heredoc: HereDoc | None = None
         while True:
             tok = self._next()
             if isinstance(tok, Word) and expect_heredoc is not None:

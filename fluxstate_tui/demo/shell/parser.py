@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
 
-from .lexer import (EOF, HereDoc, Lit, Newline, Op, Part, ShellSyntaxError, Token, Word, tokenize,
-                    valid_name)
+from .lexer import EOF, HereDoc, Lit, Newline, Op, Part, ShellSyntaxError, Token, Word, tokenize, valid_name
 
 RESERVED = {"if", "then", "elif", "else", "fi", "for", "in", "do", "done", "while", "until",
             "case", "esac", "{", "}", "!", "function"}
@@ -16,9 +14,9 @@ REDIR_OPS = {"<", ">", ">>", ">&", "<&", ">|", "<>", "<<", "<<-", "<<<", "&>", "
 @dataclass
 class Redir:
     op: str
-    fd: Optional[int]
-    target: Optional[Word]
-    heredoc: Optional[HereDoc] = None
+    fd: int | None
+    target: Word | None
+    heredoc: HereDoc | None = None
 
 
 @dataclass
@@ -38,7 +36,7 @@ class Simple:
 
 @dataclass
 class Pipeline:
-    cmds: list["Command"]
+    cmds: list[Command]
     negate: bool = False
     line: int = 1
 
@@ -57,14 +55,14 @@ class ListNode:
 @dataclass
 class If:
     branches: list[tuple[ListNode, ListNode]]
-    else_: Optional[ListNode]
+    else_: ListNode | None
     redirs: list[Redir] = field(default_factory=list)
 
 
 @dataclass
 class For:
     var: str
-    words: Optional[list[Word]]
+    words: list[Word] | None
     body: ListNode
     redirs: list[Redir] = field(default_factory=list)
 
@@ -94,10 +92,10 @@ class Group:
 @dataclass
 class FuncDef:
     name: str
-    body: "Command"
+    body: Command
 
 
-Command = Union[Simple, If, For, While, Case, Group, FuncDef]
+Command = Simple | If | For | While | Case | Group | FuncDef
 
 
 def _tok_text(tok: Token) -> str:
@@ -125,7 +123,7 @@ class Parser:
             self.i += 1
         return tok
 
-    def error(self, tok: Optional[Token] = None) -> ShellSyntaxError:
+    def error(self, tok: Token | None = None) -> ShellSyntaxError:
         tok = tok or self.peek()
         if isinstance(tok, EOF):
             return ShellSyntaxError("syntax error: unexpected end of file", tok.line)
@@ -260,7 +258,7 @@ class Parser:
                 return node
             node.redirs.append(r)
 
-    def _maybe_redir(self) -> Optional[Redir]:
+    def _maybe_redir(self) -> Redir | None:
         tok = self.peek()
         if not (isinstance(tok, Op) and tok.value in REDIR_OPS):
             return None
@@ -332,7 +330,7 @@ class Parser:
         name = self.next()
         if not isinstance(name, Word) or not valid_name(name.raw):
             raise self.error(name)
-        words: Optional[list[Word]] = None
+        words: list[Word] | None = None
         self.skip_newlines()
         if self.is_reserved("in"):
             self.next()
@@ -382,7 +380,7 @@ class Parser:
         return Case(word, arms)
 
 
-def _as_assignment(tok: Word) -> Optional[Assign]:
+def _as_assignment(tok: Word) -> Assign | None:
     if not tok.parts or not isinstance(tok.parts[0], Lit) or tok.parts[0].quoted:
         return None
     first = tok.parts[0].text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
 
 from ..proc import CommandNotFound, Proc
 from . import archive_cmds, coreutils, textutils
@@ -33,7 +33,7 @@ BIN_DIRS = ("/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin", "/usr/lo
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def find_on_path(proc: Proc, name: str) -> Optional[str]:
+def find_on_path(proc: Proc, name: str) -> str | None:
     """Container path of a regular file `name` in a $PATH directory of the pod fs."""
     for d in (proc.env.get("PATH") or DEFAULT_PATH).split(":"):
         if not d:
@@ -47,7 +47,7 @@ def find_on_path(proc: Proc, name: str) -> Optional[str]:
     return None
 
 
-def _script_interpreter(proc: Proc, path: str) -> Optional[str]:
+def _script_interpreter(proc: Proc, path: str) -> str | None:
     """'bash' if `path` is an executable `#!...sh` script in the pod fs."""
     try:
         p = hpath(proc, path)

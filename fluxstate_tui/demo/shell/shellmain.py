@@ -62,6 +62,6 @@ async def run_shell(proc: Proc) -> int:
         apply_set_flags(sh, set_flags)
         return await sh.run_top(data.decode(errors="surrogateescape"), io)
     data = await io.stdin.read()
-    sh = Shell(proc, name=name.rsplit("/", 1)[-1] if False else name, params=[], errname=name)
+    sh = Shell(proc, name=name, params=[], errname=name)
     apply_set_flags(sh, set_flags)
     return await sh.run_top(data.decode(errors="surrogateescape"), io)

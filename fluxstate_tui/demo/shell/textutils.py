@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import re
 import stat as stat_mod
-from typing import Optional
 
 from ..proc import Proc
 from .common import UsageError, getopt, hpath, strerror, usage
 
 
-def _pfx(prefix: Optional[str], prog: str) -> str:
+def _pfx(prefix: str | None, prog: str) -> str:
     return f"{prefix}{prog}: " if prefix else f"{prog}: "
 
 
@@ -66,7 +65,7 @@ def _enc(s: str) -> bytes:
     return s.encode(errors="surrogateescape")
 
 
-async def echo(proc: Proc, prefix: Optional[str] = None) -> int:
+async def echo(proc: Proc, prefix: str | None = None) -> int:
     args = proc.argv[1:]
     newline = True
     escapes = False
@@ -91,7 +90,7 @@ async def echo(proc: Proc, prefix: Optional[str] = None) -> int:
 _FMT = re.compile(r"%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?([diouxXeEfFgGcsb%q])")
 
 
-async def printf(proc: Proc, prefix: Optional[str] = None) -> int:
+async def printf(proc: Proc, prefix: str | None = None) -> int:
     args = proc.argv[1:]
     if args and args[0] == "--":
         args = args[1:]
@@ -204,7 +203,7 @@ def _test_eval(proc: Proc, args: list[str]) -> bool:
         try:
             return int(s.strip())
         except ValueError:
-            raise _TestError(f"{s}: integer expression expected")
+            raise _TestError(f"{s}: integer expression expected") from None
 
     def binop(a: str, op: str, b: str) -> bool:
         if op in ("=", "=="):
@@ -266,7 +265,7 @@ def _test_eval(proc: Proc, args: list[str]) -> bool:
         # -o lowest, then -a, then ! and primaries
         pos = [0]
 
-        def peek() -> Optional[str]:
+        def peek() -> str | None:
             return a[pos[0]] if pos[0] < len(a) else None
 
         def take() -> str:
@@ -313,13 +312,13 @@ def _test_eval(proc: Proc, args: list[str]) -> bool:
 
         v = or_()
         if pos[0] != len(a):
-            raise _TestError(f"{a[pos[0]]}: unexpected operator" if False else "too many arguments")
+            raise _TestError("too many arguments")
         return v
 
     return small(args)
 
 
-async def test(proc: Proc, prefix: Optional[str] = None) -> int:
+async def test(proc: Proc, prefix: str | None = None) -> int:
     name = proc.argv[0].rsplit("/", 1)[-1]
     args = proc.argv[1:]
     if name == "[":
@@ -334,11 +333,11 @@ async def test(proc: Proc, prefix: Optional[str] = None) -> int:
         return 2
 
 
-async def true(proc: Proc, prefix: Optional[str] = None) -> int:
+async def true(proc: Proc, prefix: str | None = None) -> int:
     return 0
 
 
-async def false(proc: Proc, prefix: Optional[str] = None) -> int:
+async def false(proc: Proc, prefix: str | None = None) -> int:
     return 1
 
 
@@ -371,7 +370,7 @@ async def cat(proc: Proc) -> int:
     number = any(o == "n" for o, _ in opts)
     status = 0
     n = 0
-    for name, data in await read_inputs(proc, "cat", files):
+    for _name, data in await read_inputs(proc, "cat", files):
         if data is None:
             status = 1
             continue
@@ -548,7 +547,8 @@ async def grep(proc: Proc) -> int:
                                   "no-messages": "s", "with-filename": "H", "no-filename": "h"},
                             long_arg={"regexp"})
     except UsageError as e:
-        await proc.err(f"grep: {e}\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n")
+        await proc.err(f"grep: {e}\nUsage: grep [OPTION]... PATTERNS [FILE]...\n"
+                       "Try 'grep --help' for more information.\n")
         return 2
     f = {o for o, _ in opts}
     patterns = [v for o, v in opts if o == "e"]
@@ -625,7 +625,7 @@ async def sort(proc: Proc) -> int:
     f = {o for o, _ in opts}
     lines: list[str] = []
     status = 0
-    for name, data in await read_inputs(proc, "sort", files):
+    for _name, data in await read_inputs(proc, "sort", files):
         if data is None:
             return 2
         ls = data.decode(errors="surrogateescape").split("\n")
@@ -724,7 +724,7 @@ async def tr(proc: Proc) -> int:
     elif len(args) >= 2:
         s1, s2 = args[0], args[1]
         s2 = s2 + s2[-1:] * max(0, len(s1) - len(s2))
-        data = data.translate({ord(a): b for a, b in zip(s1, s2)})
+        data = data.translate({ord(a): b for a, b in zip(s1, s2, strict=False)})  # tr ignores the rest of a longer SET2
     if squeeze and args:
         last = args[-1]
         data = re.sub("([" + re.escape(last) + "])\\1+", r"\1", data) if last else data
@@ -759,7 +759,7 @@ async def cut(proc: Proc) -> int:
         else:
             wanted.update(range(int(a or 1), int(b) + 1))
     out = []
-    for name, data in await read_inputs(proc, "cut", files):
+    for _name, data in await read_inputs(proc, "cut", files):
         if data is None:
             continue
         for line in data.decode(errors="surrogateescape").splitlines():

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
-from typing import Optional
 
 import pytest
 import yaml
@@ -77,8 +76,8 @@ class ServerThread:
             self.thread.join(5)
 
 
-def _make_pod(name: str, *, labels: Optional[dict] = None, phase: str = "Running", containers=("flux-sample",),
-             waiting: Optional[str] = None, init: bool = True) -> dict:
+def _make_pod(name: str, *, labels: dict | None = None, phase: str = "Running", containers=("flux-sample",),
+             waiting: str | None = None, init: bool = True) -> dict:
     """A pod shaped like the flux-operator's, with all pydantic-required status fields."""
     spec = {"containers": [{"name": c, "image": "ghcr.io/flux-framework/flux-restful-api:latest"} for c in containers],
             "hostname": name.rsplit("-", 1)[0], "nodeName": "demo-node", "restartPolicy": "OnFailure"}
@@ -94,7 +93,8 @@ def _make_pod(name: str, *, labels: Optional[dict] = None, phase: str = "Running
         ],
     }
     if init:
-        status["initContainerStatuses"] = [{"name": "flux-view", "image": "x", "imageID": "", "ready": True, "restartCount": 0,
+        status["initContainerStatuses"] = [{"name": "flux-view", "image": "x", "imageID": "", "ready": True,
+                                            "restartCount": 0,
                                             "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}]
     return {"metadata": {"name": name, "labels": labels or {}}, "spec": spec, "status": status}
 
@@ -147,7 +147,8 @@ def kubectl(kubeconfig, tmp_path):
     for k in ("CLOUDSDK_CONFIG",):
         env.pop(k, None)
 
-    def run(*args: str, input: Optional[str] = None, timeout: float = 30, check: bool = False) -> subprocess.CompletedProcess:
+    def run(*args: str, input: str | None = None, timeout: float = 30,
+            check: bool = False) -> subprocess.CompletedProcess:
         proc = subprocess.run([KUBECTL, *args], input=input, capture_output=True, text=True, timeout=timeout, env=env)
         if check and proc.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

@@ -39,7 +39,8 @@ async def test_discovery_and_openapi(http):
     async with http.get("/api") as r:
         assert (await r.json())["kind"] == "APIVersions"
     async with http.get("/apis", headers={"Accept": AGG_ACCEPT}) as r:
-        assert r.headers["Content-Type"].startswith("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
+        assert r.headers["Content-Type"].startswith(
+            "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
         body = await r.json(content_type=None)
         mcs = next(i for i in body["items"] if i["metadata"]["name"] == "flux-framework.org")
         res = mcs["versions"][0]["resources"][0]
@@ -53,7 +54,8 @@ async def test_discovery_and_openapi(http):
         assert set(paths) == {"api/v1", "apis/batch/v1", "apis/flux-framework.org/v1alpha2"}
     async with http.get(paths["api/v1"]["serverRelativeURL"]) as r:
         doc = await r.json()
-        kinds = {op["patch"]["x-kubernetes-group-version-kind"]["kind"] for op in doc["paths"].values() if "patch" in op}
+        kinds = {op["patch"]["x-kubernetes-group-version-kind"]["kind"]
+                 for op in doc["paths"].values() if "patch" in op}
         assert {"Pod", "PersistentVolume", "PersistentVolumeClaim", "ConfigMap", "Service", "Namespace"} <= kinds
     async with http.get("/openapi/v2") as r:
         assert r.status == 404
@@ -75,10 +77,12 @@ async def test_errors_and_robustness(http):
     async with http.post("/api/v1/namespaces/default/configmaps", data=b"metadata: {name: y}\ndata: {k: v}\n",
                          headers={"Content-Type": "application/yaml"}) as r:
         assert r.status == 201 and (await r.json())["data"] == {"k": "v"}
-    async with http.post("/api/v1/namespaces/default/configmaps", data=json.dumps({"metadata": {"generateName": "g-"}})) as r:
+    async with http.post("/api/v1/namespaces/default/configmaps",
+                         data=json.dumps({"metadata": {"generateName": "g-"}})) as r:
         name = (await r.json())["metadata"]["name"]
         assert r.status == 201 and name.startswith("g-") and len(name) == 7
-    async with http.patch("/api/v1/namespaces/default/configmaps/y", data=b"{}", headers={"Content-Type": "text/plain"}) as r:
+    async with http.patch("/api/v1/namespaces/default/configmaps/y", data=b"{}",
+                          headers={"Content-Type": "text/plain"}) as r:
         assert r.status == 415
     async with http.put("/api/v1/namespaces/default/configmaps/y",
                         json={"metadata": {"name": "y", "resourceVersion": "1"}, "data": {}}) as r:

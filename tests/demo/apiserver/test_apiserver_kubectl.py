@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 
-
 MC_YAML = """\
 apiVersion: flux-framework.org/v1alpha2
 kind: MiniCluster

@@ -11,7 +11,6 @@ from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
 from kubernetes.stream import stream
 
-
 G, V, P = "flux-framework.org", "v1alpha2", "miniclusters"
 
 
@@ -39,7 +38,8 @@ def test_minicluster_crud(server, api_client):
     co = client.CustomObjectsApi(api_client)
     created = co.create_namespaced_custom_object(G, V, "default", P, mc("flux-sample"))
     meta = created["metadata"]
-    assert meta["generation"] == 1 and meta["uid"] and meta["resourceVersion"] and meta["creationTimestamp"].endswith("Z")
+    assert (meta["generation"] == 1 and meta["uid"] and meta["resourceVersion"]
+            and meta["creationTimestamp"].endswith("Z"))
     got = co.get_namespaced_custom_object(G, V, "default", P, "flux-sample")
     assert got["spec"]["size"] == 2
     lst = co.list_namespaced_custom_object(G, V, "default", P)
@@ -59,12 +59,14 @@ def test_minicluster_crud(server, api_client):
     co.patch_namespaced_custom_object(G, V, "default", P, "flux-sample", {"status": {"size": 9}})
     assert "status" not in co.get_namespaced_custom_object(G, V, "default", P, "flux-sample")
     st = co.patch_namespaced_custom_object_status(G, V, "default", P, "flux-sample",
-                                                  {"status": {"size": 1, "selector": "hpa-selector=flux-sample"}, "spec": {"size": 7}})
+                                                  {"status": {"size": 1, "selector": "hpa-selector=flux-sample"},
+                                                   "spec": {"size": 7}})
     assert st["status"]["size"] == 1 and st["spec"]["size"] == 1
 
     # scale subresource
     scale = co.get_namespaced_custom_object_scale(G, V, "default", P, "flux-sample")
-    assert scale["kind"] == "Scale" and scale["spec"]["replicas"] == 1 and scale["status"]["selector"] == "hpa-selector=flux-sample"
+    assert (scale["kind"] == "Scale" and scale["spec"]["replicas"] == 1
+            and scale["status"]["selector"] == "hpa-selector=flux-sample")
     scale = co.patch_namespaced_custom_object_scale(G, V, "default", P, "flux-sample", {"spec": {"replicas": 3}})
     assert scale["spec"]["replicas"] == 3
     assert co.get_namespaced_custom_object(G, V, "default", P, "flux-sample")["spec"]["size"] == 3
@@ -101,7 +103,8 @@ def test_minicluster_crud(server, api_client):
     with pytest.raises(ApiException) as ei:
         co.patch_namespaced_custom_object(G, V, "default", P, "flux-sample", {"spec": {"size": 11}})
     assert ei.value.status == 422
-    assert json.loads(ei.value.body)["message"] == 'MiniCluster.flux-framework.org "flux-sample" is invalid: spec.size: Invalid value: 11: too big'
+    assert json.loads(ei.value.body)["message"] == (
+        'MiniCluster.flux-framework.org "flux-sample" is invalid: spec.size: Invalid value: 11: too big')
 
     # dry run create stores nothing
     co.create_namespaced_custom_object(G, V, "default", P, mc("dry"), dry_run="All")
@@ -132,8 +135,10 @@ def test_pods_list_and_labels(server, api_client, make_pod):
     pods = core.list_namespaced_pod("default", label_selector="job-name=flux-sample")
     assert [p.metadata.name for p in pods.items] == [f"flux-sample-{i}-abcde" for i in range(3)]
     assert pods.items[0].status.container_statuses[0].ready is True
-    assert len(core.list_namespaced_pod("default", label_selector="job-name in (flux-sample,other),job-index!=1").items) == 3
-    assert [p.metadata.name for p in core.list_namespaced_pod("default", label_selector="!job-index").items] == ["other-0-zzzzz"]
+    assert len(core.list_namespaced_pod("default",
+                                        label_selector="job-name in (flux-sample,other),job-index!=1").items) == 3
+    assert [p.metadata.name
+            for p in core.list_namespaced_pod("default", label_selector="!job-index").items] == ["other-0-zzzzz"]
     assert len(core.list_pod_for_all_namespaces(label_selector="app").items) == 3
     assert len(core.list_namespaced_pod("default", field_selector="metadata.name=other-0-zzzzz").items) == 1
     assert len(core.list_namespaced_pod("default", field_selector="status.phase=Running").items) == 4
@@ -155,7 +160,8 @@ def test_pods_list_and_labels(server, api_client, make_pod):
     # built-in kinds: jobs, configmaps, PV/PVC round-trip through pydantic models
     batch = client.BatchV1Api(api_client)
     job = batch.create_namespaced_job("default", {"metadata": {"name": "flux-sample"}, "spec": {
-        "completions": 2, "parallelism": 2, "template": {"spec": {"containers": [{"name": "c", "image": "i"}], "restartPolicy": "OnFailure"}}}})
+        "completions": 2, "parallelism": 2,
+        "template": {"spec": {"containers": [{"name": "c", "image": "i"}], "restartPolicy": "OnFailure"}}}})
     assert job.metadata.generation == 1
     core.create_namespaced_config_map("default", {"metadata": {"name": "cm"}, "data": {"a": "1"}})
     core.patch_namespaced_config_map("cm", "default", {"data": {"b": "2"}})
@@ -184,7 +190,8 @@ def test_watch(server, api_client, make_pod):
     threading.Thread(target=writer).start()
     events = []
     w = watch.Watch()
-    for ev in w.stream(core.list_namespaced_pod, "default", label_selector="job-name=w", resource_version=rv, timeout_seconds=2):
+    for ev in w.stream(core.list_namespaced_pod, "default", label_selector="job-name=w", resource_version=rv,
+                       timeout_seconds=2):
         events.append((ev["type"], ev["object"].metadata.name))
         if len(events) == 3:
             w.stop()
@@ -192,7 +199,8 @@ def test_watch(server, api_client, make_pod):
 
     # no RV: synthetic ADDED for what exists, then ends at timeoutSeconds
     t0 = time.monotonic()
-    evs = [(e["type"], e["object"].metadata.name) for e in watch.Watch().stream(core.list_namespaced_pod, "default", timeout_seconds=1)]
+    evs = [(e["type"], e["object"].metadata.name)
+           for e in watch.Watch().stream(core.list_namespaced_pod, "default", timeout_seconds=1)]
     assert evs == [("ADDED", "w-1-aaaaa"), ("ADDED", "x-1-aaaaa")]
     assert 0.8 < time.monotonic() - t0 < 5
 
@@ -202,7 +210,8 @@ def test_watch(server, api_client, make_pod):
     rv = co.list_namespaced_custom_object(G, V, "default", P)["metadata"]["resourceVersion"]
     server.later(0.2, lambda: store.delete(P, "default", "wmc"))
     evs = [e["type"] for e in watch.Watch().stream(co.list_namespaced_custom_object, G, V, "default", P,
-                                                   field_selector="metadata.name=wmc", resource_version=rv, timeout_seconds=2)]
+                                                   field_selector="metadata.name=wmc", resource_version=rv,
+                                                   timeout_seconds=2)]
     assert evs == ["DELETED"]
 
 
@@ -211,7 +220,8 @@ def test_watch_expired_rv(server, kubeconfig):
 
     store = server.store
     store._compacted = store.resource_version  # pretend history was compacted
-    with urllib.request.urlopen(f"{server.url}/api/v1/namespaces/default/pods?watch=true&resourceVersion=5&timeoutSeconds=1") as resp:
+    with urllib.request.urlopen(f"{server.url}/api/v1/namespaces/default/pods"
+                                "?watch=true&resourceVersion=5&timeoutSeconds=1") as resp:
         line = json.loads(resp.readline())
     assert line["type"] == "ERROR" and line["object"]["code"] == 410 and line["object"]["reason"] == "Expired"
 
@@ -223,7 +233,8 @@ def test_logs(server, api_client, make_pod):
         logs.append("default", "log-0-aaaaa", "flux-sample", f"line {i}\n")
     core = client.CoreV1Api(api_client)
     assert core.read_namespaced_pod_log("log-0-aaaaa", "default") == "".join(f"line {i}\n" for i in range(5))
-    assert core.read_namespaced_pod_log("log-0-aaaaa", "default", container="flux-sample", tail_lines=2) == "line 3\nline 4\n"
+    assert core.read_namespaced_pod_log("log-0-aaaaa", "default", container="flux-sample",
+                                        tail_lines=2) == "line 3\nline 4\n"
     assert core.read_namespaced_pod_log("log-0-aaaaa", "default", limit_bytes=4) == "line"
     with pytest.raises(ApiException) as ei:
         core.read_namespaced_pod_log("log-0-aaaaa", "default", previous=True)
@@ -234,12 +245,14 @@ def test_logs(server, api_client, make_pod):
     store.create("pods", "default", make_pod("log-1-aaaaa", phase="Pending", waiting="ContainerCreating"))
     with pytest.raises(ApiException) as ei:
         core.read_namespaced_pod_log("log-1-aaaaa", "default")
-    assert json.loads(ei.value.body)["message"] == 'container "flux-sample" in pod "log-1-aaaaa" is waiting to start: ContainerCreating'
+    assert json.loads(ei.value.body)["message"] == (
+        'container "flux-sample" in pod "log-1-aaaaa" is waiting to start: ContainerCreating')
     store.create("pods", "default", make_pod("log-2-aaaaa", containers=("a", "b")))
     with pytest.raises(ApiException) as ei:
         core.read_namespaced_pod_log("log-2-aaaaa", "default")
     assert json.loads(ei.value.body)["message"] == (
-        "a container name must be specified for pod log-2-aaaaa, choose one of: [a b] or one of the init containers: [flux-view]")
+        "a container name must be specified for pod log-2-aaaaa, choose one of: [a b] "
+        "or one of the init containers: [flux-view]")
     logs.append("default", "log-0-aaaaa", "flux-view", "view ready\n")
     assert core.read_namespaced_pod_log("log-0-aaaaa", "default", container="flux-view") == "view ready\n"
 
@@ -294,15 +307,17 @@ def test_exec_sync(server, api_client, make_pod):
     ws.close()
     # handshake failures
     with pytest.raises(ApiException) as ei:
-        stream(core.connect_get_namespaced_pod_exec, "nope", "default", command=["echo"], stderr=True, stdin=False, stdout=True, tty=False)
+        stream(core.connect_get_namespaced_pod_exec, "nope", "default", command=["echo"], stderr=True, stdin=False,
+               stdout=True, tty=False)
     assert "404" in ei.value.reason
     server.store.create("pods", "default", make_pod("pending-0-abcde", phase="Pending", waiting="ContainerCreating"))
     with pytest.raises(ApiException) as ei:
-        stream(core.connect_get_namespaced_pod_exec, "pending-0-abcde", "default", command=["echo"], stderr=True, stdin=False, stdout=True, tty=False)
+        stream(core.connect_get_namespaced_pod_exec, "pending-0-abcde", "default", command=["echo"], stderr=True,
+               stdin=False, stdout=True, tty=False)
     assert "400" in ei.value.reason and 'container not found (\\"flux-sample\\")' in ei.value.reason
     with pytest.raises(ApiException) as ei:
-        stream(core.connect_get_namespaced_pod_exec, "flux-sample-0-abcde", "default", command=["echo"], container="zzz",
-               stderr=True, stdin=False, stdout=True, tty=False)
+        stream(core.connect_get_namespaced_pod_exec, "flux-sample-0-abcde", "default", command=["echo"],
+               container="zzz", stderr=True, stdin=False, stdout=True, tty=False)
     assert "container zzz is not valid for pod flux-sample-0-abcde" in ei.value.reason
 
 
@@ -316,7 +331,8 @@ async def test_exec_aio(server, kubeconfig, make_pod):
     await aconfig.load_kube_config(config_file=str(kubeconfig), client_configuration=cfg)
     async with WsApiClient(configuration=cfg) as ws_api:
         core = aclient.CoreV1Api(api_client=ws_api)
-        out = await core.connect_get_namespaced_pod_exec("flux-sample-0-abcde", "default", command=["echo", "aio", "hi"],
+        out = await core.connect_get_namespaced_pod_exec("flux-sample-0-abcde", "default",
+                                                         command=["echo", "aio", "hi"],
                                                          stderr=True, stdin=False, stdout=True, tty=False)
         assert out == "aio hi\n"
         resp = await core.connect_get_namespaced_pod_exec_without_preload_content(

@@ -46,8 +46,8 @@ def test_patches():
 
 
 def test_human_duration():
-    assert [human_duration(s) for s in (5, 119, 180, 185, 3600 * 2 + 60 * 5, 3600 * 4 + 60 * 5, 3600 * 30, 86400 * 2 + 3600 * 3, 86400 * 30)] == \
-        ["5s", "119s", "3m", "3m5s", "125m", "4h5m", "30h", "2d3h", "30d"]
+    seconds = (5, 119, 180, 185, 3600 * 2 + 60 * 5, 3600 * 4 + 60 * 5, 3600 * 30, 86400 * 2 + 3600 * 3, 86400 * 30)
+    assert [human_duration(s) for s in seconds] == ["5s", "119s", "3m", "3m5s", "125m", "4h5m", "30h", "2d3h", "30d"]
 
 
 def test_pod_status_column():
@@ -69,7 +69,8 @@ def test_store_semantics():
     assert ei.value.code == 404
     store.create("jobs", "default", {"metadata": {"name": "j"}, "spec": {"template": {}}})
     rv = store.resource_version
-    assert store.update("jobs", "default", "j", lambda o: None)["metadata"]["resourceVersion"] == str(rv)  # no change, no event
+    # no change, no event
+    assert store.update("jobs", "default", "j", lambda o: None)["metadata"]["resourceVersion"] == str(rv)
     store.update("jobs", "default", "j", lambda o: o.update(status={"active": 1}))
     assert store.resource_version == rv + 1
     assert store.update("jobs", "default", "missing", lambda o: None) is None
@@ -98,7 +99,8 @@ def test_store_semantics():
 
 async def test_store_watch_selector_transitions():
     store = Store()
-    store.create("pods", "default", {"metadata": {"name": "p", "labels": {"a": "1"}}, "spec": {"containers": [{"name": "c"}]}})
+    store.create("pods", "default", {"metadata": {"name": "p", "labels": {"a": "1"}},
+                                     "spec": {"containers": [{"name": "c"}]}})
     rv = str(store.resource_version)
     got = []
 

@@ -6,11 +6,10 @@ import asyncio
 import re
 import tarfile
 
-from tests.demo.flux.conftest import Cluster
-from tests.transcripts import block
-from tests.demo.flux.test_commands import submit, wait_inactive
-
 from fluxstate_tui.demo.flux import FluxInstance
+from tests.demo.flux.conftest import Cluster
+from tests.demo.flux.test_commands import submit, wait_inactive
+from tests.transcripts import block
 
 
 async def test_live_dump_and_restore_03(tmp_path):
@@ -34,8 +33,12 @@ async def test_live_dump_and_restore_03(tmp_path):
     with tarfile.open(path, "r:gz") as tf:
         names = tf.getnames()
         links = [m for m in tf.getmembers() if m.issym()]
-    real_list = block("03-dump-restore.txt", "rm -f $RUNDIR/archive-v.tar; flux dump -v $RUNDIR/archive-v.tar 2>&1 | head -40")["stdout"]
-    shape = lambda ns: [re.sub(r"job/[0-9a-f/]{19}", "job/ID", n) for n in ns]
+    real_list = block("03-dump-restore.txt",
+                      "rm -f $RUNDIR/archive-v.tar; flux dump -v $RUNDIR/archive-v.tar 2>&1 | head -40")["stdout"]
+
+    def shape(ns):
+        return [re.sub(r"job/[0-9a-f/]{19}", "job/ID", n) for n in ns]
+
     assert shape(names) == shape(real_list.splitlines())
     assert len(links) == 2 and links[0].linkname.startswith("job-")
     rc, out, err = await c.flux("flux dump -q /x.zip")
@@ -50,19 +53,23 @@ async def test_live_dump_and_restore_03(tmp_path):
     for r in range(2):
         new.set_rank_online(r, True)
     assert logs[0] == "restoring content from " + str(path)
-    assert any("could not recover guest namespace for" in l for l in logs)
+    assert any("could not recover guest namespace for" in line for line in logs)
     rc, out, _ = await c2.flux("flux queue status")
     assert out == "Job submission is enabled\nScheduling is started\n"
-    await wait_inactive(c2, pend, dep)
-    rc, out, _ = await c2.flux("flux jobs -a -o '{id.f58} {name} {state} {result} {status} {returncode} {exception.type} {exception.note}'")
-    real = block("03-dump-restore.txt", "flux jobs -a -o '{id.f58} {name} {state} {result} {status} {returncode} {exception.type} {exception.note} {t_run!d} {t_inactive!d}'")["stdout"]
+    await wait_inactive(c2, pend, pend2, dep)
+    rc, out, _ = await c2.flux("flux jobs -a -o '{id.f58} {name} {state} {result} {status} {returncode} "
+                               "{exception.type} {exception.note}'")
+    real = block("03-dump-restore.txt", "flux jobs -a -o '{id.f58} {name} {state} {result} {status} {returncode} "
+                                        "{exception.type} {exception.note} {t_run!d} {t_inactive!d}'")["stdout"]
     assert "wide-running INACTIVE FAILED FAILED 1 exec failed to create guest ns: No such file or directory" in out
     assert "sleep INACTIVE FAILED FAILED 1 exec failed to create guest ns: No such file or directory" in real
     assert f"{held} held SCHED  SCHED" in out and f"{dep} dep-on-run1 INACTIVE COMPLETED" in out
+    assert f"{pend2} pending-two INACTIVE COMPLETED" in out
     rc, out, _ = await c2.flux(f"flux job eventlog {held}")
     assert re.sub(r"^\d+\.\d+", "TS", out, flags=re.M).endswith("TS flux-restart\nTS priority priority=0\n")
     rc, out, _ = await c2.flux(f"flux job eventlog {run1}")
-    assert 'exception type="exec" severity=0 userid=0 note="failed to create guest ns: No such file or directory"' in out
+    assert ('exception type="exec" severity=0 userid=0 note="failed to create guest ns: No such file or directory"'
+            in out)
     assert out.splitlines()[-3:][0].split()[1] == "release" and "finish" not in out
     newid = await submit(c2, "flux submit hostname")
     from fluxstate_tui.flux.ids import parse_jobid
@@ -86,7 +93,7 @@ async def test_seed_many_jobs_fast(tmp_path):
     assert len(out.splitlines()) == 1001 and err.startswith("warning: output truncated at 1000 jobs.")
     rc, out, _ = await c.flux("flux jobs --stats-only")
     assert rc == 1 and re.match(r"0 running, \d+ completed, \d+ failed, 0 pending, 0 inactive purged\n", out)
-    ids = [l.split()[0] for l in lines[1:50]]
+    ids = [line.split()[0] for line in lines[1:50]]
     from fluxstate_tui.flux.ids import parse_jobid
     vals = [parse_jobid(i) for i in ids]
     assert len(set(vals)) == len(vals)

@@ -26,7 +26,8 @@ class Pod:
             return await proc.host.run(inner)
         if proc.argv[1:2] == ["jobs"]:
             await proc.out("       JOBID USER     NAME       ST NTASKS NNODES     TIME INFO\n")
-            await proc.out(f"   f3Zx9sq7 root     sleep       R      1      1   1.234s {proc.env.get('FLUX_URI', '-')}\n")
+            await proc.out("   f3Zx9sq7 root     sleep       R      1      1   1.234s "
+                           f"{proc.env.get('FLUX_URI', '-')}\n")
             return 0
         if proc.argv[1:2] == ["fail"]:
             await proc.err("flux-fail: boom\n")

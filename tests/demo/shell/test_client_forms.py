@@ -19,7 +19,8 @@ async def test_flux_view_then_proxy_expands_in_pod(pod):
 
 async def test_flux_uri_prefix_assignment_and_sh(pod):
     pod.install_flux_view()
-    rc, out, err = await pod.run(["/bin/sh", "-c", ". /mnt/flux/flux-view.sh && FLUX_URI=$fluxsocket flux jobs -a -A --json"])
+    rc, out, err = await pod.run(["/bin/sh", "-c",
+                                  ". /mnt/flux/flux-view.sh && FLUX_URI=$fluxsocket flux jobs -a -A --json"])
     assert rc == 0, err
     argv, env = pod.flux_calls[0]
     assert argv == ["flux", "jobs", "-a", "-A", "--json"]
@@ -31,7 +32,8 @@ async def test_flux_uri_prefix_assignment_and_sh(pod):
 
 async def test_queue_stop_message_quoting(pod):
     pod.install_flux_view()
-    rc, out, err = await pod.sh(". /mnt/flux/flux-view.sh && flux proxy $fluxsocket flux queue stop --all -m 'paused by fluxstate-tui'")
+    rc, out, err = await pod.sh(". /mnt/flux/flux-view.sh && "
+                                "flux proxy $fluxsocket flux queue stop --all -m 'paused by fluxstate-tui'")
     assert rc == 0
     assert pod.flux_calls[-1][0] == ["flux", "queue", "stop", "--all", "-m", "paused by fluxstate-tui"]
 
@@ -68,7 +70,8 @@ async def test_state_file_commands(pod):
     rc, out, err = await pod.sh("test -e /state/archive.tar.gz")
     assert (rc, out, err) == (1, "", "")
     pod.write("/state/a.new.tar.gz", b"x" * 6904)
-    rc, out, err = await pod.sh("mv -f /state/a.new.tar.gz /state/a.tar.gz && test -e /state/a.tar.gz && stat -c %s /state/a.tar.gz")
+    rc, out, err = await pod.sh("mv -f /state/a.new.tar.gz /state/a.tar.gz && test -e /state/a.tar.gz && "
+                                "stat -c %s /state/a.tar.gz")
     assert (rc, out, err) == (0, "6904\n", "")
     assert not pod.fs.host_path("/state/a.new.tar.gz").exists()
     rc, out, err = await pod.sh("mv /state/nope /state/x")
@@ -93,7 +96,8 @@ async def test_kubectl_exec_direct_argv(pod):
 
 async def test_script_on_stdin(pod):
     pod.install_flux_view()
-    script = b"source /mnt/flux/flux-view.sh\nflux proxy ${fluxsocket} flux submit sleep 5\necho done > /state/out.txt\nexit 4\necho never\n"
+    script = (b"source /mnt/flux/flux-view.sh\nflux proxy ${fluxsocket} flux submit sleep 5\n"
+              b"echo done > /state/out.txt\nexit 4\necho never\n")
     rc, out, err = await pod.run(["bash"], stdin=script)
     assert rc == 4
     assert out == "flux submit sleep 5\n"

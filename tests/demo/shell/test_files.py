@@ -19,7 +19,8 @@ async def test_ls_long_format(pod):
     lines = out.splitlines()
     assert re.fullmatch(r"total \d+", lines[0])
     t = time.gmtime(now - 3600)
-    expect = f"-rw-r--r-- 1 root root 6904 {time.strftime('%b', t)} {t.tm_mday:>2} {time.strftime('%H:%M', t)} archive.tar.gz"
+    expect = (f"-rw-r--r-- 1 root root 6904 {time.strftime('%b', t)} {t.tm_mday:>2} {time.strftime('%H:%M', t)} "
+              "archive.tar.gz")
     assert lines[1] == expect
     to = time.gmtime(old)
     assert lines[2].endswith(f"{time.strftime('%b', to)} {to.tm_mday:>2}  {to.tm_year} old.txt")
@@ -55,7 +56,8 @@ cd /restore && sha256sum -c /tmp/sums
     assert (rc, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == "6"
-    assert sorted(lines[1:]) == sorted(["./a.txt: OK", "./empty: OK", "./nested/deep/b.bin: OK", "./with space.txt: OK"])
+    assert sorted(lines[1:]) == sorted(["./a.txt: OK", "./empty: OK", "./nested/deep/b.bin: OK",
+                                        "./with space.txt: OK"])
     assert pod.read("/restore/nested/deep/b.bin") == bytes(range(256)) * 10
     rc, out, err = await pod.sh("tar -tzf /state/assets.tar.gz")
     assert out.splitlines() == ["a.txt", "nested/", "nested/deep/", "nested/deep/b.bin", "empty", "with space.txt"]
@@ -109,24 +111,29 @@ async def test_tar_extract_cannot_escape(pod, tmp_path):
 
 async def test_misc_utilities(pod):
     pod.write("/state/f.txt", "hello\nworld\nhello again\n")
-    rc, out, err = await pod.sh("grep -c hello /state/f.txt; grep -q nope /state/f.txt; echo $?; grep -E 'wor|again' /state/f.txt")
+    rc, out, err = await pod.sh("grep -c hello /state/f.txt; grep -q nope /state/f.txt; echo $?; "
+                                "grep -E 'wor|again' /state/f.txt")
     assert out == "2\n1\nworld\nhello again\n"
     rc, out, err = await pod.sh("wc -l /state/f.txt; wc -c < /state/f.txt; cat /state/f.txt | wc -l")
     assert out == "3 /state/f.txt\n24\n3\n"
     rc, out, err = await pod.sh("stat -c '%n %s' /state/f.txt; stat -c %s /state/none")
     assert out == "/state/f.txt 24\n"
     assert err == "stat: cannot statx '/state/none': No such file or directory\n"
-    rc, out, err = await pod.sh("hostname; whoami; id; basename /a/b/c.tar.gz .gz; dirname /a/b/c; date -d @0 +%s; uname")
+    rc, out, err = await pod.sh("hostname; whoami; id; basename /a/b/c.tar.gz .gz; dirname /a/b/c; "
+                                "date -d @0 +%s; uname")
     assert out == "flux-sample-0\nroot\nuid=0(root) gid=0(root) groups=0(root)\nc.tar\n/a/b\n0\nLinux\n"
     rc, out, err = await pod.sh("d1=$(date +%s); sleep 100; d2=$(date +%s); echo $((d2 - d1 >= 100))")
     assert out == "1\n"
-    rc, out, err = await pod.sh("mkdir -p /state/t/sub && touch /state/t/x /state/t/sub/y && find /state/t -type f && find /state/t -name 'y'; find /nope")
+    rc, out, err = await pod.sh("mkdir -p /state/t/sub && touch /state/t/x /state/t/sub/y && "
+                                "find /state/t -type f && find /state/t -name 'y'; find /nope")
     assert out == "/state/t/sub/y\n/state/t/x\n/state/t/sub/y\n"
     assert err == "find: '/nope': No such file or directory\n"
-    rc, out, err = await pod.sh("cp /state/f.txt /state/g.txt && cp /state/t /state/u; cp -r /state/t /state/u && ls /state/u; rm /state/t; rm -r /state/t; ls /state")
+    rc, out, err = await pod.sh("cp /state/f.txt /state/g.txt && cp /state/t /state/u; "
+                                "cp -r /state/t /state/u && ls /state/u; rm /state/t; rm -r /state/t; ls /state")
     assert out == "sub\nx\nf.txt\ng.txt\nu\n"
     assert err == "cp: -r not specified; omitting directory '/state/t'\nrm: cannot remove '/state/t': Is a directory\n"
-    rc, out, err = await pod.sh("echo -n a; echo -e 'b\\tc'; printf '%s=%d\\n' x 5 y 7; printf '%05.1f|%-3s|\\n' 3.14159 ab")
+    rc, out, err = await pod.sh("echo -n a; echo -e 'b\\tc'; printf '%s=%d\\n' x 5 y 7; "
+                                "printf '%05.1f|%-3s|\\n' 3.14159 ab")
     assert out == "ab\tc\nx=5\ny=7\n003.1|ab |\n"
 
 

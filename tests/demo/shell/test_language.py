@@ -2,7 +2,8 @@
 
 
 async def test_quoting_edge_cases(pod):
-    rc, out, err = await pod.sh("""x='a  b'; echo '$not_expanded' "$x" $x "${x}" \\$x "q\\"uote" 'it'\\''s' $'tab\\there'""")
+    rc, out, err = await pod.sh("""x='a  b'; echo '$not_expanded' "$x" $x "${x}" \\$x "q\\"uote" """
+                                "'it'\\''s' $'tab\\there'")
     assert out == "$not_expanded a  b a b a  b $x q\"uote it's tab\there\n"
     rc, out, err = await pod.sh('echo "" | wc -c; printf "%s|" "" a "b c"; echo')
     assert out == "1\n|a|b c|\n"
@@ -19,7 +20,8 @@ async def test_file_name_with_spaces(pod):
 
 
 async def test_status_and_operators(pod):
-    rc, out, err = await pod.sh("false; echo $?; true && echo yes || echo no; false && echo yes || echo no; ! false; echo $?")
+    rc, out, err = await pod.sh("false; echo $?; true && echo yes || echo no; false && echo yes || echo no; "
+                                "! false; echo $?")
     assert out == "1\nyes\nno\n0\n"
     rc, out, err = await pod.sh("exit 3")
     assert rc == 3
@@ -42,7 +44,8 @@ async def test_pipelines_and_redirections(pod):
     assert out == "2\n"
     rc, out, err = await pod.sh("echo one >> /state/l.txt; tail -n 2 /state/l.txt; head -n 1 /state/l.txt")
     assert out == "c\none\na\n"
-    rc, out, err = await pod.sh("cat /nope 2>/dev/null; echo $?; cat /nope 2>&1 | tr a-z A-Z; ls /nope &> /state/both; cat /state/both")
+    rc, out, err = await pod.sh("cat /nope 2>/dev/null; echo $?; cat /nope 2>&1 | tr a-z A-Z; "
+                                "ls /nope &> /state/both; cat /state/both")
     assert out == "1\nCAT: /NOPE: NO SUCH FILE OR DIRECTORY\nls: cannot access '/nope': No such file or directory\n"
     rc, out, err = await pod.sh("echo err >&2; echo out 2>/dev/null >/dev/null")
     assert (out, err) == ("", "err\n")
@@ -55,7 +58,8 @@ async def test_pipelines_and_redirections(pod):
 async def test_variables_and_expansions(pod):
     rc, out, err = await pod.sh('A=1; export B=2; unset A; echo "${A:-dflt} $B ${#B} ${C:=set} $C"; env | grep ^B=')
     assert out == "dflt 2 1 set set\nB=2\n"
-    rc, out, err = await pod.sh('n=$(echo hi | wc -c); echo "n=$n $((n * 2 + 1))"; p=/a/b/c.tar.gz; echo ${p##*/} ${p%.gz}')
+    rc, out, err = await pod.sh('n=$(echo hi | wc -c); echo "n=$n $((n * 2 + 1))"; '
+                                'p=/a/b/c.tar.gz; echo ${p##*/} ${p%.gz}')
     assert out == "n=3 7\nc.tar.gz /a/b/c.tar\n"
     rc, out, err = await pod.sh("set -u; echo $undefined_var; echo after")
     assert rc == 1 and out == "" and "undefined_var: unbound variable" in err
@@ -97,7 +101,8 @@ async def test_syntax_error(pod):
 async def test_heredoc_and_glob(pod):
     rc, out, err = await pod.sh("X=v\ncat <<EOF > /state/h.txt\nval=$X\nEOF\ncat <<'E2'\nraw=$X\nE2\ncat /state/h.txt")
     assert out == "raw=$X\nval=v\n"
-    rc, out, err = await pod.sh("touch /state/a.tgz /state/b.tgz /state/c.txt; echo /state/*.tgz; echo '/state/*.tgz'; echo /state/*.none")
+    rc, out, err = await pod.sh("touch /state/a.tgz /state/b.tgz /state/c.txt; echo /state/*.tgz; "
+                                "echo '/state/*.tgz'; echo /state/*.none")
     assert out == "/state/a.tgz /state/b.tgz\n/state/*.tgz\n/state/*.none\n"
 
 
