@@ -61,6 +61,9 @@ class FluxStateApp(App):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", show=False),
+        # Both keys: declaring any command_palette binding drops Textual's own ctrl+p one. ctrl+p has
+        # priority so it works from a text field too; `:` must stay typeable there.
+        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True),
         Binding("colon", "command_palette", "Commands", show=False),
         # state workflows (screens/progress.py): shown while one exists
         Binding("w", "show_workflow", "Workflow"),
@@ -148,7 +151,9 @@ class FluxStateApp(App):
         if self._kube is not None:
             await self._kube.close()
             self._kube = None
+        # Until the new context answers, nothing of the old one may be shown as current.
         self.context_name = context
+        self.namespace = None
         await self._back_to_clusters()
         self.notify(f"Context {context}", timeout=2)
 
@@ -157,9 +162,7 @@ class FluxStateApp(App):
             self.pop_screen()
         clusters = self.clusters_screen
         if clusters is not None:
-            clusters.summaries = {}
-            clusters.loaded = False
-            clusters.action_refresh_now()
+            clusters.forget()
 
     # ---- state workflows (screens/actions.py, screens/progress.py) ------------------------------
 

@@ -16,11 +16,16 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+from textual import events
 from textual.binding import Binding
+from textual.message import Message
 
+from ..kube.errors import KubeError
+from ..kube.resources import get_minicluster
 from .base import RefreshScreen
 from .confirm import ArchiveModal, ConfirmModal
-from .progress import ProgressScreen, WorkflowRun, start_workflow
+from .progress import Offer, ProgressScreen, WorkflowRun, current_run, start_workflow
 from .recreate import AssetsModal, RecreateModal, ScaleModal
 
 if TYPE_CHECKING:
@@ -32,13 +37,38 @@ WORKFLOW_BINDINGS = [
     Binding("D", "dump", "Dump", tooltip="flux dump to spec.archive.path (asks first)"),
     Binding("R", "recreate", "Recreate", tooltip="recreate at a new size, keeping every job (asks first)"),
     Binding("Z", "scale", "Scale", tooltip="live resize within maximumSize (asks first)"),
-    Binding("A", "archive", "Archive", tooltip="show the archive: size, age, jobs, versions"),
     Binding("F", "assets", "Assets", tooltip="paths in the broker pod carried with the queue (files jobs wrote)"),
+    Binding("A", "archive", "Archive", tooltip="show the archive: size, age, jobs, versions"),
+]
+# The app's own keys, repeated by the screens so the footer shows them before the less used ones
+# (the footer lists the screen's keys first and the app's last).
+APP_KEYS = [
+    Binding("w", "app.show_workflow", "Workflow"),
+    Binding("q", "app.quit", "Quit"),
 ]
 # action -> what it is called in the read-only refusal and the palette
 MUTATING = {"queue_toggle": "stop/start queue", "dump": "dump", "recreate": "recreate", "scale": "scale",
             "assets": "edit assets"}
 WORKFLOW_ACTIONS = set(MUTATING) | {"archive"}
+# key -> action, for telling a read-only user why a mutating key does nothing
+READ_ONLY_KEYS = {b.key: b.action for b in WORKFLOW_BINDINGS if b.action in MUTATING}
+# What a cancel from the progress screen leaves behind, per workflow (said before and after).
+CANCEL_NOTES = {
+    "pause": "The queue stays stopped (S starts it again); running jobs go on.",
+    "dump": "The archive in place is untouched; a half-written temporary file beside it may remain.",
+    "recreate": "Its journal keeps the place: run the same recreate again (R, or `fluxstate-tui recreate "
+                "NAME`) to continue from there. The archive and the saved manifest are kept.",
+    "scale": "The MiniCluster keeps the size last patched (the summary shows it); Z again to change it.",
+}
+
+
+class FreshSubject(Message):
+    """The MiniCluster as it is now, read for an action that is about to ask or act."""
+
+    def __init__(self, action: str, subject: Subject) -> None:
+        super().__init__()
+        self.action = action
+        self.subject = subject
 
 
 @dataclass
@@ -76,6 +106,51 @@ class WorkflowActions(RefreshScreen):
             return False
         return True
 
+    def on_key(self, event: events.Key) -> None:
+        # In read-only mode the mutating keys are hidden and unbound (check_action), so they reach here:
+        # say why nothing happens, once per press (an older notice is replaced, not stacked).
+        action = READ_ONLY_KEYS.get(event.key)
+        if action is not None and self.fs_app.read_only:
+            event.stop()
+            self.app.clear_notifications()
+            self.app.notify(f"read-only session: {event.key} ({MUTATING[action]}) would change the cluster. "
+                            "Start without --read-only to act.", severity="warning", timeout=4, markup=False)
+
+    def workflow_busy_note(self) -> str | None:
+        """While a workflow of this screen's MiniCluster runs, a failed fetch is expected: say so."""
+        subject = self.workflow_subject()
+        run = current_run(self.app)
+        if subject is None or run is None or not run.running:
+            return None
+        if run.target != (subject.mc.namespace, subject.mc.name):
+            return None
+        step = f" at “{run.current}”" if run.current else ""
+        return f"{run.title}: in progress{step} (w shows it)"
+
+    # ---- reading the MiniCluster as it is now ---------------------------------------------------
+
+    def _with_fresh(self, action: str, subject: Subject) -> None:
+        """Read the MiniCluster again before asking: a dialog must offer what is true now (an assets
+        list edited a moment ago, a size changed by someone else)."""
+        async def load() -> None:
+            try:
+                mc = await get_minicluster(await self.fs_app.client(), subject.mc.name, subject.mc.namespace)
+            except KubeError as exc:
+                self.app.notify(exc.message, title=f"cannot read {subject.mc.name}", severity="error",
+                                markup=False)
+                return
+            self.post_message(FreshSubject(action, Subject(mc, subject.snapshot, subject.jobs)))
+
+        self.run_worker(load(), group="fresh-subject", exclusive=True, exit_on_error=False)
+
+    def on_fresh_subject(self, message: FreshSubject) -> None:
+        opener = {"recreate": self.open_recreate, "scale": self.open_scale, "assets": self.open_assets}
+        opener[message.action](message.subject)
+
+    async def _current(self, subject: Subject) -> MiniCluster:
+        """For a workflow job: the MiniCluster as it is when the action starts, not when it was asked."""
+        return await get_minicluster(await self.fs_app.client(), subject.mc.name, subject.mc.namespace)
+
     def _allowed(self, action: str) -> Subject | None:
         app = self.fs_app
         if action in MUTATING and app.read_only:
@@ -86,10 +161,12 @@ class WorkflowActions(RefreshScreen):
             app.notify("no MiniCluster selected", severity="warning", timeout=3)
         return subject
 
-    def _start(self, subject: Subject, title: str, job, *, show: bool = True, on_error=None) -> None:
+    def _start(self, subject: Subject, title: str, job, *, show: bool = True, on_error=None,
+               workflow: str = "", offer: Offer | None = None) -> None:
         app = self.fs_app
         start_workflow(app, title, job, target=(subject.mc.namespace, subject.mc.name), show=show,
-                       on_error=on_error, on_end=partial(_tell_screens, app))
+                       on_error=on_error, on_end=partial(_tell_screens, app),
+                       cancel_note=CANCEL_NOTES.get(workflow, ""), offer=offer)
 
     # ---- S: stop or start the queue --------------------------------------------------------------
 
@@ -119,11 +196,51 @@ class WorkflowActions(RefreshScreen):
         from ..workflows import pause
 
         async def job(progress):
-            return await pause(await self.fs_app.client(), subject.mc, cancel_running=cancel_running,
-                               progress=progress)
+            return await pause(await self.fs_app.client(), await self._current(subject),
+                               cancel_running=cancel_running, progress=progress)
 
         title = f"Stop the queue of {subject.mc.name}" + (" (cancelling running jobs)" if cancel_running else "")
-        self._start(subject, title, job, on_error=partial(self._pause_failed, subject))
+        offer = Offer("x", "cancel the running jobs", "wait for running jobs",
+                      partial(self._offer_cancel_running, subject))
+        self._start(subject, title, job, on_error=partial(self._pause_failed, subject), workflow="pause",
+                    offer=None if cancel_running else offer)
+
+    def _offer_cancel_running(self, subject: Subject) -> None:
+        """From a waiting stop's progress screen: name the running jobs, then cancel exactly those."""
+        from ..workflows.ops import list_running
+
+        async def load() -> None:
+            try:
+                ids = await list_running(await self.fs_app.client(), subject.mc)
+            except KubeError as exc:
+                self.app.notify(exc.message, severity="error", markup=False)
+                return
+            if not ids:
+                self.app.notify("no job is running any more", timeout=3)
+                return
+            shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+            self.app.push_screen(ConfirmModal(
+                "Cancel the running jobs",
+                Text(f"{len(ids)} job(s) of {subject.mc.name} still run: {shown}. They end as CANCELED "
+                     "(exit 143) and the stop then finishes."),
+                f"Cancel {len(ids)} running job(s)"), partial(self._cancel_confirmed, subject, ids))
+
+        self.run_worker(load(), group="offer", exclusive=True, exit_on_error=False)
+
+    def _cancel_confirmed(self, subject: Subject, ids: list[str], yes: bool | None) -> None:
+        if not yes:
+            return
+        from ..workflows.ops import cancel_jobs
+
+        async def cancel() -> None:
+            try:
+                done = await cancel_jobs(await self.fs_app.client(), subject.mc, ids,
+                                         message="canceled by fluxstate-tui stop")
+                self.app.notify(done, timeout=6, markup=False)
+            except Exception as exc:  # shown, never fatal
+                self.app.notify(getattr(exc, "message", str(exc)), severity="error", markup=False)
+
+        self.run_worker(cancel(), group="cancel-jobs", exit_on_error=False)
 
     def _pause_failed(self, subject: Subject, exc: BaseException) -> bool:
         from ..workflows import PauseTimeout
@@ -148,7 +265,7 @@ class WorkflowActions(RefreshScreen):
         from ..workflows import resume
 
         async def job(progress):
-            return await resume(await self.fs_app.client(), subject.mc, progress=progress)
+            return await resume(await self.fs_app.client(), await self._current(subject), progress=progress)
 
         self._start(subject, f"Start the queue of {subject.mc.name}", job, show=False)
 
@@ -163,11 +280,15 @@ class WorkflowActions(RefreshScreen):
             self.app.notify(f"{mc.name} has no spec.archive.path: there is nowhere to dump to",
                             severity="error")
             return
+        if subject.queue_stopped is False:
+            # The engine would refuse: no button that cannot work, but the way forward.
+            self.app.notify(f"The queue of {mc.name} is started: a dump needs a stopped queue with no running "
+                            "jobs. Stop it first with S, then D.", title="Dump refused", severity="warning",
+                            timeout=8)
+            return
         body = (f"flux dump of {mc.name}'s queue to a temporary file next to {mc.archive_path}; it is verified "
                 "(it lists, it is not empty, every job is in it), then renamed over the archive. The archive "
                 "there now is kept as a timestamped version (the last 3 are kept).")
-        if subject.queue_stopped is False:
-            body += "\n\nThe queue is started: the dump will be refused. Stop it first with S."
         modal = ConfirmModal("Dump the queue", body, f"Dump {mc.name} to {mc.archive_path}")
         self.app.push_screen(modal, partial(self._confirmed_dump, subject))
 
@@ -177,9 +298,9 @@ class WorkflowActions(RefreshScreen):
         from ..workflows import dump
 
         async def job(progress):
-            return await dump(await self.fs_app.client(), subject.mc, progress=progress)
+            return await dump(await self.fs_app.client(), await self._current(subject), progress=progress)
 
-        self._start(subject, f"Dump {subject.mc.name} to {subject.mc.archive_path}", job)
+        self._start(subject, f"Dump {subject.mc.name} to {subject.mc.archive_path}", job, workflow="dump")
 
     # ---- R: recreate -----------------------------------------------------------------------------
 
@@ -187,7 +308,10 @@ class WorkflowActions(RefreshScreen):
         subject = self._allowed("recreate")
         if subject is None:
             return
-        self.open_recreate(subject, size)
+        if size is None:
+            self._with_fresh("recreate", subject)
+        else:
+            self.open_recreate(subject, size)
 
     def open_recreate(self, subject: Subject, size: int | None = None) -> None:
         modal = RecreateModal(subject.mc, jobs=subject.jobs, size=size, queue_stopped=subject.queue_stopped)
@@ -199,18 +323,21 @@ class WorkflowActions(RefreshScreen):
         from ..workflows import recreate
 
         async def job(progress):
-            # The modal showed the annotated paths and let them be edited: its list is the whole list.
-            return await recreate(await self.fs_app.client(), subject.mc, size=size, assets=tuple(assets),
-                                  use_annotation=False, progress=progress)
+            # The modal showed the annotated paths (read when it opened) and let them be edited: its list
+            # is the whole list.
+            return await recreate(await self.fs_app.client(), await self._current(subject), size=size,
+                                  assets=tuple(assets), use_annotation=False, progress=progress)
 
-        self._start(subject, f"Recreate {subject.mc.name} at size {size}", job)
+        self._start(subject, f"Recreate {subject.mc.name} at size {size}", job, workflow="recreate")
 
     # ---- Z: scale --------------------------------------------------------------------------------
 
     def action_scale(self) -> None:
         subject = self._allowed("scale")
-        if subject is None:
-            return
+        if subject is not None:
+            self._with_fresh("scale", subject)
+
+    def open_scale(self, subject: Subject) -> None:
         self.app.push_screen(ScaleModal(subject.mc), partial(self._confirmed_scale, subject))
 
     def _confirmed_scale(self, subject: Subject, size: int | None) -> None:
@@ -219,12 +346,13 @@ class WorkflowActions(RefreshScreen):
         from ..workflows import scale
 
         async def job(progress):
-            return await scale(await self.fs_app.client(), subject.mc, size=size, progress=progress)
+            return await scale(await self.fs_app.client(), await self._current(subject), size=size,
+                               progress=progress)
 
         # Above the live limit the engine refuses at once (NeedsRecreate) and a recreate is offered:
         # no progress screen to flash by.
         self._start(subject, f"Scale {subject.mc.name} to {size}", job, show=size <= subject.mc.scale_limit,
-                    on_error=partial(self._scale_failed, subject))
+                    on_error=partial(self._scale_failed, subject), workflow="scale")
 
     def _scale_failed(self, subject: Subject, exc: BaseException) -> bool:
         from ..workflows import NeedsRecreate
@@ -246,8 +374,10 @@ class WorkflowActions(RefreshScreen):
 
     def action_assets(self) -> None:
         subject = self._allowed("assets")
-        if subject is None:
-            return
+        if subject is not None:
+            self._with_fresh("assets", subject)
+
+    def open_assets(self, subject: Subject) -> None:
         self.app.push_screen(AssetsModal(subject.mc), partial(self._confirmed_assets, subject))
 
     def _confirmed_assets(self, subject: Subject, paths: list[str] | None) -> None:
@@ -259,9 +389,9 @@ class WorkflowActions(RefreshScreen):
             from ..workflows.assets import set_annotation
 
             try:
-                app.notify(await set_annotation(await app.client(), subject.mc, paths), timeout=5)
+                app.notify(await set_annotation(await app.client(), subject.mc, paths), timeout=5, markup=False)
             except Exception as exc:  # shown, never fatal
-                app.notify(getattr(exc, "message", str(exc)), severity="error", timeout=8)
+                app.notify(getattr(exc, "message", str(exc)), severity="error", timeout=8, markup=False)
 
         app.run_worker(save(), group="assets", exit_on_error=False)
 

@@ -40,8 +40,9 @@ class FetchFailed(Message):
 
 class RefreshScreen(Screen):
     BINDINGS = [
-        Binding("ctrl+r", "refresh_now", "Refresh"),
-        Binding("space", "toggle_pause", "Pause"),
+        # Listed by ? and the palette; the footer keeps its room for the actions.
+        Binding("ctrl+r", "refresh_now", "Refresh", show=False),
+        Binding("space", "toggle_pause", "Pause", show=False),
     ]
 
     # Each screen defines what it fetches: an async method returning its Fetched message.
@@ -106,12 +107,21 @@ class RefreshScreen(Screen):
         self._schedule(self.fs_app.refresh_interval)
 
     def on_fetch_failed(self, message: FetchFailed) -> None:
-        self.freshness.mark_failed(message.error)
-        self.show_error(message.error)
+        busy = self.workflow_busy_note()
+        if busy is not None:
+            # e.g. a recreate deleted the pods: not a fault to show in red, but where the recreate is
+            self.freshness.mark_busy(busy)
+        else:
+            self.freshness.mark_failed(message.error)
+            self.show_error(message.error)
         self.fetch_done(ok=False)
 
     def show_error(self, error: str) -> None:
         """Screens with nothing loaded yet show the error in place of their data."""
+
+    def workflow_busy_note(self) -> str | None:
+        """Screens whose MiniCluster a workflow is changing say so instead of an error."""
+        return None
 
     # ---- keys ----------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from ..kube.errors import KubeError
 from ..overview import Summary, overview
 from ..widgets.freshness import Freshness
-from .actions import WORKFLOW_BINDINGS, Subject, WorkflowActions
+from .actions import APP_KEYS, WORKFLOW_BINDINGS, Subject, WorkflowActions
 from .base import Fetched, RefreshScreen
 
 COLUMNS = [("NAME", "name"), ("NAMESPACE", "namespace"), ("SIZE", "size"), ("PODS", "pods"), ("QUEUE", "queue"),
@@ -42,13 +42,15 @@ def row_cells(s: Summary) -> tuple:
 
 
 class ClustersScreen(WorkflowActions, RefreshScreen):
+    # The footer shows these in order and cuts the rest at narrow widths: ? and the actions first.
     BINDINGS = [
+        Binding("question_mark", "app.help", "Help"),
         Binding("enter", "open", "Open", show=True),
         Binding("slash", "filter", "Filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        *WORKFLOW_BINDINGS,  # S D R Z F A (actions.py), on the selected MiniCluster
+        *APP_KEYS,           # w q
         Binding("l", "broker_log", "Broker log"),
-        Binding("question_mark", "app.help", "Help"),
-        *WORKFLOW_BINDINGS,  # S D R Z A (actions.py), on the selected MiniCluster
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
     def __init__(self) -> None:
@@ -119,17 +121,18 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
         empty = self.query_one("#mc-empty", Static)
         if not wanted:
             if self.filter_text and self.summaries:
-                empty.update(f"no MiniCluster matches “{self.filter_text}” — esc clears the filter")
+                empty.update(Text(f"no MiniCluster matches “{self.filter_text}” — esc clears the filter"))
             elif self.fs_app.all_namespaces:
                 empty.update("no MiniClusters in any namespace")
             else:
-                empty.update(f"no MiniClusters in namespace {self.fs_app.namespace} — try -A, "
-                             "or “All namespaces” in the command palette (ctrl+p)")
+                empty.update(Text(f"no MiniClusters in namespace {self.fs_app.namespace} — try -A, "
+                                  "or “All namespaces” in the command palette (ctrl+p)"))
             empty.set_class(False, "error")
         empty.display = not wanted
         table.display = bool(wanted)
 
     def show_error(self, error: str) -> None:
+        self._update_title()
         if self.loaded:
             return  # keep the last data; the freshness line says it is stale
         table = self.query_one(DataTable)
@@ -139,6 +142,14 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
         empty.update(Text(f"cannot list MiniClusters: {error}\nretrying every {self.fs_app.refresh_interval:g}s",
                           style="bold red"))
         empty.display = True
+
+    def forget(self) -> None:
+        """After a context or namespace switch: drop what was shown and fetch anew."""
+        self.summaries = {}
+        self.loaded = False
+        self.query_one(DataTable).clear()
+        self._update_title()
+        self.action_refresh_now()
 
     def cursor_key(self) -> str | None:
         table = self.query_one(DataTable)

@@ -1,7 +1,9 @@
 """Confirmation and information modals for the state workflows (after Posting's ConfirmationModal).
 
 The action button is named for the action ("Stop the queue of flux-sample"), Cancel is focused when
-the action is destructive, `y` confirms, `n` and `esc` cancel.
+the action is destructive and nothing is typed, `y` confirms, `n` and `esc` cancel. A body that does
+not fit the terminal scrolls (the whole dialog is one VerticalScroll, so tab brings any button into
+view); a dialog with a text field starts in the field.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -34,6 +36,8 @@ MODAL_CSS = """
 {cls} .modal-hint {{ height: 1; color: $text-muted; text-align: right; }}
 """
 KEYS_HINT = "y confirms · n or esc cancels · tab moves"
+# In a dialog that starts in a text field, y and n are letters: only enter and esc act.
+FIELD_HINT = "enter confirms · esc cancels · tab moves"
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -51,7 +55,7 @@ class ConfirmModal(ModalScreen[bool]):
         self.destructive = destructive
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-body" + (" destructive" if self.destructive else "")) as box:
+        with VerticalScroll(classes="modal-body" + (" destructive" if self.destructive else "")) as box:
             box.border_title = self.modal_title
             yield Static(self.body, classes="modal-text", id="confirm-body")
             with Horizontal(classes="modal-buttons"):
@@ -131,7 +135,7 @@ class ArchiveModal(ModalScreen[None]):
         self.error: str | None = None
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-body") as box:
+        with VerticalScroll(classes="modal-body") as box:
             box.border_title = f"Archive of {self.mc.name}"
             yield Static(archive_text(None), classes="modal-text", id="archive-info")
             with Horizontal(classes="modal-buttons"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,7 +17,12 @@ TABLE_KEYS = [("↑ ↓ / k j", "move"), ("PgUp PgDn", "page"), ("Home End / g G
 
 
 def key_name(binding: Binding, app) -> str:
-    return binding.key_display or app.get_key_display(binding)
+    """Each key of a binding as the footer writes it ("esc / h"); Textual's own display of a binding
+    with several keys runs them together ("c,super+^c")."""
+    if binding.key_display:
+        return binding.key_display
+    keys = [k.strip() for k in binding.key.split(",") if k.strip()]
+    return " / ".join(app.get_key_display(replace(binding, key=k)) for k in keys)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -42,11 +49,12 @@ class HelpScreen(ModalScreen[None]):
 
         def add_all(bindings) -> None:
             for b in bindings:
-                if b.action in seen or not b.description:
+                action = b.action.removeprefix("app.")
+                if action in seen or not b.description:
                     continue
                 if hasattr(self.under, "check_action") and self.under.check_action(b.action, ()) is False:
                     continue
-                seen.add(b.action)
+                seen.add(action)
                 table.add_row(key_name(b, self.app), b.description)
 
         table.add_row("",

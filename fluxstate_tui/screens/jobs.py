@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Input, Static
@@ -18,7 +19,7 @@ from ..kube.resources import MiniCluster, get_minicluster
 from ..widgets.freshness import Freshness
 from ..widgets.job_table import Column, JobTable
 from ..widgets.summary import FluxSummary
-from .actions import WORKFLOW_BINDINGS, Subject, WorkflowActions
+from .actions import APP_KEYS, WORKFLOW_BINDINGS, Subject, WorkflowActions
 from .base import Fetched, RefreshScreen
 
 COLUMNS = [
@@ -64,15 +65,17 @@ class JobsFetched(Fetched):
 
 
 class JobsScreen(WorkflowActions, RefreshScreen):
+    # The footer shows these in order and cuts the rest at narrow widths: ? and the actions first.
     BINDINGS = [
+        Binding("question_mark", "app.help", "Help"),
         Binding("escape", "back", "Back"),
-        Binding("enter", "open_job", "Job detail", show=False),
         Binding("slash", "filter", "Filter"),
+        *WORKFLOW_BINDINGS,  # S D R Z F A (actions.py)
+        *APP_KEYS,           # w q
         Binding("o", "sort", "Sort"),
         Binding("O", "reverse_sort", "Reverse", show=False),
         Binding("l", "broker_log", "Broker log"),
-        Binding("question_mark", "app.help", "Help"),
-        *WORKFLOW_BINDINGS,  # S D R Z A (actions.py)
+        Binding("enter", "open_job", "Job detail", show=False),
     ]
 
     def __init__(self, mc: MiniCluster) -> None:
@@ -184,8 +187,8 @@ class JobsScreen(WorkflowActions, RefreshScreen):
             table = self.table
             table.loading = False
             note = self.query_one("#jobs-note", Static)
-            note.update(f"[b red]cannot read Flux in {self.mc.name}:[/] {error}\n"
-                        f"retrying every {self.fs_app.refresh_interval:g}s")
+            note.update(Text.assemble((f"cannot read Flux in {self.mc.name}:", "bold red"), f" {error}\n",
+                                      f"retrying every {self.fs_app.refresh_interval:g}s"))
             note.display = True
 
     # ---- actions -----------------------------------------------------------------------------

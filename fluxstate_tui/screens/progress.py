@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -33,6 +34,17 @@ Job = Callable[[Progress], Awaitable[str]]
 OnError = Callable[[BaseException], bool]
 
 
+@dataclass
+class Offer:
+    """A second way out that the progress screen offers while one step runs (e.g. cancel the running
+    jobs a stop waits for)."""
+
+    key: str
+    label: str
+    step: str
+    callback: Callable[[], object]
+
+
 def format_elapsed(seconds: float) -> str:
     seconds = int(seconds)
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
@@ -41,15 +53,20 @@ def format_elapsed(seconds: float) -> str:
 class WorkflowRun:
     """The state of one workflow, fed by its Events; listeners (the screen) are told of each change."""
 
-    def __init__(self, title: str, *, target: tuple[str, str] = ("", "")) -> None:
+    def __init__(self, title: str, *, target: tuple[str, str] = ("", ""), cancel_note: str = "",
+                 offer: Offer | None = None) -> None:
         self.title = title
         self.target = target                    # (namespace, name) of the MiniCluster it acts on
+        self.cancel_note = cancel_note          # what a cancel leaves behind, and how to go on
+        self.offer = offer
+        self.cancel_requested = False
         self.steps: list[str] = []
         self.step_state: dict[str, str] = {}
         self.current: str | None = None
         self.fraction: float | None = None
         self.status = ""                        # the last "progress" message
         self.log: list[str] = []
+        self.log_count = 0                      # lines ever logged (the list keeps the last MAX_LOG)
         self.started = time.monotonic()
         self.ended: float | None = None
         self.state = "running"                  # running, done, failed
@@ -67,6 +84,30 @@ class WorkflowRun:
     def elapsed(self) -> float:
         return (self.ended or time.monotonic()) - self.started
 
+    @property
+    def overall(self) -> float | None:
+        """Progress of the whole workflow, 0..1: finished steps plus the share of the current one. The
+        bar shows this, so it is full only when the workflow is (a step's own fraction can reach 1 while
+        the step still waits for something else)."""
+        if self.state == "done":
+            return 1.0
+        if not self.steps:
+            return None
+        done = sum(1 for s in self.steps if self.step_state.get(s) == "done")
+        share = self.fraction if self.fraction is not None and self.step_state.get(self.current or "") == "current" \
+            else 0.0
+        return min(1.0, (done + max(0.0, min(share, 0.99))) / len(self.steps))
+
+    @property
+    def offer_active(self) -> bool:
+        return self.running and self.offer is not None and self.current == self.offer.step
+
+    def cancel(self) -> None:
+        """Stop the workflow at the next await; execute() reports what is left (cancel_note)."""
+        if self.running and self.worker is not None:
+            self.cancel_requested = True
+            self.worker.cancel()
+
     def subscribe(self, listener: Callable[[Event], None]) -> None:
         self._listeners.append(listener)
 
@@ -80,6 +121,7 @@ class WorkflowRun:
             self.step_state[step] = "pending"
 
     def _log(self, line: str) -> None:
+        self.log_count += 1
         self.log.append(line)
         if len(self.log) > MAX_LOG:
             del self.log[: len(self.log) - MAX_LOG]
@@ -97,12 +139,14 @@ class WorkflowRun:
             self.current = event.step
             self.step_state[event.step] = "current"
             self.fraction = None
-            self.status = event.message
+            self.status = "" if event.message == event.step else event.message
+            self._log(f"▶ {event.step}" + (f": {self.status}" if self.status else ""))
         elif kind == "step-done":
             finished = event.step or self.current
             if finished:
                 self._add_step(finished)
                 self.step_state[finished] = "done"
+                self._log(f"✔ {finished}" + (f": {event.message}" if event.message else ""))
             if finished == self.current:
                 self.fraction = 1.0
         elif kind == "log":
@@ -162,8 +206,10 @@ class WorkflowRun:
         try:
             result = await job(self.handle)
         except asyncio.CancelledError:
-            self.fail("cancelled")
-            app.notify(f"{self.title}: cancelled", severity="warning")
+            where = f" at “{self.current}”" if self.current else ""
+            message = f"cancelled{where}" + (f"; {self.cancel_note}" if self.cancel_note else "")
+            self.fail(message)
+            app.notify(message, title=self.title, severity="warning", timeout=12, markup=False)
             raise
         except BaseException as exc:
             if isinstance(exc, WorkflowError):
@@ -179,10 +225,10 @@ class WorkflowRun:
                     handled = False
             if not handled:
                 what = "refused" if isinstance(exc, Refused) else "failed"
-                app.notify(message, title=f"{self.title}: {what}", severity="error", timeout=10)
+                app.notify(message, title=f"{self.title}: {what}", severity="error", timeout=10, markup=False)
         else:
             self.finish(str(result))
-            app.notify(str(result), title=self.title, timeout=8)
+            app.notify(str(result), title=self.title, timeout=8, markup=False)
         finally:
             if on_end is not None:
                 try:
@@ -208,6 +254,8 @@ class ProgressScreen(Screen):
     """
     BINDINGS = [
         Binding("escape,h", "hide", "Hide (keeps running)"),
+        Binding("ctrl+c", "cancel_workflow", "Cancel workflow", priority=True),
+        Binding("x", "offer", "Offer", show=False),  # the hint line names the run's offer
         Binding("question_mark", "app.help", "Help", show=False),
     ]
 
@@ -229,9 +277,8 @@ class ProgressScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = f"fluxstate-tui · {self.workflow.title}"
-        log = self.query_one("#wf-log", Log)
-        if self.workflow.log:
-            log.write_lines(self.workflow.log)
+        self._log_written = self.workflow.log_count - len(self.workflow.log)
+        self._write_new_log_lines()
         self._render_state()
         self.workflow.subscribe(self._on_event)
         self._ticker = self.set_interval(0.5, self._render_elapsed)
@@ -240,9 +287,15 @@ class ProgressScreen(Screen):
         self.workflow.unsubscribe(self._on_event)
 
     def _on_event(self, event: Event) -> None:
-        if event.kind == "log":
-            self.query_one("#wf-log", Log).write_lines((event.message or "").splitlines() or [""])
+        self._write_new_log_lines()
         self._render_state()
+
+    def _write_new_log_lines(self) -> None:
+        run = self.workflow
+        new = min(run.log_count - self._log_written, len(run.log))
+        if new > 0:
+            self.query_one("#wf-log", Log).write_lines(run.log[-new:])
+        self._log_written = run.log_count
 
     def _render_elapsed(self) -> None:
         run = self.workflow
@@ -253,12 +306,11 @@ class ProgressScreen(Screen):
         run = self.workflow
         self.query_one("#wf-steps", Static).update(run.step_lines() if run.steps else Text(" starting…", style="dim"))
         bar = self.query_one("#wf-bar", ProgressBar)
-        if run.state == "done":
-            bar.update(total=1, progress=1)
-        elif run.fraction is None:
+        overall = run.overall
+        if overall is None:
             bar.update(total=None)
         else:
-            bar.update(total=1, progress=max(0.0, min(1.0, run.fraction)))
+            bar.update(total=1, progress=overall)
         status = run.status if run.running else ""
         if run.current and run.running:
             status = f"{run.current}" + (f": {run.status}" if run.status else "")
@@ -272,12 +324,44 @@ class ProgressScreen(Screen):
             result.update(Text(f"✔ {run.result}"))
             result.set_classes("ok")
         else:
-            result.update(Text("esc hides this screen; the workflow goes on (w brings it back)", style="dim"))
+            hint = "esc hides this screen; the workflow goes on (w brings it back) · ctrl+c cancels it"
+            if run.offer_active and run.offer is not None:
+                hint += f" · {run.offer.key}: {run.offer.label}"
+            result.update(Text(hint, style="dim"))
             result.set_classes("")
         self._render_elapsed()
+        self.refresh_bindings()
 
     def action_hide(self) -> None:
         self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_workflow":
+            return self.workflow.running
+        if action == "offer":
+            return self.workflow.offer_active
+        return True
+
+    def action_cancel_workflow(self) -> None:
+        from .confirm import ConfirmModal
+
+        run = self.workflow
+        if not run.running:
+            return
+        where = f" at “{run.current}”" if run.current else ""
+        self.app.push_screen(ConfirmModal(
+            "Cancel the workflow",
+            Text(f"“{run.title}” stops{where}. {run.cancel_note}".strip()),
+            f"Cancel “{run.title}”"), self._cancel_answered)
+
+    def _cancel_answered(self, yes: bool | None) -> None:
+        if yes:
+            self.workflow.cancel()
+
+    def action_offer(self) -> None:
+        offer = self.workflow.offer
+        if offer is not None and self.workflow.offer_active:
+            offer.callback()
 
 
 # ---- the one workflow of the app ------------------------------------------------------------------
@@ -287,15 +371,15 @@ def current_run(app: App) -> WorkflowRun | None:
 
 
 def start_workflow(app: App, title: str, job: Job, *, target: tuple[str, str] = ("", ""), show: bool = True,
-                   on_error: OnError | None = None,
-                   on_end: Callable[[WorkflowRun], None] | None = None) -> WorkflowRun | None:
+                   on_error: OnError | None = None, on_end: Callable[[WorkflowRun], None] | None = None,
+                   cancel_note: str = "", offer: Offer | None = None) -> WorkflowRun | None:
     """Run `job` on the App (it outlives every screen); show its progress screen unless `show` is False."""
     previous = current_run(app)
     if previous is not None and previous.running:
-        app.notify(f"“{previous.title}” is still running: one workflow at a time (w shows it)",
-                   severity="warning")
+        app.notify(f"“{previous.title}” is still running: one workflow at a time (w shows it; ctrl+c there "
+                   "cancels it)", severity="warning", markup=False)
         return None
-    run = WorkflowRun(title, target=target)
+    run = WorkflowRun(title, target=target, cancel_note=cancel_note, offer=offer)
     app._fluxstate_workflow = run  # type: ignore[attr-defined]
     run.worker = app.run_worker(run.execute(app, job, on_error, on_end), name=title, group="workflow",
                                 exit_on_error=False)

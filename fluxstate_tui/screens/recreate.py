@@ -8,12 +8,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from .base import flux_app
-from .confirm import KEYS_HINT, MODAL_CSS, human_age, human_size
+from .confirm import FIELD_HINT, MODAL_CSS, human_age, human_size
 
 if TYPE_CHECKING:
     from ..kube.resources import MiniCluster
@@ -51,10 +51,7 @@ def parse_size(text: str) -> tuple[int | None, str]:
 class SizeModal(ModalScreen[int | None]):
     """Shared by the recreate and scale modals: a size Input that keeps the action button honest."""
 
-    BINDINGS = [
-        Binding("y", "confirm", "Confirm"),
-        Binding("n,escape", "cancel", "Cancel"),
-    ]
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, mc: MiniCluster, size: int | None = None) -> None:
         super().__init__()
@@ -75,7 +72,7 @@ class SizeModal(ModalScreen[int | None]):
         return ""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-body destructive") as box:
+        with VerticalScroll(classes="modal-body destructive") as box:
             box.border_title = self.modal_title
             yield from self.compose_body()
             with Horizontal(classes="size-row"):
@@ -89,13 +86,14 @@ class SizeModal(ModalScreen[int | None]):
                 yield Button(Text(self.button_label(self.size_value)), id="confirm-button", variant="error",
                              disabled=self.size_value is None)
                 yield Button("Cancel", id="cancel-button")
-            yield Static(KEYS_HINT + " · enter in the box confirms", classes="modal-hint")
+            yield Static(FIELD_HINT, classes="modal-hint")
 
     def compose_after(self) -> ComposeResult:
         yield from ()
 
     def on_mount(self) -> None:
-        self.query_one("#cancel-button", Button).focus()
+        # Posting's rule: the dialog starts where the user types; Enter confirms only a valid size.
+        self.query_one("#size-input", Input).focus()
         self._validate(self.query_one("#size-input", Input).value, quiet_empty=True)
 
     def _validate(self, text: str, quiet_empty: bool = False) -> None:
@@ -300,7 +298,7 @@ class AssetsModal(ModalScreen[list | None]):
         self.mc = mc
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-body") as box:
+        with VerticalScroll(classes="modal-body") as box:
             box.border_title = f"Filesystem assets of {self.mc.name}"
             yield Static(Text(
                 "A Flux dump holds job records, not the files jobs wrote. Paths named here are packed beside the "

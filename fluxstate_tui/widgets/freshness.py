@@ -17,6 +17,7 @@ class Freshness(Static):
         super().__init__("", id=id)
         self.updated_at: float | None = None
         self.error: str | None = None
+        self.busy: str | None = None    # a workflow is changing what this screen shows
         self.paused = False
         self.loading = False
         self.context = ""
@@ -32,11 +33,19 @@ class Freshness(Static):
     def mark_updated(self) -> None:
         self.updated_at = time.monotonic()
         self.error = None
+        self.busy = None
         self.loading = False
         self._redraw()
 
     def mark_failed(self, error: str) -> None:
         self.error = error
+        self.busy = None
+        self.loading = False
+        self._redraw()
+
+    def mark_busy(self, note: str) -> None:
+        self.busy = note
+        self.error = None
         self.loading = False
         self._redraw()
 
@@ -59,6 +68,10 @@ class Freshness(Static):
         if self.paused:
             text.append(" ⏸ PAUSED ", style="bold reverse")
             text.append(f"  updated {self._age()}  (space resumes)")
+        elif self.busy is not None:
+            text.append(" ⟳ BUSY ", style="bold reverse yellow")
+            text.append(f"  updated {self._age()}  ")
+            text.append(self.busy, style="yellow")
         elif self.error is not None:
             text.append(" STALE ", style="bold reverse red")
             text.append(f"  updated {self._age()}  ")

@@ -58,6 +58,25 @@ async def running_jobs(broker: Broker) -> list[str]:
     return out.split()
 
 
+async def list_running(kube: KubeClient, mc: MiniCluster) -> list[str]:
+    """Ids of the jobs running now (what a stop waits for)."""
+    return await running_jobs(Broker(kube, mc))
+
+
+async def cancel_jobs(kube: KubeClient, mc: MiniCluster, ids: list[str], *,
+                      message: str = "canceled by fluxstate-tui") -> str:
+    """Cancel exactly these jobs (named by the user's confirmation), never "all running"."""
+    await access.check(kube, mc.namespace, access.NEEDS["pause"])
+    if not ids:
+        return "no job to cancel"
+    result = await Broker(kube, mc).flux(fc.cancel(ids, message=message), ok=(0, 1))
+    # A job that ended meanwhile makes flux cancel exit 1 with "job is inactive": that one is done anyway.
+    errors = [line for line in result.stderr.splitlines() if "ERROR" in line and "inactive" not in line]
+    if result.returncode != 0 and errors:
+        raise WorkflowError(f"flux cancel failed: {errors[0].strip()}", step="cancel")
+    return f"canceled {len(ids)} job(s) of {mc.name}: {' '.join(ids)}"
+
+
 async def queue_state(broker: Broker):
     return parse_queue_status((await broker.flux(fc.queue_status())).stdout)
 
@@ -74,6 +93,8 @@ async def pause(kube: KubeClient, mc: MiniCluster, *, timeout: float = 600, canc
     await broker.flux(fc.queue_stop(reason))
     emit(Event("step-done", step="stop the queue"))
     emit(Event("step", "wait for running jobs", step="wait for running jobs"))
+    # Say at once what the wait is for (the idle loop reports only after its first slice).
+    emit(Event("progress", f"{len(await running_jobs(broker))} job(s) running", step="wait for running jobs"))
     pending = await wait_idle(broker, timeout, emit)
     if pending is None:
         running = await running_jobs(broker)

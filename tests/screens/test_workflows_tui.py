@@ -122,7 +122,7 @@ async def test_progress_screen_hides_while_the_workflow_goes_on_and_reopens():
         steps = text_of(screen.query_one("#wf-steps"))
         assert "✔ first" in steps and "▶ second" in steps and "· third" in steps
         assert screen.query_one("#wf-bar").percentage == 0.5
-        assert screen.query_one("#wf-log", Log).lines[:2] == ["line one", "line two"]
+        assert screen.query_one("#wf-log", Log).lines[:4] == ["▶ first", "line one", "line two", "✔ first"]
         # a second workflow is refused while this one runs
         assert start_workflow(app, "Another", job) is None
         await pilot.press("escape")
@@ -137,7 +137,7 @@ async def test_progress_screen_hides_while_the_workflow_goes_on_and_reopens():
         assert isinstance(screen, ProgressScreen) and screen.workflow is run
         assert "✔ third" in text_of(screen.query_one("#wf-steps"))
         assert "all three done" in text_of(screen.query_one("#wf-result"))
-        assert screen.query_one("#wf-log", Log).lines[:2] == ["line one", "line two"]  # replayed
+        assert screen.query_one("#wf-log", Log).lines[:4] == ["▶ first", "line one", "line two", "✔ first"]  # replayed
         await pilot.press("h")
         await pilot.pause()
 
@@ -267,7 +267,7 @@ async def test_stop_dump_archive_and_start_the_queue_from_the_jobs_screen(demo):
         await pilot.pause()
         scale_modal = app.screen
         assert isinstance(scale_modal, ScaleModal)
-        scale_modal.query_one("#size-input", Input).focus()
+        assert scale_modal.query_one("#size-input", Input).has_focus
         await pilot.press("9")
         assert "above maximumSize 2" in text_of(scale_modal.query_one("#size-note"))
         await pilot.press("enter")
@@ -341,14 +341,14 @@ async def test_recreate_at_a_new_size_keeps_every_job(tmp_path):
             await pilot.pause()
             modal = app.screen
             assert isinstance(modal, RecreateModal)
-            assert focused_id(app) == "cancel-button"
+            assert focused_id(app) == "size-input"  # the dialog starts where the user types
             button = modal.query_one("#confirm-button", Button)
             assert button.disabled
             facts = text_of(modal.query_one("#recreate-facts"))
             assert "/state/archive.tar.gz" in facts and f"{len(before)} to carry over" in facts and "2 now" in facts
             plan = text_of(modal.query_one("#recreate-plan"))
             assert "dump the queue" in plan and "delete flux-sample" in plan and "start the queue" in plan
-            modal.query_one("#size-input", Input).focus()
+            assert modal.query_one("#size-input", Input).has_focus
             for bad, why in (("0", "at least 1"), ("abc", "not a whole number")):
                 await pilot.press(*bad)
                 await pilot.pause()
