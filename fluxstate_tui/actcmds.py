@@ -16,19 +16,25 @@ from . import argtypes
 from .cmdrun import run_command
 from .kube.client import KubeClient, Target
 from .kube.errors import KubeError
-from .kube.resources import get_minicluster
+from .kube.resources import MiniCluster, get_minicluster
+from .limits import MAX_SIZE
 from .workflows import (
+    DrainTimeout,
     Event,
+    OnRunning,
     Refused,
+    RunningJobsInTheWay,
     archive_delete,
     archive_info,
     archive_rename,
     dump,
+    jobs_on_removed_ranks,
     pause,
     recreate,
     resume,
     scale,
 )
+from .workflows.scaling import job_list, refusal, removed_ranks_text
 
 MUTATING = {"pause", "resume", "dump", "recreate", "scale", "archive-delete", "archive-rename"}
 
@@ -82,7 +88,8 @@ def confirm(question: str, assume_yes: bool) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    code, result = run_command(_main(args), lambda message, **extra: _fail(args, message, **extra),
+    details: dict = {}  # what a failure's JSON carries besides the message (the jobs in the way of a scale)
+    code, result = run_command(_main(args, details), lambda message, **extra: _fail(args, message, **extra, **details),
                                interrupted="interrupted; run the same command again to continue")
     if code:
         return code
@@ -101,7 +108,7 @@ def _fail(args: argparse.Namespace, message: str, **extra) -> None:
         print(json.dumps({"ok": False, "error": message, **extra}))
 
 
-async def _main(args: argparse.Namespace) -> dict | None:
+async def _main(args: argparse.Namespace, details: dict) -> dict | None:
     command = args.command
     if command == "archive":
         command = "archive-delete" if args.delete else "archive-rename" if args.rename else "archive"
@@ -127,6 +134,7 @@ async def _main(args: argparse.Namespace) -> dict | None:
                 print("canceled", file=sys.stderr)
                 return None
             result = await recreate(kube, mc, size=size, name=args.name, namespace=ns, progress=progress,
+                                    max_size=args.max_size,
                                     pause_timeout=args.timeout, cancel_running=args.cancel_running,
                                     assets=tuple(args.assets))
             return {"ok": True, "workflow": "recreate", "minicluster": args.name, "namespace": ns, "size": size,
@@ -136,11 +144,12 @@ async def _main(args: argparse.Namespace) -> dict | None:
             info = await archive_info(kube, mc)
             return {"ok": True, "workflow": "archive", "minicluster": mc.name, "namespace": ns,
                     "archive": info.to_json(), "result": _archive_text(mc.name, info)}
+        if command == "scale":
+            return await _scale(kube, mc, args, progress, details)
         questions = {
             "pause": f"Stop the queue of {mc.name} and wait for its running jobs?",
             "resume": f"Start the queue of {mc.name}?",
             "dump": f"Dump the queue of {mc.name} to {mc.archive_path}?",
-            "scale": f"Scale {mc.name} from {mc.size} to {size}?",
             "archive-delete": f"Delete the archive {mc.archive_path} of {mc.name}?",
             "archive-rename": f"Rename the archive {mc.archive_path} of {mc.name} to {getattr(args, 'rename', '')}?",
         }
@@ -153,13 +162,40 @@ async def _main(args: argparse.Namespace) -> dict | None:
             result = await resume(kube, mc, progress=progress)
         elif command == "dump":
             result = await dump(kube, mc, keep=args.keep, assets=tuple(args.assets), progress=progress)
-        elif command == "scale":
-            result = await scale(kube, mc, size=args.size, progress=progress)
         elif command == "archive-delete":
             result = await archive_delete(kube, mc)
         else:
             result = await archive_rename(kube, mc, args.rename)
         return {"ok": True, "workflow": command, "minicluster": mc.name, "namespace": ns, "result": result}
+
+
+async def _scale(kube: KubeClient, mc: MiniCluster, args: argparse.Namespace, progress: StderrProgress,
+                 details: dict) -> dict | None:
+    """Name the jobs a scale-down would kill in the question (or the refusal), then scale."""
+    size = args.size
+    on_running: OnRunning = "drain" if args.drain_first else "cancel" if args.cancel_running else "refuse"
+    jobs = await jobs_on_removed_ranks(kube, mc, size)
+    details["jobs"] = [j.to_json() for j in jobs]
+    question = f"Scale {mc.name} from {mc.size} to {size}?"
+    if jobs and on_running == "cancel":
+        question = (f"Scale {mc.name} from {mc.size} to {size}, canceling {len(jobs)} running job(s) on the ranks "
+                    f"that go away: {job_list(jobs)}?")
+    elif jobs and on_running == "drain":
+        question = (f"Scale {mc.name} from {mc.size} to {size} once {len(jobs)} running job(s) on the ranks that go "
+                    f"away have ended (no new job starts there meanwhile): {job_list(jobs)}?")
+    if jobs and on_running == "refuse":
+        raise refusal(mc, size, removed_ranks_text(mc, size), jobs)  # nothing to ask
+    if not confirm(question, args.yes):
+        print("canceled", file=sys.stderr)
+        return None
+    try:
+        result = await scale(kube, mc, size=size, on_running=on_running, timeout=args.timeout,
+                             confirmed=jobs if on_running == "cancel" else None, progress=progress)
+    except (RunningJobsInTheWay, DrainTimeout) as exc:
+        details["jobs"] = [j.to_json() for j in exc.jobs]
+        raise
+    return {"ok": True, "workflow": "scale", "minicluster": mc.name, "namespace": kube.namespace, "size": size,
+            "on_running": on_running, "jobs": details["jobs"], "result": result}
 
 
 def _archive_text(name: str, info) -> str:
@@ -171,6 +207,9 @@ def _archive_text(name: str, info) -> str:
         age = time.time() - (info.mtime or time.time())
         text = (f"{info.path}: {info.size} bytes, {info.jobs} job(s), written {age / 60:.0f} min ago — "
                 f"a new broker of {name} will load it at start")
+        if info.readable is False:
+            text = (f"{info.path}: {info.size} bytes, NOT an archive (tar cannot list it) — a new broker of {name} "
+                    "would fail to load it; dump again or delete it")
     if info.versions:
         text += f"; older versions: {', '.join(info.versions)}"
     return text
@@ -178,7 +217,7 @@ def _archive_text(name: str, info) -> str:
 
 def add_parsers(sub, client_flags) -> None:
     def common(p, *, confirmable: bool = True) -> None:
-        p.add_argument("name", help="MiniCluster name")
+        p.add_argument("name", type=argtypes.dns_label("MiniCluster name"), help="MiniCluster name")
         p.add_argument("--json", action="store_true", help="print the result as one JSON document")
         if confirmable:
             p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
@@ -205,15 +244,28 @@ def add_parsers(sub, client_flags) -> None:
                        description="pause, dump, delete, create at --size, wait for Flux, verify every job, start. "
                                    "Run it again after a crash: it continues from the journal.")
     common(p)
-    p.add_argument("--size", type=positive, help="the new size (maxSize is raised to it when needed)")
+    p.add_argument("--size", type=argtypes.size, help="the new size (maxSize is raised to it when needed)")
+    p.add_argument("--max-size", type=argtypes.size, default=MAX_SIZE, metavar="N",
+                   help=f"refuse a --size above N (default {MAX_SIZE}): a typo must not make a "
+                        "MiniCluster of millions of pods")
     p.add_argument("--assets", action="append", default=[], metavar="PATH",
                    help="carry this path of the broker pod to the new broker, checksums verified (repeatable; "
                         "added to the MiniCluster's fluxstate-tui/assets annotation)")
     p.add_argument("--timeout", type=seconds, default=600, help="seconds to wait for running jobs (default 600)")
     p.add_argument("--cancel-running", action="store_true", help="cancel jobs still running at the timeout")
-    p = sub.add_parser("scale", parents=[client_flags], help="resize live, within maximumSize")
+    p = sub.add_parser("scale", parents=[client_flags], help="resize live, within maximumSize",
+                       description="Patch the scale subresource. Scaling down removes the highest ranks, and Flux "
+                                   "kills the jobs running there: so it refuses while jobs run on them, unless "
+                                   "--drain-first (wait for them to end) or --cancel-running (cancel them).")
     common(p)
-    p.add_argument("--size", type=positive, required=True, help="the new size")
+    p.add_argument("--size", type=argtypes.size, required=True, help="the new size")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--drain-first", action="store_true",
+                      help="scaling down: drain the ranks that go away and wait for their running jobs to end")
+    when.add_argument("--cancel-running", action="store_true",
+                      help="scaling down: cancel the running jobs on the ranks that go away (named when asked)")
+    p.add_argument("--timeout", type=seconds, default=600,
+                   help="seconds to wait for the jobs on the ranks that go away (default 600)")
     p = sub.add_parser("archive", parents=[client_flags], help="show, delete or rename the MiniCluster's archive")
     common(p)
     group = p.add_mutually_exclusive_group()

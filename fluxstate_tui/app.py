@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from .kube.client import KubeClient, Target, list_contexts
@@ -119,6 +120,12 @@ class FluxStateApp(App):
             return sorted(n.metadata.name for n in result.items if n.metadata and n.metadata.name)
         except KubeError:
             return [self.namespace] if self.namespace else []
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Notifications carry cluster text (error messages, job names, paths): never read as markup,
+        whoever calls (Widget.notify passes markup=True on)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # ---- actions -----------------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NoReturn
 
 from . import argtypes
@@ -22,13 +21,61 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: error: {message}")
 
 
-def _client_flags() -> Parser:
+# Flags that may come before the command or after it (kubectl users write both). argparse lets a
+# subcommand's defaults overwrite what was parsed before it, so after the command they land in
+# `after_<dest>` (absent unless given) and merge_flags() joins the two positions.
+CLIENT_FLAGS = ("kubeconfig", "context", "namespace")
+# Flags of the TUI alone: given with a command they would do nothing, so they are refused.
+TUI_ONLY = {"refresh": "--refresh", "jobs": "--jobs", "demo": "--demo", "demo_seed_jobs": "--demo-seed-jobs"}
+
+
+def _client_flags(after_command: bool = False) -> Parser:
     """The flags kubectl users expect, shared by every command that talks to a cluster."""
     flags = Parser(add_help=False)
-    flags.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    flags.add_argument("--context", help="kubeconfig context (default: the current context)")
-    flags.add_argument("-n", "--namespace", help="namespace (default: the context's namespace)")
+    default = argparse.SUPPRESS if after_command else None
+
+    def dest(name: str) -> str:
+        return f"after_{name}" if after_command else name
+
+    flags.add_argument("--kubeconfig", dest=dest("kubeconfig"), type=argtypes.path_text,
+                       help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)", default=default)
+    flags.add_argument("--context", dest=dest("context"), type=argtypes.nonempty("context name"),
+                       help="kubeconfig context (default: the current context)", default=default)
+    flags.add_argument("-n", "--namespace", dest=dest("namespace"), type=argtypes.dns_label("namespace"),
+                       help="namespace (default: the context's namespace)", default=default)
     return flags
+
+
+def merge_flags(args: argparse.Namespace) -> None:
+    """One value per flag, from either position; the same flag given twice with two values is refused."""
+    for name in (*CLIENT_FLAGS, "all_namespaces"):
+        after = f"after_{name}"
+        if not hasattr(args, after):
+            continue
+        before, later = getattr(args, name, None), getattr(args, after)
+        delattr(args, after)
+        if before not in (None, False) and before != later:
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"fluxstate-tui: error: {flag} given before and after the command with different "
+                             f"values ({before!r}, {later!r})")
+        setattr(args, name, later)
+    if args.command:
+        given = [flag for dest, flag in TUI_ONLY.items() if getattr(args, dest) != DEFAULTS[dest]]
+        if given:
+            raise UsageError(f"fluxstate-tui: error: {', '.join(given)} applies to the TUI only, "
+                             f"not to `{args.command}`")
+        if args.command == "demo-server" and any(getattr(args, n, None) for n in CLIENT_FLAGS):
+            raise UsageError("fluxstate-tui: error: demo-server serves a cluster; --kubeconfig/--context/"
+                             "--namespace before it would be ignored (its own --kubeconfig comes after it)")
+        size, limit = getattr(args, "size", None), getattr(args, "max_size", None)
+        if size is not None and limit is not None and size > limit:
+            raise UsageError(f"fluxstate-tui {args.command}: error: --size {size} is above --max-size {limit}: "
+                             f"at most {limit} unless you raise --max-size")
+        if args.command in ("demo-server",) and (args.read_only or args.all_namespaces):
+            raise UsageError("fluxstate-tui: error: --read-only and -A do not apply to demo-server")
+
+
+DEFAULTS = {"refresh": 2.0, "jobs": 0, "demo": False, "demo_seed_jobs": 0}
 
 
 def build_parser() -> Parser:
@@ -36,32 +83,33 @@ def build_parser() -> Parser:
                     description="A terminal UI for Flux Framework MiniClusters on Kubernetes. "
                                 "With no command it opens the TUI.")
     parser.add_argument("-A", "--all-namespaces", action="store_true", help="list MiniClusters in every namespace")
-    parser.add_argument("--refresh", type=argtypes.seconds(0.5), default=2.0, metavar="SECONDS",
-                        help="seconds between refreshes (default 2, at least 0.5)")
+    parser.add_argument("--refresh", type=argtypes.seconds(0.5, maximum=3600), default=DEFAULTS["refresh"],
+                        metavar="SECONDS", help="seconds between refreshes (default 2, 0.5 to 3600)")
     parser.add_argument("--read-only", action="store_true",
                         help="hide and refuse every action that changes the cluster")
-    parser.add_argument("--jobs", type=argtypes.count, default=0, metavar="N",
+    parser.add_argument("--jobs", type=argtypes.job_count, default=DEFAULTS["jobs"], metavar="N",
                         help="load at most the newest N jobs per MiniCluster (default 0: all)")
     parser.add_argument("--demo", action="store_true",
                         help="start the demo cluster in this process on a free loopback port and connect to it")
-    parser.add_argument("--demo-seed-jobs", type=argtypes.count, default=0, metavar="N",
+    parser.add_argument("--demo-seed-jobs", type=argtypes.job_count, default=DEFAULTS["demo_seed_jobs"], metavar="N",
                         help="with --demo: give flux-sample N extra finished jobs")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
-    client = _client_flags()
+    client = _client_flags(after_command=True)
     ls = sub.add_parser("ls", parents=[client], help="list MiniClusters with their pods, queue and jobs",
                         description="List MiniClusters: size, pods, broker, queue state, job counts, archive.")
-    ls.add_argument("-A", "--all-namespaces", action="store_true", help="list MiniClusters in every namespace")
+    ls.add_argument("-A", "--all-namespaces", dest="after_all_namespaces", action="store_true",
+                    default=argparse.SUPPRESS, help="list MiniClusters in every namespace")
     ls.add_argument("--json", action="store_true", help="print one JSON document")
     jobs = sub.add_parser("jobs", parents=[client], help="the job table of a MiniCluster, like flux jobs -a",
                           description="Show a MiniCluster's jobs, like `flux jobs -a -A` in its broker.")
-    jobs.add_argument("name", help="MiniCluster name")
-    jobs.add_argument("-c", "--count", type=argtypes.count, default=1000, metavar="N",
+    jobs.add_argument("name", type=argtypes.dns_label("MiniCluster name"), help="MiniCluster name")
+    jobs.add_argument("-c", "--count", type=argtypes.job_count, default=1000, metavar="N",
                       help="at most N jobs, newest first (0: all; default 1000)")
     jobs.add_argument("--json", action="store_true", help="print one JSON document")
     status = sub.add_parser("status", parents=[client], help="queue, resources, stats and why pending jobs wait",
                             description="Queue, resources, job counts, uptime, and why each pending job is "
                                         "not running.")
-    status.add_argument("name", help="MiniCluster name")
+    status.add_argument("name", type=argtypes.dns_label("MiniCluster name"), help="MiniCluster name")
     status.add_argument("--json", action="store_true", help="print one JSON document")
     from .actcmds import add_parsers
 
@@ -74,13 +122,14 @@ def build_parser() -> Parser:
     )
     demo.add_argument("--port", type=argtypes.port, default=0, help="port to listen on (0: any free port; default 0)")
     demo.add_argument("--host", default="127.0.0.1", help="loopback address to bind (only 127.0.0.1, localhost or ::1)")
-    demo.add_argument("--kubeconfig", type=Path, help="where to write the kubeconfig (default: DATA_DIR/kubeconfig)")
-    demo.add_argument("--data-dir", type=Path,
+    demo.add_argument("--kubeconfig", dest="demo_kubeconfig", type=argtypes.writable_file,
+                      help="where to write the kubeconfig (default: DATA_DIR/kubeconfig)")
+    demo.add_argument("--data-dir", type=argtypes.writable_dir,
                       help="directory for volumes and pod filesystems (default: a temporary directory removed at exit)")
-    demo.add_argument("--speed", type=argtypes.seconds(), default=1.0,
+    demo.add_argument("--speed", type=argtypes.seconds(maximum=1000), default=1.0,
                       help="run simulated delays and job durations X times faster (default 1)")
     demo.add_argument("--empty", action="store_true", help="start with no PersistentVolume and no MiniCluster")
-    demo.add_argument("--seed-jobs", type=argtypes.count, default=0, metavar="N",
+    demo.add_argument("--seed-jobs", type=argtypes.job_count, default=0, metavar="N",
                       help="give flux-sample N extra finished jobs (for benchmarks and big-queue demos)")
     demo.add_argument("--deny", action="append", default=[], metavar="VERB:RESOURCE",
                       help="answer 403 Forbidden to these requests, e.g. delete:miniclusters or create:pods/exec "
@@ -92,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        merge_flags(args)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -108,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .demo.server import main as demo_main
 
         return demo_main(DemoOptions(
-            port=args.port, host=args.host, kubeconfig=args.kubeconfig, data_dir=args.data_dir,
+            port=args.port, host=args.host, kubeconfig=args.demo_kubeconfig, data_dir=args.data_dir,
             speed=args.speed, empty=args.empty, seed_jobs=args.seed_jobs, deny=tuple(args.deny),
         ))
     return run_tui(args)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .flux.ids import f58_encode
 from .flux.model import Job, order_key
 from .flux.snapshot import JobIndex, Snapshot
-from .flux.why import pending_reasons
+from .flux.why import Reason, reasons_by_job, summary
 from .kube.broker import Broker
 from .kube.client import KubeClient
 from .kube.errors import BrokerNotReady, KubeError
@@ -116,14 +116,14 @@ class Listing:
     broker: str
     snapshot: Snapshot
     jobs: list[Job]
-    reasons: dict[int, str]
+    reasons: dict[int, list[Reason]]   # every pending job's reasons, the first to fix first
 
     @property
     def truncated(self) -> bool:
         return self.snapshot.truncated
 
 
-def job_json(job: Job, reason: str = "") -> dict:
+def job_json(job: Job, reasons: list[Reason] | None = None) -> dict:
     out = {
         "id": job.id,
         "jobid": f58_encode(job.id),
@@ -149,12 +149,13 @@ def job_json(job: Job, reason: str = "") -> dict:
         "dependencies": job.dependencies,
     }
     if job.pending:
-        out["reason"] = reason
+        out["reason"] = summary(reasons or [])
+        out["reasons"] = [r.to_json() for r in reasons or []]
     return out
 
 
 async def listing(kube: KubeClient, name: str, namespace: str, *, count: int = 1000,
-                  sections: tuple[str, ...] = ("jobs", "stats", "queue", "resources")) -> Listing:
+                  sections: tuple[str, ...] = ("jobs", "stats", "queue", "resources", "nodes")) -> Listing:
     mc = await get_minicluster(kube, name, namespace)
     broker = Broker(kube, mc)
     pod = await broker.pod()
@@ -162,5 +163,5 @@ async def listing(kube: KubeClient, name: str, namespace: str, *, count: int = 1
     if "jobs" in snap.errors and not snap.jobs:
         raise BrokerNotReady(f"flux jobs failed in {pod.name}: {snap.errors['jobs']}")
     index = {j.id: j for j in snap.jobs}
-    reasons = pending_reasons(index, snap.queue, snap.resources)
+    reasons = reasons_by_job(index, snap.queue, snap.resources, snap.nodes)
     return Listing(mc, pod.name, snap, sorted(snap.jobs, key=order_key), reasons)

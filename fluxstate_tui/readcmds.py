@@ -11,7 +11,9 @@ from typing import Any
 from .cmdrun import run_command
 from .flux import table
 from .flux.model import Resources
+from .flux.nodes import NodeStatus
 from .flux.snapshot import ALL_SECTIONS
+from .flux.why import summary
 from .kube.client import KubeClient, Target
 from .overview import Listing, Summary, job_json, listing, overview
 
@@ -53,7 +55,7 @@ def _ls(summaries: list[Summary], as_json: bool) -> int:
         counts = s.counts()
         archive = s.mc.archive_path or "-"
         if s.mc.archive_path and s.snapshot and s.snapshot.archive is not None:
-            archive += " (present)" if s.snapshot.archive["exists"] else " (missing)"
+            archive += " (present)" if s.snapshot.archive["exists"] else " (none yet)"
         rows.append([
             s.mc.namespace, s.mc.name, f"{s.mc.size}/{s.mc.scale_limit}",
             f"{s.ready_pods}/{len([p for p in s.pods if not p.deleting])}", s.broker or "-",
@@ -71,7 +73,7 @@ def _jobs(result: Listing, as_json: bool) -> int:
         _print_json({
             "namespace": result.mc.namespace, "minicluster": result.mc.name, "broker": result.broker,
             "truncated": result.truncated, "total": total,
-            "jobs": [job_json(j, result.reasons.get(j.id, "")) for j in result.jobs],
+            "jobs": [job_json(j, result.reasons.get(j.id)) for j in result.jobs],
         })
     else:
         now = snap.remote_now or time.time()
@@ -82,16 +84,30 @@ def _jobs(result: Listing, as_json: bool) -> int:
     return 0
 
 
-def _resources_text(r: Resources) -> str:
-    return (f"nodes {r.nodes_total}: {r.nodes_idle} idle, {r.nodes_allocated} in use, {r.nodes_down} down;  "
-            f"cores {r.cores_total}: {r.cores_free} free, {r.cores_allocated} allocated, {r.cores_down} down")
+def _resources_text(r: Resources, nodes: NodeStatus | None) -> str:
+    why = nodes.counts_text() if nodes is not None else ""
+    if why:
+        nodes_off, cores_off = f", {why}", f", {r.cores_down} unavailable"
+    elif nodes is not None and not r.nodes_down:
+        nodes_off = cores_off = ""
+    else:  # why nodes are not up is unknown: flux resource list's word for all of them
+        nodes_off, cores_off = f", {r.nodes_down} down", f", {r.cores_down} down"
+    return (f"nodes {r.nodes_total}: {r.nodes_idle} idle, {r.nodes_allocated} in use{nodes_off};  "
+            f"cores {r.cores_total}: {r.cores_free} free, {r.cores_allocated} allocated{cores_off}")
+
+
+def _nodes_lines(nodes: NodeStatus) -> list[str]:
+    out = [f"{'drained':<10} {g.describe()} (flux resource undrain {g.ranks})" for g in nodes.drained]
+    out += [f"{'offline':<10} {g.describe()}" for g in nodes.offline]
+    out += [f"{'down':<10} {g.describe()}" for g in nodes.other]
+    return out
 
 
 def _status(result: Listing, as_json: bool) -> int:
     snap = result.snapshot
     pending = [j for j in result.jobs if j.pending]
     if as_json:
-        r, s, u, q = snap.resources, snap.stats, snap.uptime, snap.queue
+        r, s, u, q, n = snap.resources, snap.stats, snap.uptime, snap.queue, snap.nodes
         _print_json({
             "namespace": result.mc.namespace, "minicluster": result.mc.name, "broker": result.broker,
             "size": result.mc.size, "maxSize": result.mc.max_size, "version": snap.version,
@@ -104,13 +120,16 @@ def _status(result: Listing, as_json: bool) -> int:
                                              "running": q.running},
             "resources": None if r is None else {
                 "nodes": {"total": r.nodes_total, "idle": r.nodes_idle, "allocated": r.nodes_allocated,
-                          "down": r.nodes_down},
+                          "down": r.nodes_down, "drained": None if n is None else n.nodes_drained,
+                          "offline": None if n is None else n.nodes_offline},
                 "cores": {"total": r.cores_total, "free": r.cores_free, "allocated": r.cores_allocated,
                           "down": r.cores_down}},
+            "nodeStates": None if n is None else [g.to_json() for g in n.groups if g.nnodes],
             "stats": None if s is None else {"running": s.running, "pending": s.pending, "completed": s.completed,
                                              "failed": s.failed, "inactivePurged": s.inactive_purged},
             "pending": [{"id": j.id, "jobid": job_json(j)["jobid"], "name": j.name,
-                         "reason": result.reasons.get(j.id, "")}
+                         "reason": summary(result.reasons.get(j.id, [])),
+                         "reasons": [x.to_json() for x in result.reasons.get(j.id, [])]}
                         for j in pending],
             "errors": snap.errors,
         })
@@ -133,7 +152,9 @@ def _status(result: Listing, as_json: bool) -> int:
             out.append(f"{'':<10} {q.alloc_queued} alloc requests queued, {q.alloc_pending} pending to scheduler, "
                        f"{q.running} running jobs")
     if snap.resources:
-        out.append(f"resources  {_resources_text(snap.resources)}")
+        out.append(f"resources  {_resources_text(snap.resources, snap.nodes)}")
+    if snap.nodes:
+        out += _nodes_lines(snap.nodes)
     if snap.stats:
         s = snap.stats
         out.append(f"jobs       {s.running} running, {s.pending} pending, {s.completed} completed, {s.failed} failed")
@@ -143,6 +164,9 @@ def _status(result: Listing, as_json: bool) -> int:
         out.append("pending")
         width = max(len(table.cells(j, 0)[0]) for j in pending)
         for j in pending:
-            out.append(f"  {table.cells(j, 0)[0]:>{width}} {j.name[:16]:<16} {result.reasons.get(j.id, '')}")
+            # Every reason, the first to fix first; the others under it, in the same column.
+            reasons = result.reasons.get(j.id) or []
+            out.append(f"  {table.cells(j, 0)[0]:>{width}} {j.name[:16]:<16} {summary(reasons)}")
+            out += [f"  {'':>{width}} {'':<16} {x.text}" for x in reasons[1:]]
     print("\n".join(out))
     return 0

@@ -80,7 +80,10 @@ async def run_demo_server(opts: DemoOptions) -> None:
     own_dir = opts.data_dir is None
     data_dir = Path(tempfile.mkdtemp(prefix="fluxstate-demo-")) if own_dir else Path(opts.data_dir).resolve()
     kubeconfig = (opts.kubeconfig or data_dir / "kubeconfig").resolve()
-    cluster = DemoCluster(data_dir, speed=opts.speed, deny=opts.deny)
+    try:
+        cluster = DemoCluster(data_dir, speed=opts.speed, deny=opts.deny)
+    except OSError as exc:
+        raise DemoServerError(f"cannot use the data directory {data_dir}: {exc.strerror or exc}") from exc
     try:
         try:
             url = await cluster.start("127.0.0.1" if opts.host == "localhost" else opts.host, opts.port)
@@ -97,7 +100,10 @@ async def run_demo_server(opts: DemoOptions) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        write_kubeconfig(kubeconfig, url)
+        try:
+            write_kubeconfig(kubeconfig, url)
+        except OSError as exc:
+            raise DemoServerError(f"cannot write the kubeconfig {kubeconfig}: {exc.strerror or exc}") from exc
         print(f"ready: kubeconfig={kubeconfig} server={url}", flush=True)
         if sys.stderr.isatty():
             print(f"Try: KUBECONFIG={kubeconfig} kubectl get miniclusters,pods   (Ctrl-C stops the demo cluster)",

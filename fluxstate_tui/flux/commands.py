@@ -75,6 +75,10 @@ def resources(fmt: str = "{state} {nnodes} {ncores} {ngpus} {nodelist}") -> list
     return flux("resource", "list", "-s", "all,allocated,free,down", "-n", "-o", fmt)
 
 
+def resource_status(fmt: str) -> list[str]:
+    return flux("resource", "status", "-n", "-o", fmt)
+
+
 def uptime() -> list[str]:
     return flux("uptime")
 
@@ -95,6 +99,22 @@ def cancel(ids: Iterable[str] = (), *, states: str | None = None, message: str |
     if ids:
         return argv + ids
     return argv + ["--user=all"] + ([f"--states={states}"] if states else [])
+
+
+def resource_drain(targets: str, reason: str) -> list[str]:
+    """Drain ranks (an idset such as `1-3`): running jobs go on, no new job is scheduled there.
+    Without -f, flux-core 0.88 refuses ranks already drained with a reason: drain only the others."""
+    return flux("resource", "drain", targets, reason)
+
+
+def resource_undrain(targets: str) -> list[str]:
+    """Undrain ranks; flux fails the whole request if one of them is not drained."""
+    return flux("resource", "undrain", targets)
+
+
+def resource_drained(fmt: str = "{ranks}|{reason}") -> list[str]:
+    """The drained ranks (`flux resource drain` without targets lists them), one row per group."""
+    return flux("resource", "drain", "-n", "-o", fmt)
 
 
 def job_eventlog(jobid: str) -> list[str]:

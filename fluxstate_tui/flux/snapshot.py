@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 from . import commands as fc
 from .model import Job, JobStats, QueueReport, Resources, Uptime
+from .nodes import STATUS_FORMAT, NodeStatus, parse_node_status
 from .parse import ROW_FORMAT, parse_job_rows, parse_queue_status, parse_resource_rows, parse_stats, parse_uptime
 
 SINCE_MARGIN = 5  # seconds of overlap between incremental fetches: late job-list updates are caught
 
-ALL_SECTIONS = ("jobs", "stats", "queue", "resources", "uptime", "version")
+ALL_SECTIONS = ("jobs", "stats", "queue", "resources", "nodes", "uptime", "version")
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Snapshot:
     stats: JobStats | None = None
     queue: QueueReport | None = None
     resources: Resources | None = None
+    nodes: NodeStatus | None = None     # drained / offline / up, from `flux resource status`
     uptime: Uptime | None = None
     version: str | None = None
     archive: dict | None = None      # {"path", "exists", "size", "mtime"}
@@ -77,7 +79,7 @@ def build_script(nonce: str, *, sections: Iterable[str] = ALL_SECTIONS, count: i
     """The in-pod script. `since` is the remote epoch second to list changes from (None: all)."""
     script = Script(nonce)
     simple = {"stats": fc.stats, "queue": fc.queue_status, "resources": fc.resources, "uptime": fc.uptime,
-              "version": fc.version}
+              "version": fc.version, "nodes": lambda: fc.resource_status(STATUS_FORMAT)}
     for name in sections:
         if name == "jobs":
             if since is None:
@@ -131,6 +133,7 @@ def parse_snapshot(stdout: str, nonce: str, *, full: bool, count: int = 0) -> Sn
         "stats": lambda t: parse_stats(t),
         "queue": parse_queue_status,
         "resources": parse_resource_rows,
+        "nodes": parse_node_status,
         "uptime": parse_uptime,
     }
     for name, (text, rc) in sections.items():
@@ -150,6 +153,9 @@ def parse_snapshot(stdout: str, nonce: str, *, full: bool, count: int = 0) -> Sn
                     snap.archive = {"exists": False, "size": None, "mtime": None}
             elif name == "stats" and not text.strip():
                 snap.errors[name] = f"flux jobs --stats-only exited {rc}"
+            elif name == "nodes" and rc not in (0, None):
+                # No listing is not "every node is fine": leave it unknown.
+                snap.errors[name] = f"flux resource status exited {rc}"
             else:
                 setattr(snap, name, parsers[name](text))
         except (ValueError, IndexError, KeyError) as exc:

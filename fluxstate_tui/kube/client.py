@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
+import yaml
 from kubernetes import config as sync_config
 from kubernetes.aio import client as aclient
 from kubernetes.aio import config as aconfig
@@ -48,12 +49,21 @@ def _config_files_exist(path: str) -> bool:
 
 def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str | None]:
     """Context names in the kubeconfig and the current one (for a context switcher)."""
-    path = kubeconfig_path(kubeconfig)
+    contexts, current = _read_contexts(kubeconfig_path(kubeconfig))
+    return [c["name"] for c in contexts], (current or {}).get("name")
+
+
+def _read_contexts(path: str) -> tuple[list[dict], dict | None]:
+    """The kubeconfig's contexts; anything unreadable (garbage YAML, a binary file, a directory, the
+    wrong shape) is one ConfigError line, never a parser's traceback."""
     try:
         contexts, current = sync_config.list_kube_config_contexts(config_file=path)
-    except (ConfigException, OSError) as exc:
-        raise ConfigError(f"cannot read kubeconfig {path}: {exc}") from exc
-    return [c["name"] for c in contexts], (current or {}).get("name")
+        if not isinstance(contexts, list) or not all(isinstance(c, dict) and "name" in c for c in contexts):
+            raise ValueError("its contexts are not a list of named contexts")
+    except (ConfigException, OSError, ValueError, TypeError, AttributeError, KeyError, yaml.YAMLError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"cannot read kubeconfig {path}: {first}") from exc
+    return contexts, current if isinstance(current, dict) else None
 
 
 class KubeClient:
@@ -91,9 +101,10 @@ class KubeClient:
         try:
             await aconfig.load_kube_config(config_file=path, context=context, client_configuration=cfg,
                                            persist_config=False)
-        except (ConfigException, OSError, ValueError) as exc:
-            raise ConfigError(f"cannot use context {context!r} from {path}: {exc}") from exc
-        contexts, _ = sync_config.list_kube_config_contexts(config_file=path)
+        except (ConfigException, OSError, ValueError, TypeError, AttributeError, KeyError, yaml.YAMLError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"cannot use context {context!r} from {path}: {first}") from exc
+        contexts, _ = _read_contexts(path)
         ctx = next(c for c in contexts if c["name"] == context)
         namespace = target.namespace or (ctx.get("context") or {}).get("namespace") or "default"
         return cls(cfg, context=context, namespace=namespace, all_namespaces=target.all_namespaces)

@@ -7,6 +7,7 @@ index 0.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict, cast
@@ -60,16 +61,24 @@ class MiniCluster:
     def scale_limit(self) -> int:
         return self.maximum_size or self.max_size
 
-    def archive_volume(self) -> Volume | None:
-        """The volume that holds spec.archive.path, if any (longest mount prefix)."""
-        if not self.archive_path:
+    def volume_of(self, path: str) -> Volume | None:
+        """The volume a path of the pod lives on (the longest mount path that contains it), compared
+        after POSIX normalisation, so `/state/../tmp/x` is not on the volume at /state."""
+        if not path.startswith("/"):
             return None
-        best = None
+        norm = posixpath.normpath(path)
+        best, best_len = None, -1
         for v in self.volumes:
-            prefix = v.path.rstrip("/") + "/"
-            if self.archive_path.startswith(prefix) and (best is None or len(v.path) > len(best.path)):
-                best = v
+            mount = posixpath.normpath(v.path) if v.path.startswith("/") else None
+            if mount is None or mount == "/":
+                continue
+            if (norm == mount or norm.startswith(mount + "/")) and len(mount) > best_len:
+                best, best_len = v, len(mount)
         return best
+
+    def archive_volume(self) -> Volume | None:
+        """The volume that holds spec.archive.path, if any."""
+        return self.volume_of(self.archive_path) if self.archive_path else None
 
     @classmethod
     def from_obj(cls, obj: dict) -> MiniCluster:

@@ -24,13 +24,14 @@ from textual.message import Message
 from ..kube.errors import KubeError
 from ..kube.resources import get_minicluster
 from .base import RefreshScreen
-from .confirm import ArchiveModal, ConfirmModal
+from .confirm import ArchiveModal, ChoiceModal, ConfirmModal
 from .progress import Offer, ProgressScreen, WorkflowRun, current_run, start_workflow
 from .recreate import AssetsModal, RecreateModal, ScaleModal
 
 if TYPE_CHECKING:
     from ..flux.snapshot import Snapshot
     from ..kube.resources import MiniCluster
+    from ..workflows import OnRunning
 
 WORKFLOW_BINDINGS = [
     Binding("S", "queue_toggle", "Stop/start", tooltip="stop or start the queue (asks first)"),
@@ -343,11 +344,61 @@ class WorkflowActions(RefreshScreen):
     def _confirmed_scale(self, subject: Subject, size: int | None) -> None:
         if size is None:
             return
+        if size >= subject.mc.size:
+            self._run_scale(subject, size)
+            return
+        from ..workflows import jobs_on_removed_ranks
+
+        async def check() -> None:
+            # A scale-down removes the highest ranks and Flux kills what runs there: look first.
+            try:
+                mc = await self._current(subject)
+                jobs = await jobs_on_removed_ranks(await self.fs_app.client(), mc, size)
+            except KubeError as exc:
+                self.app.notify(exc.message, title=f"Scale {subject.mc.name}: cannot see its jobs", severity="error")
+                return
+            if not jobs:
+                self._run_scale(subject, size)
+                return
+            self._ask_scale_down(subject, size, jobs)
+
+        self.run_worker(check(), group="scale-check", exclusive=True, exit_on_error=False)
+
+    def _ask_scale_down(self, subject: Subject, size: int, jobs: list) -> None:
+        name = subject.mc.name
+        ranks = f"{size}" if size == subject.mc.size - 1 else f"{size}-{subject.mc.size - 1}"
+        shown = "\n".join(f"  {j.describe()}" for j in jobs[:12]) + (
+            f"\n  … and {len(jobs) - 12} more" if len(jobs) > 12 else "")
+        body = Text(f"Scaling {name} to {size} removes rank(s) {ranks}. These {len(jobs)} job(s) run there; "
+                    f"Flux would kill them (node-failure):\n{shown}\n\nNothing changes until you choose.")
+        choices = [("drain", f"Drain rank(s) {ranks}, wait for these jobs to end, then scale to {size}"),
+                   ("cancel", f"Cancel these {len(jobs)} job(s), then scale to {size}…")]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "drain":
+                self._run_scale(subject, size, on_running="drain")
+            elif choice == "cancel":
+                ids = ", ".join(j.f58 for j in jobs[:10]) + (" …" if len(jobs) > 10 else "")
+                self.app.push_screen(ConfirmModal(
+                    "Cancel running jobs", Text(f"Cancel {len(jobs)} running job(s) of {name}: {ids}? They end as "
+                                                "CANCELED; then the scale-down goes on."),
+                    f"Cancel {len(jobs)} job(s) and scale {name} to {size}"),
+                    partial(self._cancel_and_scale, subject, size, jobs))
+
+        self.app.push_screen(ChoiceModal(f"Scale {name} down to {size}", body, choices, cancel="Keep the size"),
+                             chosen)
+
+    def _cancel_and_scale(self, subject: Subject, size: int, jobs: list, yes: bool | None) -> None:
+        if yes:
+            # only the jobs shown: one that started since makes the engine refuse rather than kill it
+            self._run_scale(subject, size, on_running="cancel", confirmed=jobs)
+
+    def _run_scale(self, subject: Subject, size: int, *, on_running: OnRunning = "refuse", confirmed=None) -> None:
         from ..workflows import scale
 
         async def job(progress):
             return await scale(await self.fs_app.client(), await self._current(subject), size=size,
-                               progress=progress)
+                               on_running=on_running, confirmed=confirmed, progress=progress)
 
         # Above the live limit the engine refuses at once (NeedsRecreate) and a recreate is offered:
         # no progress screen to flash by.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -45,8 +46,8 @@ class BrokerLogScreen(Screen):
     def _start(self) -> None:
         self.run_worker(self._stream(), group="log", exclusive=True, exit_on_error=False)
 
-    def _status(self, text: str) -> None:
-        self.query_one("#log-status", Static).update(text)
+    def _status(self, text: str | Text) -> None:
+        self.query_one("#log-status", Static).update(Text(text) if isinstance(text, str) else text)
 
     async def _stream(self) -> None:
         app = flux_app(self.app)
@@ -79,11 +80,11 @@ class BrokerLogScreen(Screen):
                     log.write_line(buffer)
                 self._status(f"the log of {pod.name} ended (the container stopped); looking for the broker again…")
             except KubeError as exc:
-                self._status(f"[red]{exc.message}[/] — retrying every {app.refresh_interval:g}s")
+                self._status(Text.assemble((exc.message, "red"), f" — retrying every {app.refresh_interval:g}s"))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a dropped stream or a bug: say so, keep the screen alive, retry
-                self._status(f"[red]log stream failed: {type(exc).__name__}: {exc}[/] — retrying")
+                self._status(Text.assemble((f"log stream failed: {type(exc).__name__}: {exc}", "red"), " — retrying"))
             await asyncio.sleep(app.refresh_interval)
 
     def action_toggle_follow(self) -> None:

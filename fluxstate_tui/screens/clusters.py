@@ -32,12 +32,13 @@ def row_cells(s: Summary) -> tuple:
     if s.mc.archive_path and s.snapshot and s.snapshot.archive is not None:
         archive += " ✔" if s.snapshot.archive["exists"] else " (none yet)"
     pods_total = len([p for p in s.pods if not p.deleting])
+    # Every cell a Text: DataTable reads a plain str as markup, and these strings come from the cluster.
     return (
-        Text(s.mc.name, style="bold"), s.mc.namespace, f"{s.mc.size}/{s.mc.scale_limit}",
+        Text(s.mc.name, style="bold"), Text(s.mc.namespace), Text(f"{s.mc.size}/{s.mc.scale_limit}"),
         Text(f"{s.ready_pods}/{pods_total}", style="green" if pods_total and s.ready_pods == pods_total else "yellow"),
         Text(queue, style=queue_style),
-        *([str(c) for c in counts] if counts else ["-", "-", "-"]),
-        archive,
+        *(Text(str(c)) for c in (counts if counts else ["-", "-", "-"])),
+        Text(archive),
     )
 
 

@@ -76,6 +76,43 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class ChoiceModal(ModalScreen[str | None]):
+    """A question with more than one way on: each button is named for what it does and returns its
+    key; the last, Cancel, is focused (every choice here changes something)."""
+
+    DEFAULT_CSS = MODAL_CSS.format(cls="ChoiceModal") + "ChoiceModal .modal-buttons { height: auto; }"
+    BINDINGS = [Binding("escape,n", "cancel", "Cancel")]
+
+    def __init__(self, title: str, body: str | Text, choices: list[tuple[str, str]], cancel: str = "Cancel") -> None:
+        super().__init__()
+        self.modal_title = title
+        self.body = body
+        self.choices = choices
+        self.cancel_label = cancel
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="modal-body destructive") as box:
+            box.border_title = self.modal_title
+            yield Static(self.body, classes="modal-text", id="choice-body")
+            for key, label in self.choices:
+                with Horizontal(classes="modal-buttons"):
+                    yield Button(Text(label), id=f"choice-{key}", variant="warning")
+            with Horizontal(classes="modal-buttons"):
+                yield Button(Text(self.cancel_label), id="cancel-button")
+            yield Static("tab moves · enter presses · esc cancels", classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel-button", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id or ""
+        self.dismiss(button.removeprefix("choice-") if button.startswith("choice-") else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 def human_size(n: int | None) -> str:
     if n is None:
         return "?"
@@ -109,7 +146,11 @@ def archive_text(info) -> Text:
         return Text("this MiniCluster has no spec.archive.path: nothing is saved or restored", style="bold red")
     text.append("path      ", style="bold").append(info.path + "\n")
     text.append("exists    ", style="bold")
-    if info.exists:
+    if info.exists and info.readable is False:
+        text.append("yes, but it is not an archive (tar cannot list it): a new broker would fail to load it; "
+                    "dump again or delete it\n", style="bold red")
+        text.append("size      ", style="bold").append(human_size(info.size) + "\n")
+    elif info.exists:
         text.append("yes\n", style="green")
         text.append("size      ", style="bold").append(human_size(info.size) + "\n")
         text.append("written   ", style="bold").append(human_age(info.mtime) + "\n")

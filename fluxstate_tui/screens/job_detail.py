@@ -19,6 +19,7 @@ from ..flux.fsd import fsd
 from ..flux.ids import f58_encode
 from ..flux.model import Job
 from ..flux.table import info
+from ..flux.why import Reason, summary
 from ..kube.broker import Broker
 from ..kube.errors import BrokerNotReady
 from ..kube.resources import MiniCluster
@@ -34,6 +35,11 @@ class DetailFetched(Fetched):
         super().__init__()
         self.job = job
         self.detail = detail
+
+
+def _reason_line(number: int, reason: Reason) -> Text:
+    """One reason a job waits, numbered in the order to fix them (the text is the cluster's, never markup)."""
+    return Text.assemble((f"{number}. ", "bold"), (reason.text, "bold yellow"))
 
 
 def _ctx(context: dict) -> str:
@@ -105,8 +111,11 @@ class JobDetailScreen(RefreshScreen):
 
         why = self.query_one("#detail-why", Static)
         if job.pending:
-            reason = self.jobs_screen.reasons().get(job.id) or "waiting"
-            why.update(Group(Text("Why it is not running", style="bold underline"), Text(reason, style="bold yellow")))
+            reasons = self.jobs_screen.reasons().get(job.id)
+            lines = [_reason_line(i, r) for i, r in enumerate(reasons or [], 1)]
+            # None: the jobs list has not seen this job pending yet, so there is nothing to say but that.
+            lines = lines or [Text("waiting" if reasons is None else summary(reasons), style="bold yellow")]
+            why.update(Group(Text("Why it is not running", style="bold underline"), *lines))
             why.display = True
         else:
             why.display = False

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Input, Static
 from ..flux import table as cells_of
 from ..flux.model import Job, order_key
 from ..flux.snapshot import ALL_SECTIONS, JobIndex, Snapshot
-from ..flux.why import pending_reasons
+from ..flux.why import Reason, reasons_by_job, short
 from ..kube.broker import Broker
 from ..kube.resources import MiniCluster, get_minicluster
 from ..widgets.freshness import Freshness
@@ -47,8 +47,12 @@ def style_of(job: Job) -> str:
     return RESULT_STYLE.get(job.result, "failed")
 
 
-def row_of(job: Job, now: float, queues: bool) -> tuple[tuple[str, ...], tuple, str]:
+def row_of(job: Job, now: float, queues: bool,
+           reasons: list[Reason] | None = None) -> tuple[tuple[str, ...], tuple, str]:
     c = cells_of.cells(job, now)
+    if reasons:
+        # A pending job's INFO: every reason it waits, in a few words (flux's own INFO comes first).
+        c = c[:-1] + (short(reasons),)
     if queues:
         c = c[:1] + (job.queue or "",) + c[1:]
     return c, order_key(job), style_of(job)
@@ -87,6 +91,7 @@ class JobsScreen(WorkflowActions, RefreshScreen):
         self.broker_name: str | None = None
         self.queues_shown = False
         self._broker: Broker | None = None
+        self._reasons: dict[int, list[Reason]] = {}  # why each pending job waits, as of the last refresh
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -139,7 +144,12 @@ class JobsScreen(WorkflowActions, RefreshScreen):
         if queues != self.queues_shown:
             added = set(self.index.jobs)  # the column set changes: every row is rebuilt
         running = {i for i, j in self.index.jobs.items() if j.running}
-        return {i: row_of(self.index.jobs[i], now, queues) for i in added | changed | running}, removed
+        reasons = reasons_by_job(self.index.jobs, snap.queue, snap.resources, snap.nodes)
+        # A stopped queue or a drained node changes the reasons of jobs that did not change themselves.
+        moved = {i for i, r in reasons.items() if r != self._reasons.get(i)}
+        self._reasons = reasons
+        rows = {i: row_of(self.index.jobs[i], now, queues, reasons.get(i)) for i in added | changed | running | moved}
+        return rows, removed
 
     def on_jobs_fetched(self, message: JobsFetched) -> None:
         snap = message.snapshot
@@ -193,11 +203,9 @@ class JobsScreen(WorkflowActions, RefreshScreen):
 
     # ---- actions -----------------------------------------------------------------------------
 
-    def reasons(self) -> dict[int, str]:
-        snap = self.snapshot
+    def reasons(self) -> dict[int, list[Reason]]:
         with self._index_lock:
-            jobs = dict(self.index.jobs)
-        return pending_reasons(jobs, snap.queue if snap else None, snap.resources if snap else None)
+            return self._reasons
 
     def on_job_table_selected(self, message: JobTable.Selected) -> None:
         self._open(message.key)

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from ..limits import MAX_SIZE
 from .base import flux_app
 from .confirm import FIELD_HINT, MODAL_CSS, human_age, human_size
 
@@ -45,6 +46,8 @@ def parse_size(text: str) -> tuple[int | None, str]:
     size = int(text)
     if size < 1:
         return None, "the size must be at least 1"
+    if size > MAX_SIZE:
+        return None, f"at most {MAX_SIZE} here (the CLI's --max-size allows more)"
     return size, ""
 
 
@@ -215,6 +218,9 @@ class RecreateModal(SizeModal):
                 text.append(f" (cannot check it: {self.info_error})", style="yellow")
             elif info is None:
                 text.append(" (checking…)", style="dim")
+            elif info.exists and info.readable is False:
+                text.append(" (exists, but is not an archive tar can read: the recreate writes a new one)",
+                            style="yellow")
             elif info.exists:
                 jobs = "" if info.jobs is None else f", {info.jobs} jobs"
                 text.append(f" (exists now: {human_size(info.size)}, written {human_age(info.mtime)}{jobs}; "
@@ -274,7 +280,8 @@ class ScaleModal(SizeModal):
             return (f"above maximumSize {self.mc.scale_limit}: a live resize cannot get there; "
                     "you will be offered a recreate")
         if size < self.mc.size:
-            return f"pods {size}..{self.mc.size - 1} are removed; Flux marks their nodes down"
+            return (f"pods {size}..{self.mc.size - 1} go away: jobs running on those ranks are listed "
+                    "before anything changes")
         return ""
 
     def compose_body(self) -> ComposeResult:

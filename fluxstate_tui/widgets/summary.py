@@ -41,13 +41,16 @@ class FluxSummary(Static):
         width = BAR if self.size.width >= 110 or self.size.width == 0 else 12  # 80-column terminals
         if r is not None:
             nodes_used = r.nodes_total - r.nodes_idle - r.nodes_down
+            # "down" is flux resource list's word for every node not up; the node status says why.
+            why = snap.nodes.counts_text() if snap and snap.nodes else ""
+            nodes_off = why or (f"{r.nodes_down} down" if r.nodes_down else "")
+            cores_off = f"{r.cores_down} {'unavailable' if why else 'down'}" if r.cores_down else ""
             grid.add_row(Text.assemble(("nodes ", "bold"), bar(nodes_used, r.nodes_down, r.nodes_total, width),
-                                       f" {nodes_used}/{r.nodes_total}"
-                                       + (f" ({r.nodes_down} down)" if r.nodes_down else "")),
+                                       f" {nodes_used}/{r.nodes_total}" + (f" ({nodes_off})" if nodes_off else "")),
                          self._counts(snap))
-            grid.add_row(Text.assemble(("cores ", "bold"), bar(r.cores_allocated, r.cores_down, r.cores_total, width),
-                                       f" {r.cores_allocated}/{r.cores_total}"
-                                       + (f" ({r.cores_down} down)" if r.cores_down else "")),
+            cores = bar(r.cores_allocated, r.cores_down, r.cores_total, width)
+            grid.add_row(Text.assemble(("cores ", "bold"), cores, f" {r.cores_allocated}/{r.cores_total}"
+                                       + (f" ({cores_off})" if cores_off else "")),
                          self._queue(snap))
         else:
             grid.add_row(Text("resources: waiting for Flux", style="dim"), self._counts(snap))
@@ -64,7 +67,29 @@ class FluxSummary(Static):
             info.append("   ")
             info.append("assets ", style="bold")
             info.append(", ".join(assets))
-        self.update(Group(grid, info))
+        not_up = self._not_up(snap)
+        self.update(Group(grid, info, not_up) if not_up else Group(grid, info))
+
+    @staticmethod
+    def _not_up(snap: Snapshot | None) -> Text | None:
+        """Which nodes are not up and why: a drained node is undrained, an offline one waits for its pod."""
+        nodes = snap.nodes if snap else None
+        if nodes is None or not (nodes.drained or nodes.offline or nodes.other):
+            return None
+        text = Text()
+        kinds = (("drained ", "bold red", nodes.drained), ("offline ", "bold yellow", nodes.offline),
+                 ("down ", "bold red", nodes.other))
+        for label, style, groups in kinds:
+            for g in groups:
+                if text:
+                    text.append("   ")
+                text.append(label, style=style)
+                if g.drained:
+                    text.append(g.where() + (f" since {g.since()}" if g.since() else "") + f": {g.reason or '-'}"
+                                + ("" if g.online else " (offline)"))
+                else:
+                    text.append(g.where() + ("" if g.offline else f" {g.state}"))
+        return text
 
     @staticmethod
     def _counts(snap: Snapshot | None) -> Text:

@@ -75,9 +75,8 @@ def split_on_volumes(mc: MiniCluster, paths: list[str]) -> tuple[list[str], list
     """(paths to pack, [(path, volume name)] that live on a volume already)."""
     to_pack, on_volume = [], []
     for p in paths:
-        vol = next((v for v in mc.volumes if v.source != "emptyDir" and
-                    (p == v.path.rstrip("/") or p.startswith(v.path.rstrip("/") + "/"))), None)
-        if vol is None:
+        vol = mc.volume_of(p)
+        if vol is None or vol.source == "emptyDir":
             to_pack.append(p)
         else:
             on_volume.append((p, vol.name))
@@ -109,8 +108,27 @@ async def _checksums(broker: Broker, files: list[str]) -> dict[str, tuple[int, s
     sums = {}
     for line in sums_text.splitlines():
         digest, _, name = line.partition("  ")
+        if digest.startswith("\\"):
+            # sha256sum marks a name holding a backslash or a newline with a leading "\" and escapes it
+            digest, name = digest[1:], _unescape_sum_name(name)
         sums[name] = digest
+    unread = [f for f in files if f not in sizes or f not in sums]
+    if unread:
+        raise WorkflowError(f"could not read the checksum of {len(unread)} asset file(s), e.g. {unread[0]!r}",
+                            step="assets")
     return {f: (sizes[f], sums[f]) for f in files}
+
+
+def _unescape_sum_name(name: str) -> str:
+    out, i = [], 0
+    while i < len(name):
+        if name[i] == "\\" and i + 1 < len(name):
+            out.append({"\\": "\\", "n": "\n", "r": "\r"}.get(name[i + 1], name[i + 1]))
+            i += 2
+        else:
+            out.append(name[i])
+            i += 1
+    return "".join(out)
 
 
 async def pack(broker: Broker, mc: MiniCluster, paths: list[str], archive: str, *, keep: int = 3,

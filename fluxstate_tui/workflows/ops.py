@@ -8,7 +8,6 @@ the maximum). Paths and argv are always quoted (shlex) before they reach the pod
 
 from __future__ import annotations
 
-import asyncio
 import posixpath
 import re
 import shlex
@@ -23,8 +22,9 @@ from ..kube import access
 from ..kube.broker import Broker
 from ..kube.client import KubeClient
 from ..kube.errors import KubeError
-from ..kube.resources import GVP, MiniCluster, get_minicluster, minicluster_pods
-from .events import Event, NeedsRecreate, PauseTimeout, Progress, Refused, WorkflowError, quiet
+from ..kube.resources import MiniCluster
+from .events import Event, PauseTimeout, Progress, Refused, WorkflowError, quiet
+from .scaling import scale as scale
 
 PAUSE_REASON = "paused by fluxstate-tui"
 IDLE_SLICE = 5.0       # seconds per `flux queue idle --timeout` call, so progress shows while waiting
@@ -163,6 +163,13 @@ def require_archive(mc: MiniCluster) -> str:
     if not mc.archive_path:
         raise Refused(f"MiniCluster {mc.name} has no spec.archive.path: there is nowhere to dump to "
                       "(and a new broker would load nothing)")
+    norm = posixpath.normpath(mc.archive_path)
+    if not mc.archive_path.startswith("/") or norm != mc.archive_path:
+        # The operator hands the path to the broker as written, and the kernel resolves `..` through
+        # whatever the directories really are: only a plain absolute path means what it says.
+        raise Refused(f"archive path {mc.archive_path} of {mc.name} is not a plain absolute path"
+                      + (f" (it normalises to {norm})" if mc.archive_path.startswith("/") else "")
+                      + ": write spec.archive.path without '.', '..' or '//'")
     volume = mc.archive_volume()
     if volume is None or volume.source == "emptyDir":
         raise Refused(f"archive path {mc.archive_path} is not on a volume of {mc.name}: it would vanish with the pod "
@@ -211,6 +218,7 @@ async def dump_archive(kube: KubeClient, mc: MiniCluster, *, keep: int = 3,
     emit(Event("step-done", step="check"))
 
     directory, stem, ext = split_archive(archive)
+    await remove_stale_temps(broker, directory, stem, emit)
     tmp = temp_name(archive)
     q_tmp = shlex.quote(tmp)
     emit(Event("step", f"flux dump to {tmp}", step="dump"))
@@ -245,6 +253,22 @@ async def dump_archive(kube: KubeClient, mc: MiniCluster, *, keep: int = 3,
     kept = await install(broker, tmp, archive, keep, emit, step="rename")
     emit(Event("step-done", step="rename"))
     return DumpResult(archive, size, len(ids), kept)
+
+
+def _temp_pattern(stem: str) -> re.Pattern[str]:
+    """The names temp_name() gives beside an archive (and beside its assets archive)."""
+    return re.compile(r"\." + re.escape(stem) + r"(\.assets)?\.fluxstate-\d{8}T\d{6}Z\.[a-z.]+$")
+
+
+async def remove_stale_temps(broker: Broker, directory: str, stem: str, emit: Progress) -> None:
+    """A run that was killed mid-dump leaves its hidden temporary file beside the archive; the next
+    run removes it (one workflow per MiniCluster runs at a time, so none of them is in use)."""
+    rc, out, _ = await shell(broker, f"ls -1a {shlex.quote(directory)}")
+    pattern = _temp_pattern(stem)
+    for name in (n.strip() for n in out.split("\n")):
+        if pattern.match(name):
+            await shell(broker, f"rm -f {shlex.quote(posixpath.join(directory, name))}")
+            emit(Event("log", f"removed {posixpath.join(directory, name)}, left by an interrupted dump"))
 
 
 def temp_name(target: str) -> str:
@@ -300,10 +324,11 @@ class ArchiveInfo:
     mtime: float | None = None
     jobs: int | None = None
     versions: list[str] = field(default_factory=list)
+    readable: bool | None = None    # tar can list it; False: not an archive a broker could load
 
     def to_json(self) -> dict:
         return {"path": self.path, "exists": self.exists, "size": self.size, "mtime": self.mtime, "jobs": self.jobs,
-                "versions": self.versions}
+                "readable": self.readable, "versions": self.versions}
 
 
 async def archive_info(kube: KubeClient, mc: MiniCluster) -> ArchiveInfo:
@@ -313,12 +338,16 @@ async def archive_info(kube: KubeClient, mc: MiniCluster) -> ArchiveInfo:
     directory, stem, ext = split_archive(mc.archive_path)
     q = shlex.quote(mc.archive_path)
     job_eventlog = "'^job/[0-9a-f]{4}/[0-9a-f]{4}/[0-9a-f]{4}/[0-9a-f]{4}/eventlog$'"
-    rc, out, _ = await shell(broker, f"stat -c '%s %Y' {q} && tar -t{TAR_FLAG[ext]}f {q} | grep -cE {job_eventlog}",
-                             timeout=600)
+    # The listing is checked on its own: piped straight into grep, a file tar cannot read looked like
+    # an archive with 0 jobs.
+    count = f"{{ printf '%s\\n' \"$listing\" | grep -cE {job_eventlog}; true; }}"
+    rc, out, _ = await shell(broker, f"stat -c '%s %Y' {q} && {{ listing=$(tar -t{TAR_FLAG[ext]}f {q} 2>/dev/null) "
+                                     f"&& {count} || echo unreadable; }}", timeout=600)
     info = ArchiveInfo(mc.archive_path)
     fields = out.split()
     if len(fields) >= 2:
         info.exists, info.size, info.mtime = True, int(fields[0]), float(fields[1])
+        info.readable = not (len(fields) > 2 and fields[2] == "unreadable")
         info.jobs = int(fields[2]) if len(fields) > 2 and fields[2].isdigit() else None
     info.versions = await list_versions(broker, directory, stem, ext)
     return info
@@ -350,39 +379,5 @@ async def archive_rename(kube: KubeClient, mc: MiniCluster, new: str) -> str:
 
 
 # ---- scale ----------------------------------------------------------------------------------
-
-async def scale(kube: KubeClient, mc: MiniCluster, *, size: int, progress: Progress | None = None,
-                wait: float = 300) -> str:
-    """Live resize through the scale subresource, within 1..maximumSize."""
-    emit = progress or quiet
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise Refused(f"size must be a whole number of at least 1, not {size!r}")
-    limit = mc.scale_limit
-    if size > limit:
-        raise NeedsRecreate(f"{mc.name} can grow live only up to its maximumSize {limit}: recreate it at size {size} "
-                            f"instead (fluxstate-tui recreate {mc.name} --size {size})", size)
-    if size == mc.size:
-        return f"{mc.name} is already at size {size}"
-    await access.check(kube, mc.namespace, access.NEEDS["scale"])
-    emit(Event("step", f"scale {mc.name} from {mc.size} to {size}", step="scale"))
-    await kube.call(kube.custom.patch_namespaced_custom_object_scale(
-        namespace=mc.namespace, name=mc.name, body={"spec": {"replicas": size}}, **GVP),
-        verb="patch", resource="miniclusters/scale", namespace=mc.namespace, name=mc.name)
-    emit(Event("step-done", step="scale"))
-    emit(Event("step", f"wait for {size} running pod(s)", step="wait for pods"))
-    start = time.monotonic()
-    while True:
-        fresh = await get_minicluster(kube, mc.name, mc.namespace)
-        pods = [p for p in await minicluster_pods(kube, fresh) if not p.deleting]
-        running = sum(1 for p in pods if p.running)
-        emit(Event("progress", f"{running}/{size} pods running", step="wait for pods",
-                   fraction=min(1.0, running / size)))
-        if running == size and len(pods) == size:
-            break
-        if time.monotonic() - start > wait:
-            raise WorkflowError(f"{mc.name} has {running} of {size} pods running after {wait:g}s", step="wait for pods")
-        await asyncio.sleep(0.5)
-    emit(Event("step-done", step="wait for pods"))
-    result = f"scaled {mc.name} from {mc.size} to {size} (live; maximumSize {limit})"
-    emit(Event("done", result))
-    return result
+# `scale` (imported above) lives in scaling.py: a scale-down first has to deal with the jobs running
+# on the ranks that go away, which takes a module of its own.

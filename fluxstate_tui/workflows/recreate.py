@@ -29,6 +29,7 @@ from ..kube.broker import Broker
 from ..kube.client import KubeClient
 from ..kube.errors import ApiFailure, KubeError, NotFound
 from ..kube.resources import GVP, MiniCluster, get_minicluster, minicluster_pods
+from ..limits import MAX_SIZE
 from .assets import pack, requested, split_on_volumes, unpack
 from .events import Event, Progress, Refused, WorkflowError, quiet
 from .journal import Journal
@@ -66,7 +67,7 @@ async def recreate(kube: KubeClient, mc: MiniCluster | None = None, *, size: int
                    name: str | None = None, namespace: str | None = None, progress: Progress | None = None,
                    pause_timeout: float = 600, cancel_running: bool = False, keep: int = 3,
                    assets: tuple[str, ...] = (), use_annotation: bool = True,
-                   journal_root: Path | None = None,
+                   journal_root: Path | None = None, max_size: int = MAX_SIZE,
                    before_step: Callable[[str], Awaitable[None]] | None = None) -> str:
     """Recreate `mc` (or name/namespace, when a half-finished recreate already deleted it) at `size`."""
     emit = progress or quiet
@@ -88,6 +89,8 @@ async def recreate(kube: KubeClient, mc: MiniCluster | None = None, *, size: int
             raise Refused("recreate needs --size N")
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise Refused(f"size must be a whole number of at least 1, not {size!r}")
+        if size > max_size:
+            raise Refused(f"size {size} is above the limit {max_size} (the CLI's --max-size raises it)")
         if mc is None:
             mc = await get_minicluster(kube, name, namespace)
         asset_paths = requested(mc, assets, use_annotation)

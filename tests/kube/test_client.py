@@ -50,7 +50,7 @@ def test_ls_jobs_status(demo_factory):
     assert r.returncode == 0, r.stderr
     header, row = r.stdout.splitlines()[:2]
     assert header.split() == ["NAMESPACE", "NAME", "SIZE", "PODS", "BROKER", "QUEUE", "RUN", "PEND", "DONE", "ARCHIVE"]
-    assert row.split()[:4] == ["default", "flux-sample", "2/2", "2/2"] and "(missing)" in row
+    assert row.split()[:4] == ["default", "flux-sample", "2/2", "2/2"] and "(none yet)" in row
 
     doc = json.loads(cli(seeded_demo, "ls", "-A", "--json").stdout)
     mc = doc["miniclusters"][0]

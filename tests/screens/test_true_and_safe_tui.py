@@ -17,7 +17,7 @@ from fluxstate_tui.kube.broker import Broker
 from fluxstate_tui.kube.client import KubeClient, Target
 from fluxstate_tui.kube.resources import get_minicluster
 from fluxstate_tui.screens.base import FetchFailed
-from fluxstate_tui.screens.confirm import ConfirmModal
+from fluxstate_tui.screens.confirm import ChoiceModal, ConfirmModal
 from fluxstate_tui.screens.help import HelpScreen
 from fluxstate_tui.screens.progress import ProgressScreen, WorkflowRun, current_run, start_workflow
 from fluxstate_tui.screens.recreate import AssetsModal, RecreateModal, ScaleModal
@@ -310,3 +310,53 @@ async def test_a_failed_fetch_during_a_hidden_recreate_says_where_it_is(demo):
         assert "BUSY" in line and "wait for Flux" in line and "STALE" not in line
         gate.set()
         await until(pilot, lambda: not run.running, what="the end")
+
+
+async def test_a_scale_down_names_the_jobs_it_would_kill_and_keeps_them_unless_told(demo):
+    await ensure_started(demo)
+    app = make_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        jobs = await open_jobs(app, pilot)
+        wide = await flux(demo, "submit", "-N2", "sleep", "100000")
+        for _ in range(100):
+            if wide in await flux(demo, "jobs", "-n", "-f", "running", "-o", "{id.f58}"):
+                break
+            await pilot.pause(0.1)
+
+        async def ask_for_size_one():
+            await pilot.press("Z")
+            modal = await until(pilot, lambda: isinstance(app.screen, ScaleModal) and app.screen, what="scale")
+            assert "listed before anything changes" not in text_of(modal.query_one("#size-note"))
+            await pilot.press("1")
+            await pilot.pause()
+            assert "listed before anything changes" in text_of(modal.query_one("#size-note"))
+            await pilot.press("enter")
+            return await until(pilot, lambda: isinstance(app.screen, ChoiceModal) and app.screen, what="choices")
+
+        choice = await ask_for_size_one()
+        assert wide in text_of(choice.query_one("#choice-body"))
+        assert app.focused is not None and app.focused.id == "cancel-button"
+        await pilot.press("enter")  # Keep the size
+        await pilot.pause(0.3)
+        assert current_run(app) is None and jobs.mc.size == 2
+        assert wide in await flux(demo, "jobs", "-n", "-f", "running", "-o", "{id.f58}")
+
+        choice = await ask_for_size_one()
+        await pilot.press("shift+tab")  # onto "Cancel these 1 job(s), then scale to 1…"
+        assert app.focused.id == "choice-cancel"
+        await pilot.press("enter")
+        confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen, what="named")
+        assert wide in text_of(confirm.query_one("#confirm-body"))
+        await pilot.press("y")
+        run = await until(pilot, lambda: current_run(app), what="the scale")
+        await until(pilot, lambda: not run.running, timeout=60, what="the scale-down")
+        assert run.state == "done", run.error
+        outcome = await flux(demo, "jobs", "-a", "-n", "-o", "{id.f58} {result} {exception.type}")
+        assert f"{wide} CANCELED cancel" in outcome  # canceled by us, not killed by a node failure
+
+        async with await KubeClient.connect(Target(kubeconfig=str(demo.kubeconfig))) as kube:
+            from fluxstate_tui.workflows import scale
+
+            mc = await get_minicluster(kube, "flux-sample", "default")
+            assert mc.size == 1
+            await scale(kube, mc, size=2)  # back as the other tests expect it

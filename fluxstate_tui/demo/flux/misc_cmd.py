@@ -17,11 +17,18 @@ STATUS_FMT = "{state:>12}{color_up}{up:>2}{color_off} {nnodes:>6} {nodelist}"
 DRAIN_FMT = "{timestamp!d:%b%d %R::<12} {state:<8.8} {reason:<30.30+} {nodelist}"
 
 
+STATUS_DEFAULT = ("avail", "exclude", "draining", "drained", "torpid", "housekeeping")
+
+
 class _Row:
-    def __init__(self, state, ranks, ncores, nodes, up=True, timestamp=0.0, reason=""):
-        self.state, self.ranks, self.ncores, self.up = state, ranks, ncores, up
+    def __init__(self, state, ranks, ncores, nodes, up=True, timestamp="", reason=""):
+        self.statex, self.ranks, self.ncores, self.up = state, ranks, ncores, up
         self.nodelist = hostlist_encode([nodes[r].hostname for r in ranks])
         self.timestamp, self.reason = timestamp, reason
+
+    @property
+    def state(self) -> str:
+        return self.statex if self.up else self.statex + "*"
 
 
 def _fields() -> dict[str, FieldDef]:
@@ -32,7 +39,8 @@ def _fields() -> dict[str, FieldDef]:
             "ngpus": F("NGPUS", lambda r: 0), "nodelist": F("NODELIST", lambda r: r.nodelist),
             "ranks": F("RANKS", lambda r: idset_encode(r.ranks)), "rlist": F("LIST", lambda r: r.nodelist),
             "color_up": F("", lambda r: ""), "color_off": F("", lambda r: ""),
-            "up": F("UP", lambda r: "\u2714" if r.up else "\u2717"),
+            "up": F("UP", lambda r: "\u2714" if r.up else "\u2717"), "statex": F("STATE", lambda r: r.statex),
+            "status": F("STATUS", lambda r: "online" if r.up else "offline"),
             "timestamp": F("TIME", lambda r: r.timestamp), "reason": F("REASON", lambda r: r.reason)}
 
 
@@ -55,24 +63,55 @@ def list_rows(inst, states: list[str]) -> list[_Row]:
     return rows
 
 
-def status_rows(inst) -> list[_Row]:
-    groups: dict[tuple[str, bool], list[int]] = {}
-    order = ["avail", "exclude", "draining", "drained", "torpid", "housekeeping", "offline"]
-    for n in inst.nodes:
-        if n.drained is not None:
-            st = "draining" if len(n.free) < n.ncores else "drained"
-            if not n.online:
-                st += "*"
-        elif not n.online:
-            st = "offline"
+def status_rows(inst, of: OutputFormat, states: list[str] | None, skip_empty: bool = False) -> list[_Row]:
+    """What flux-resource.py's status() of 0.88 prints: avail, exclude, allocated, torpid and
+    housekeeping each split into an online and an offline (`*`) line, then draining and drained
+    rank by rank; lines that print alike but for nodelist, ranks and nnodes are merged (as
+    flux.util.Deduplicator does), so drained ranks with different reasons stay apart."""
+    wanted = set(states or STATUS_DEFAULT)
+    if not wanted - {"online", "offline"}:
+        wanted |= set(STATUS_DEFAULT)
+    if "drain" in wanted:
+        wanted |= {"draining", "drained"}
+    skip_empty = skip_empty or not states
+    include = {True: "online" in wanted or "offline" not in wanted,
+               False: "offline" in wanted or "online" not in wanted}
+    nodes = inst.nodes
+    allocated = {n.rank for n in nodes if len(n.free) < n.ncores}
+    drain = [n.rank for n in nodes if n.drained is not None]
+    sets = {"avail": [n.rank for n in nodes if n.drained is None], "exclude": [], "allocated": sorted(allocated),
+            "torpid": [], "housekeeping": []}
+    lines = []
+    for st in ("avail", "exclude", "allocated", "torpid", "housekeeping"):
+        if not wanted & {st, "all"}:
+            continue
+        for online in (True, False):
+            if include[online]:
+                ranks = [r for r in sets[st] if nodes[r].online == online]
+                lines.append(_Row(st, ranks, sum(nodes[r].ncores for r in ranks), nodes, up=online))
+    for st in ("draining", "drained"):
+        if not wanted & {st, "all"}:
+            continue
+        ranks = [r for r in drain if (r in allocated) == (st == "draining")]
+        if not ranks and include[True]:
+            lines.append(_Row(st, [], 0, nodes))
+        for r in ranks:
+            node = nodes[r]
+            if include[node.online]:
+                lines.append(_Row(st, [r], node.ncores, nodes, up=node.online, timestamp=node.drained[0],
+                                  reason=node.drained[1]))
+    keyed = [f for _t, f in of.items if f is not None and f.name not in ("nodelist", "ranks", "nnodes")]
+    merged: dict[tuple, _Row] = {}
+    for line in lines:
+        key = tuple(str(OutputFormat._value(f, line)) for f in keyed)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = line
         else:
-            st = "avail"
-        groups.setdefault((st, n.online), []).append(n.rank)
-    rows = []
-    for key in sorted(groups, key=lambda k: (order.index(k[0].rstrip("*")), k[0])):
-        ranks = groups[key]
-        rows.append(_Row(key[0], ranks, len(ranks) * inst.cores_per_node, inst.nodes, up=key[1]))
-    return rows
+            merged[key] = _Row(first.statex, sorted(set(first.ranks) | set(line.ranks)), first.ncores + line.ncores,
+                               nodes, up=first.up, timestamp=first.timestamp, reason=first.reason)
+    return [line for line in merged.values()
+            if line.ranks or not (skip_empty or (not line.up and "offline" not in wanted))]
 
 
 def _targets(inst, text: str) -> list[int]:
@@ -94,7 +133,7 @@ async def resource(proc, inst, args: list[str]) -> int:
     sub, rest = args[0], args[1:]
     fmt = None
     states = None
-    noheader = False
+    noheader = skip_empty = False
     pos = []
     i = 0
     while i < len(rest):
@@ -110,6 +149,8 @@ async def resource(proc, inst, args: list[str]) -> int:
                 states = val.split(",")
         elif a in ("-n", "--no-header"):
             noheader = True
+        elif a == "--skip-empty" and sub == "status":
+            skip_empty = True
         elif a.startswith("-") and sub in ("list", "status", "info", "R", "drain", "undrain", "eventlog"):
             await proc.err(RES_USAGE + f"flux-resource: error: unrecognized arguments: {a}\n")
             return 2
@@ -118,22 +159,18 @@ async def resource(proc, inst, args: list[str]) -> int:
         i += 1
     F = _fields()
     if sub in ("list", "status") or (sub == "drain" and not pos):
-        if sub == "list":
-            rows, default = list_rows(inst, states or ["free", "allocated", "down"]), LIST_FMT
-        elif sub == "status":
-            rows, default = status_rows(inst), STATUS_FMT
-        else:
-            rows = []
-            for n in inst.nodes:
-                if n.drained is not None:
-                    st = "draining" if len(n.free) < n.ncores else "drained"
-                    rows.append(_Row(st, [n.rank], n.ncores, inst.nodes, timestamp=n.drained[0], reason=n.drained[1]))
-            default = DRAIN_FMT
+        default = {"list": LIST_FMT, "status": STATUS_FMT, "drain": DRAIN_FMT}[sub]
         try:
             of = OutputFormat(fmt or default, F)
         except FormatError as exc:
             await proc.err(f"flux-resource: ERROR: --format: {exc}\n")
             return 1
+        if sub == "list":
+            rows = list_rows(inst, states or ["free", "allocated", "down"])
+        elif sub == "status":
+            rows = status_rows(inst, of, states, skip_empty)
+        else:
+            rows = status_rows(inst, of, ["drain"], skip_empty=True)
         await proc.out("".join(line + "\n" for line in of.render(rows, header=not noheader)))
         return 0
     if sub == "info":
