@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/bench_client.py [--sizes 1000,10000,100000]
 
-Prints, for each size, the time to parse the narrow row format the client uses, `--json` and the
-default table; then, on an in-process demo cluster with 100,000 finished jobs, the bytes and
-time of a full refresh versus an incremental one, through the real kubernetes client and exec.
+Prints, for each size, the time to parse the narrow row format the client uses (its text fields
+quoted by flux's `!a`; "rows, all escaped": the worst case, every quoted field holding an escape,
+so none takes the fast path), `--json` and the default table; then, on an in-process demo
+cluster with 100,000 finished jobs, the bytes and time of a full refresh versus an incremental
+one, through the real kubernetes client and exec.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fluxstate_tui.demo.flux import FluxInstance, run_flux  # noqa: E402
 from fluxstate_tui.demo.proc import Host, PodFS, Proc, SimClock  # noqa: E402
-from fluxstate_tui.flux.parse import ROW_FORMAT, parse_job_rows, parse_jobs_json, parse_jobs_table  # noqa: E402
+from fluxstate_tui.flux.parse import parse_jobs_json, parse_jobs_table  # noqa: E402
+from fluxstate_tui.flux.rows import ROW_FORMAT, parse_job_rows  # noqa: E402
 
 
 async def flux_output(inst: FluxInstance, host: Host, argv: list[str]) -> str:
@@ -46,7 +49,8 @@ def best_of(fn, repeat: int = 3) -> float:
 
 async def parse_bench(sizes: list[int]) -> None:
     print("parse `flux jobs` output (best of 3)")
-    print(f"{'jobs':>8} {'rows (client)':>14} {'--json':>10} {'table':>10} {'bytes rows':>12} {'bytes json':>12}")
+    print(f"{'jobs':>8} {'rows (client)':>14} {'rows, all escaped':>18} {'--json':>10} {'table':>10} "
+          f"{'bytes rows':>12} {'bytes json':>12}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             clock = SimClock(speed=1000)
@@ -59,9 +63,13 @@ async def parse_bench(sizes: list[int]) -> None:
             inst.close()
             assert len(parse_job_rows(rows)) == n
             t_rows = best_of(partial(parse_job_rows, rows))
+            # every quoted field (they all start after a separator) begins with an escape: `'\\xe9...`
+            escaped = rows.replace("\x1f'", "\x1f'\\xe9")
+            assert len(parse_job_rows(escaped)) == n
+            t_escaped = best_of(partial(parse_job_rows, escaped))
             t_json = best_of(partial(parse_jobs_json, js))
             t_table = best_of(partial(parse_jobs_table, table))
-            print(f"{n:>8} {t_rows:>13.3f}s {t_json:>9.3f}s {t_table:>9.3f}s "
+            print(f"{n:>8} {t_rows:>13.3f}s {t_escaped:>17.3f}s {t_json:>9.3f}s {t_table:>9.3f}s "
                   f"{len(rows.encode()):>12,} {len(js.encode()):>12,}")
 
 

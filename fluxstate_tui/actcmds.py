@@ -11,11 +11,13 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from . import argtypes
 from .cmdrun import run_command
 from .kube.client import KubeClient, Target
 from .kube.errors import KubeError
+from .kube.lease import current_holder
 from .kube.resources import MiniCluster, get_minicluster
 from .limits import MAX_SIZE
 from .workflows import (
@@ -34,6 +36,8 @@ from .workflows import (
     resume,
     scale,
 )
+from .workflows.locking import Busy
+from .workflows.restore import restore
 from .workflows.scaling import job_list, refusal, removed_ranks_text
 
 MUTATING = {"pause", "resume", "dump", "recreate", "scale", "archive-delete", "archive-rename"}
@@ -121,6 +125,10 @@ async def _main(args: argparse.Namespace, details: dict) -> dict | None:
     progress = StderrProgress()
     async with await KubeClient.connect(target) as kube:
         ns = kube.namespace
+        if command in MUTATING:
+            await _not_busy(kube, ns, args.name)  # before asking: a question that must then be refused helps no one
+        if command == "recreate" and args.from_manifest:
+            return await _restore(kube, args, size)
         if command == "recreate":
             try:
                 mc = await get_minicluster(kube, args.name, ns)
@@ -167,6 +175,33 @@ async def _main(args: argparse.Namespace, details: dict) -> dict | None:
         else:
             result = await archive_rename(kube, mc, args.rename)
         return {"ok": True, "workflow": command, "minicluster": mc.name, "namespace": ns, "result": result}
+
+
+async def _not_busy(kube: KubeClient, namespace: str, name: str) -> None:
+    """Refuse at once, naming the holder, when another workflow holds the MiniCluster's lock. Only a hint
+    for the question: the workflow itself takes the lock race-free (workflows/locking.py)."""
+    try:
+        holder = await current_holder(kube, namespace, name)
+    except KubeError:
+        return  # no right to read leases, say: the workflow's own access check will say so
+    if holder is not None:
+        raise Busy(holder.describe(name), holder)
+
+
+async def _restore(kube: KubeClient, args: argparse.Namespace, size: int | None) -> dict | None:
+    """recreate NAME --from-manifest FILE: bring back a MiniCluster a recreate deleted."""
+    if args.assets:
+        raise Refused("--assets does not go with --from-manifest: the assets archive beside the queue archive is "
+                      "not unpacked by a restore")
+    question = (f"Create {args.name} from {args.from_manifest}" + (f" at size {size}" if size else "")
+                + " and wait until its broker has loaded the archive?")
+    if not confirm(question, args.yes):
+        print("canceled", file=sys.stderr)
+        return None
+    result = await restore(kube, name=args.name, namespace=kube.namespace, source=Path(args.from_manifest),
+                           size=size, progress=StderrProgress(), max_size=args.max_size)
+    return {"ok": True, "workflow": "recreate", "from_manifest": args.from_manifest, "minicluster": args.name,
+            "namespace": kube.namespace, "size": size, "result": result}
 
 
 async def _scale(kube: KubeClient, mc: MiniCluster, args: argparse.Namespace, progress: StderrProgress,
@@ -242,7 +277,9 @@ def add_parsers(sub, client_flags) -> None:
     p = sub.add_parser("recreate", parents=[client_flags],
                        help="recreate the MiniCluster at a new size, queue included",
                        description="pause, dump, delete, create at --size, wait for Flux, verify every job, start. "
-                                   "Run it again after a crash: it continues from the journal.")
+                                   "Run it again after a crash: it continues from the journal. With "
+                                   "--from-manifest FILE: create a MiniCluster a recreate deleted from its saved "
+                                   "manifest and verify it.")
     common(p)
     p.add_argument("--size", type=argtypes.size, help="the new size (maxSize is raised to it when needed)")
     p.add_argument("--max-size", type=argtypes.size, default=MAX_SIZE, metavar="N",
@@ -253,6 +290,9 @@ def add_parsers(sub, client_flags) -> None:
                         "added to the MiniCluster's fluxstate-tui/assets annotation)")
     p.add_argument("--timeout", type=seconds, default=600, help="seconds to wait for running jobs (default 600)")
     p.add_argument("--cancel-running", action="store_true", help="cancel jobs still running at the timeout")
+    p.add_argument("--from-manifest", metavar="FILE", type=argtypes.path_text,
+                   help="bring back a MiniCluster a recreate deleted, from its journal or the .manifest.yaml saved "
+                        "beside it (refused if a MiniCluster of that name exists)")
     p = sub.add_parser("scale", parents=[client_flags], help="resize live, within maximumSize",
                        description="Patch the scale subresource. Scaling down removes the highest ranks, and Flux "
                                    "kills the jobs running there: so it refuses while jobs run on them, unless "

@@ -10,6 +10,7 @@ from typing import Any
 
 from .kube.errors import KubeError
 from .workflows.events import NeedsRecreate, PauseTimeout, Refused, WorkflowError
+from .workflows.locking import Busy
 
 Fail = Callable[..., None]
 
@@ -27,6 +28,8 @@ def run_command(main: Coroutine[Any, Any, Any], fail: Fail = print_error,
         fail(exc.message, running=exc.running)
     except NeedsRecreate as exc:
         fail(exc.message)
+    except Busy as exc:  # another workflow holds the MiniCluster's lock: --json names the holder too
+        fail(f"refused: {exc.message}", holder=exc.holder.to_json())
     except Refused as exc:
         fail(f"refused: {exc.message}")
     except WorkflowError as exc:

@@ -1,15 +1,19 @@
-"""`fluxstate-tui ls | jobs | status`: the read-only commands, printing text or one JSON document."""
+"""`fluxstate-tui ls | jobs | status`: the read-only commands, printing text or one JSON document.
+
+Text output shows cluster strings through `printable` (a job named `$'\\e]2;x\\a'` must not
+retitle the terminal); JSON keeps the true strings, escaped by `json_text`.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from typing import Any
 
 from .cmdrun import run_command
 from .flux import table
+from .flux.display import json_text, printable
 from .flux.model import Resources
 from .flux.nodes import NodeStatus
 from .flux.snapshot import ALL_SECTIONS
@@ -35,10 +39,15 @@ async def _main(args: argparse.Namespace) -> int:
 
 
 def _print_json(doc: Any) -> None:
-    print(json.dumps(doc, indent=2, ensure_ascii=False))
+    print(json_text(doc, indent=2))
+
+
+def _warn(text: str) -> None:
+    print(f"warning: {printable(text)}", file=sys.stderr)
 
 
 def _columns(rows: list[list[str]]) -> str:
+    rows = [[printable(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows) + "\n"
 
@@ -74,13 +83,16 @@ def _jobs(result: Listing, as_json: bool) -> int:
             "namespace": result.mc.namespace, "minicluster": result.mc.name, "broker": result.broker,
             "truncated": result.truncated, "total": total,
             "jobs": [job_json(j, result.reasons.get(j.id)) for j in result.jobs],
+            "errors": snap.errors,
         })
     else:
         now = snap.remote_now or time.time()
         named = any(j.queue for j in result.jobs)
         sys.stdout.write(table.render(result.jobs, now, queue=named))
     if result.truncated:
-        print(f"warning: showing {len(result.jobs)} of {total} jobs; use --count 0 for all", file=sys.stderr)
+        _warn(f"showing {len(result.jobs)} of {total} jobs; use --count 0 for all")
+    for problem in snap.problems():
+        _warn(problem)
     return 0
 
 
@@ -158,15 +170,15 @@ def _status(result: Listing, as_json: bool) -> int:
     if snap.stats:
         s = snap.stats
         out.append(f"jobs       {s.running} running, {s.pending} pending, {s.completed} completed, {s.failed} failed")
-    for name, err in snap.errors.items():
-        out.append(f"warning    {name}: {err}")
+    out += [f"warning    {problem}" for problem in snap.problems()]
     if pending:
         out.append("pending")
         width = max(len(table.cells(j, 0)[0]) for j in pending)
         for j in pending:
             # Every reason, the first to fix first; the others under it, in the same column.
             reasons = result.reasons.get(j.id) or []
-            out.append(f"  {table.cells(j, 0)[0]:>{width}} {j.name[:16]:<16} {summary(reasons)}")
+            out.append(f"  {table.cells(j, 0)[0]:>{width}} {printable(j.name)[:16]:<16} {summary(reasons)}")
             out += [f"  {'':>{width}} {'':<16} {x.text}" for x in reasons[1:]]
-    print("\n".join(out))
+    # Each entry is one line: a newline or escape in a queue, drain reason or job name is shown escaped.
+    print("\n".join(printable(line) for line in out))
     return 0

@@ -83,6 +83,10 @@ def uptime() -> list[str]:
     return flux("uptime")
 
 
+def getattr_(name: str) -> list[str]:
+    return flux("getattr", name)
+
+
 def version() -> list[str]:
     return flux("version")
 

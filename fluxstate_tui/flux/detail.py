@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from . import commands as fc
 from .fsd import fsd
 from .model import Event, Job
-from .parse import ROW_FORMAT, parse_eventlog, parse_job_rows
+from .parse import parse_eventlog
+from .rows import ROW_FORMAT, parse_job_rows
 from .snapshot import Script, split_sections
 
 MAX_OUTPUT = 64 << 10  # characters of job output shown

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .parse import SEP
+from .rows import SEP
 
 STATUS_FIELDS = ("statex", "status", "nnodes", "ranks", "nodelist", "timestamp", "reason")
 # The reason comes last: it is free text, so only it may hold anything (split at most 6 times).

@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from .fsd import parse_fsd
 from .model import Event, Job, JobStats, QueueReport, QueueState, ResourceRow, Resources, Uptime
 
+# The row format the client lists jobs with lives in rows.py; its names stay importable from here.
+from .rows import ROW_FIELDS, ROW_FORMAT, SEP, parse_job_row, parse_job_rows, read_job_rows  # noqa: F401
+
 # ---- flux jobs --------------------------------------------------------------------------------
 
 def job_from_json(obj: dict) -> Job:
@@ -52,79 +55,6 @@ def parse_jobs_json(text: str) -> list[Job]:
     if isinstance(doc, dict) and "id" in doc:
         return [job_from_json(doc)]
     raise ValueError("not flux jobs --json output")
-
-
-# The narrow row format the client asks for: one job per line, fields split by US (0x1f) so names
-# with spaces or punctuation cannot shift a column. `{id.dec}` because plain `{id}` prints F58.
-SEP = "\x1f"
-ROW_FIELDS = ("id.dec", "username", "name", "state", "result", "ntasks", "ncores", "nnodes", "t_submit", "t_run",
-              "t_inactive", "duration", "nodelist", "queue", "urgency", "priority", "returncode",
-              "exception.type", "exception.note", "runtime", "dependencies")
-ROW_FORMAT = SEP.join("{%s}" % f for f in ROW_FIELDS)
-
-
-def _int_or_none(text: str) -> int | None:
-    text = text.strip()
-    if text in ("", "-", "None"):
-        return None
-    return int(float(text))
-
-
-def _int_or(text: str, default: int) -> int:
-    value = _int_or_none(text)
-    return default if value is None else value
-
-
-def _float(text: str) -> float:
-    text = text.strip()
-    return float(text) if text not in ("", "-", "None") else 0.0
-
-
-def _deps(text: str) -> list[str]:
-    text = text.strip()
-    if text in ("", "[]", "None"):
-        return []
-    if text.startswith("["):
-        try:
-            return [str(d) for d in json.loads(text.replace("'", '"'))]
-        except ValueError:
-            pass
-    return [d for d in re.split(r"[,\s]+", text.strip("[]")) if d]
-
-
-def parse_job_row(line: str) -> Job:
-    parts = line.split(SEP)
-    if len(parts) != len(ROW_FIELDS):
-        raise ValueError(f"expected {len(ROW_FIELDS)} fields, got {len(parts)}: {line[:80]!r}")
-    f = dict(zip(ROW_FIELDS, parts, strict=True))
-    state = f["state"]
-    return Job(
-        id=int(f["id.dec"]),
-        user=f["username"],
-        name=f["name"],
-        state=state,
-        result=f["result"],
-        ntasks=_int_or_none(f["ntasks"]) or 0,
-        ncores=_int_or_none(f["ncores"]) or 0,
-        nnodes=_int_or_none(f["nnodes"]) or None,
-        t_submit=_float(f["t_submit"]),
-        t_run=_float(f["t_run"]),
-        t_inactive=_float(f["t_inactive"]),
-        duration=_float(f["duration"]),
-        nodelist=f["nodelist"],
-        queue=f["queue"],
-        urgency=_int_or(f["urgency"], 16),
-        priority=_int_or_none(f["priority"]),
-        returncode=_int_or_none(f["returncode"]) if state == "INACTIVE" else None,
-        exception_type=f["exception.type"],
-        exception_note=f["exception.note"],
-        runtime=_float(f["runtime"]),
-        dependencies=_deps(f["dependencies"]),
-    )
-
-
-def parse_job_rows(text: str) -> list[Job]:
-    return [parse_job_row(line) for line in text.split("\n") if line.strip()]
 
 
 _HEADER = re.compile(r"^\s*JOBID\s+(QUEUE\s+)?USER\s+NAME\s+ST\s+NTASKS\s+NNODES\s+TIME\s+INFO\s*$")

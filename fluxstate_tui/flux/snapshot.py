@@ -4,6 +4,9 @@ Each section is fenced by a line `@@<nonce> section <name>` and closed by `@@<no
 The nonce is new for every script, so nothing a job prints (a job name, say) can fake a fence.
 After the first full listing, a refresh asks only for jobs active since a moment shortly before
 the previous one (`--since`), so a queue with 100,000 finished jobs moves only what changed.
+Every listing also asks which Flux instance answered (`broker.starttime`): changes of a new
+instance (the broker pod replaced, the MiniCluster recreated) cannot be merged into the jobs of
+the old one, whose running jobs would otherwise tick on forever.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from dataclasses import dataclass, field
 from . import commands as fc
 from .model import Job, JobStats, QueueReport, Resources, Uptime
 from .nodes import STATUS_FORMAT, NodeStatus, parse_node_status
-from .parse import ROW_FORMAT, parse_job_rows, parse_queue_status, parse_resource_rows, parse_stats, parse_uptime
+from .parse import parse_queue_status, parse_resource_rows, parse_stats, parse_uptime
+from .rows import ROW_FORMAT, read_job_rows, unreadable_text
 
 SINCE_MARGIN = 5  # seconds of overlap between incremental fetches: late job-list updates are caught
 
 ALL_SECTIONS = ("jobs", "stats", "queue", "resources", "nodes", "uptime", "version")
+UNREADABLE = "unreadable"  # the errors key of job records that could not be parsed (each costs only itself)
 
 
 @dataclass
@@ -35,6 +40,7 @@ class Snapshot:
     nodes: NodeStatus | None = None     # drained / offline / up, from `flux resource status`
     uptime: Uptime | None = None
     version: str | None = None
+    instance: str | None = None         # which Flux instance answered: its broker.starttime
     archive: dict | None = None      # {"path", "exists", "size", "mtime"}
     errors: dict[str, str] = field(default_factory=dict)  # section -> why it has no data
     bytes: int = 0
@@ -46,6 +52,10 @@ class Snapshot:
         if not self.full or not self.count or len(self.jobs) < self.count:
             return False
         return self.stats is None or self.total_jobs > self.count
+
+    def problems(self) -> list[str]:
+        """Every error as a line for a person: `nodes: flux resource status exited 1`, `1 job could not be read: …`."""
+        return [text if name == UNREADABLE else f"{name}: {text}" for name, text in self.errors.items()]
 
     @property
     def total_jobs(self) -> int:
@@ -82,6 +92,8 @@ def build_script(nonce: str, *, sections: Iterable[str] = ALL_SECTIONS, count: i
               "version": fc.version, "nodes": lambda: fc.resource_status(STATUS_FORMAT)}
     for name in sections:
         if name == "jobs":
+            # Asked before the listing, in the same exec: the jobs are of the instance named here.
+            script.section("instance", fc.getattr_("broker.starttime"))
             if since is None:
                 script.section("jobs", fc.jobs(ROW_FORMAT, count=count))
             else:
@@ -141,7 +153,12 @@ def parse_snapshot(stdout: str, nonce: str, *, full: bool, count: int = 0) -> Sn
             if name == "jobs":
                 if rc not in (0, None):
                     snap.errors[name] = f"flux jobs exited {rc}"
-                snap.jobs = parse_job_rows(text)
+                snap.jobs, bad = read_job_rows(text)
+                if bad:
+                    snap.errors[UNREADABLE] = unreadable_text(bad)
+            elif name == "instance":
+                # Unknown (None) when flux getattr fails: a new instance is then not detected.
+                snap.instance = (text.strip() or None) if rc == 0 else None
             elif name == "version":
                 first = text.strip().splitlines()[0] if text.strip() else ""
                 snap.version = first.split()[-1] if first else None
@@ -170,6 +187,7 @@ class JobIndex:
         self.jobs: dict[int, Job] = {}
         self.remote_now: float | None = None
         self.truncated = False
+        self.instance: str | None = None   # the Flux instance the jobs are of (broker.starttime)
 
     @property
     def loaded(self) -> bool:
@@ -181,18 +199,30 @@ class JobIndex:
             return None
         return int(self.remote_now) - SINCE_MARGIN
 
+    def other_instance(self, snap: Snapshot) -> bool:
+        """The snapshot comes from another Flux instance than the jobs held (both being known)."""
+        return snap.instance is not None and self.instance is not None and snap.instance != self.instance
+
     def apply(self, snap: Snapshot) -> tuple[set[int], set[int], set[int]]:
-        """Merge a snapshot; returns (added, changed, removed) job ids."""
+        """Merge a snapshot; returns (added, changed, removed) job ids.
+
+        Changes of another instance are never merged into the jobs of the old one: its jobs are
+        dropped and the next fetch is a full one (`since()` is None). A caller that can should
+        fetch in full at once instead (see `other_instance`)."""
+        new_instance = self.other_instance(snap)
         incoming = {j.id: j for j in snap.jobs}
         added = {i for i in incoming if i not in self.jobs}
         changed = {i for i, j in incoming.items() if i in self.jobs and self.jobs[i] != j}
-        removed: set[int] = set()
+        removed = set(self.jobs) - set(incoming) if snap.full or new_instance else set()
         if snap.full:
-            removed = set(self.jobs) - set(incoming)
             self.truncated = snap.truncated
         self.jobs.update(incoming)
         for i in removed:
             del self.jobs[i]
-        if snap.remote_now is not None:
+        if snap.instance is not None:
+            self.instance = snap.instance
+        if new_instance and not snap.full:
+            self.remote_now = None
+        elif snap.remote_now is not None:
             self.remote_now = snap.remote_now
         return added, changed, removed

@@ -1,7 +1,12 @@
-"""The columns of `flux jobs`' default format, computed from the job model (not re-parsed)."""
+"""The columns of `flux jobs`' default format, computed from the job model (not re-parsed).
+
+The cells are for showing: every string a job's submitter chose (name, user, nodelist,
+dependencies) comes out through `printable`, its control characters escaped.
+"""
 
 from __future__ import annotations
 
+from .display import printable
 from .fsd import fsd
 from .ids import f58_encode
 from .model import Job
@@ -32,13 +37,13 @@ def time_text(job: Job, now: float) -> str:
 def cells(job: Job, now: float, ascii_ids: bool = False) -> tuple[str, ...]:
     return (
         f58_encode(job.id, ascii=ascii_ids),
-        job.user,
-        job.name,
+        printable(job.user),
+        printable(job.name),
         job.status_abbrev,
         str(job.ntasks),
         str(job.nnodes) if job.nnodes else "-",
         time_text(job, now),
-        info(job),
+        printable(info(job)),
     )
 
 
@@ -51,6 +56,6 @@ def render(jobs: list[Job], now: float, *, queue: bool = False, ascii_ids: bool 
     out = [head]
     for job, r in zip(jobs, rows, strict=True):
         name = r[2] if len(r[2]) <= 10 else r[2][:9] + "+"
-        q = f"{(job.queue or '')[:8]:<8} " if queue else ""
+        q = f"{printable(job.queue or '')[:8]:<8} " if queue else ""
         out.append(f"{r[0]:>12} {q}{r[1]:<{user_w}} {name:<10} {r[3]:>2} {r[4]:>6} {r[5]:>6} {r[6]:>8} {r[7]}")
     return "\n".join(out) + "\n"

@@ -14,15 +14,18 @@ MC_GROUP = "flux-framework.org"
 
 # (verb, group, resource, subresource) each workflow needs.
 EXEC = ("create", "", "pods", "exec")
+# The lock every mutating workflow takes (kube/lease.py): read, create, renew, take over, release.
+LEASE = [(verb, "coordination.k8s.io", "leases", "") for verb in ("get", "create", "update", "delete")]
 NEEDS = {
-    "pause": [EXEC],
-    "resume": [EXEC],
-    "dump": [EXEC],
-    "archive": [EXEC],
-    "scale": [("patch", MC_GROUP, "miniclusters", "scale"), ("list", "", "pods", "")],
+    "pause": [EXEC, *LEASE],
+    "resume": [EXEC, *LEASE],
+    "dump": [EXEC, *LEASE],
+    "archive": [EXEC, *LEASE],
+    "scale": [("patch", MC_GROUP, "miniclusters", "scale"), ("list", "", "pods", ""), *LEASE],
     "recreate": [("get", MC_GROUP, "miniclusters", ""), ("delete", MC_GROUP, "miniclusters", ""),
                  ("create", MC_GROUP, "miniclusters", ""), ("list", "", "pods", ""), EXEC,
-                 ("get", "batch", "jobs", ""), ("get", "", "configmaps", ""), ("get", "", "services", "")],
+                 ("get", "batch", "jobs", ""), ("get", "", "configmaps", ""), ("get", "", "services", ""),
+                 *LEASE],
 }
 
 

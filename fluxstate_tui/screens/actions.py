@@ -118,15 +118,23 @@ class WorkflowActions(RefreshScreen):
                             "Start without --read-only to act.", severity="warning", timeout=4, markup=False)
 
     def workflow_busy_note(self) -> str | None:
-        """While a workflow of this screen's MiniCluster runs, a failed fetch is expected: say so."""
+        """While a workflow of this screen's MiniCluster runs, a failed fetch is expected: say so. That is
+        one of this app, or one of another process whose lock refused a workflow started here (its holder
+        is shown until the lease it had then would have expired)."""
+        from ..kube.lease import now_utc
+
         subject = self.workflow_subject()
+        if subject is None:
+            return None
+        target = (subject.mc.namespace, subject.mc.name)
         run = current_run(self.app)
-        if subject is None or run is None or not run.running:
-            return None
-        if run.target != (subject.mc.namespace, subject.mc.name):
-            return None
-        step = f" at “{run.current}”" if run.current else ""
-        return f"{run.title}: in progress{step} (w shows it)"
+        if run is not None and run.running and run.target == target:
+            step = f" at “{run.current}”" if run.current else ""
+            return f"{run.title}: in progress{step} (w shows it)"
+        seen = getattr(self, "_lock_holder", None)
+        if seen is not None and seen[0] == target and not seen[1].free(now_utc()):
+            return seen[1].describe(subject.mc.name) + " (in another process)"
+        return None
 
     # ---- reading the MiniCluster as it is now ---------------------------------------------------
 
@@ -164,10 +172,22 @@ class WorkflowActions(RefreshScreen):
 
     def _start(self, subject: Subject, title: str, job, *, show: bool = True, on_error=None,
                workflow: str = "", offer: Offer | None = None) -> None:
+        from ..workflows.locking import Busy
+
         app = self.fs_app
-        start_workflow(app, title, job, target=(subject.mc.namespace, subject.mc.name), show=show,
-                       on_error=on_error, on_end=partial(_tell_screens, app),
-                       cancel_note=CANCEL_NOTES.get(workflow, ""), offer=offer)
+        target = (subject.mc.namespace, subject.mc.name)
+
+        def failed(exc: BaseException) -> bool:
+            # The engine takes the MiniCluster's lock; refused, another process (a CLI, another TUI, another
+            # machine) runs a workflow on it: name the holder, and remember it for workflow_busy_note.
+            if isinstance(exc, Busy):
+                self._lock_holder = (target, exc.holder)
+                app.notify(exc.message, title=f"{title}: refused", severity="warning", timeout=10, markup=False)
+                return True
+            return bool(on_error(exc)) if on_error is not None else False
+
+        start_workflow(app, title, job, target=target, show=show, on_error=failed,
+                       on_end=partial(_tell_screens, app), cancel_note=CANCEL_NOTES.get(workflow, ""), offer=offer)
 
     # ---- S: stop or start the queue --------------------------------------------------------------
 

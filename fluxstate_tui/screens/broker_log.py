@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Log, Static
 
+from ..flux.display import printable
 from ..kube.errors import KubeError
 from ..kube.resources import MiniCluster, find_broker, get_minicluster
 from .base import flux_app
@@ -74,10 +75,11 @@ class BrokerLogScreen(Screen):
                     lines = buffer.split("\n")
                     buffer = lines.pop()
                     if lines:
-                        log.write_lines(lines)
+                        # a pod's log is the cluster's text: terminal escapes in it are shown, not obeyed
+                        log.write_lines([printable(line) for line in lines])
                         self.lines_seen += len(lines)
                 if buffer:
-                    log.write_line(buffer)
+                    log.write_line(printable(buffer))
                 self._status(f"the log of {pod.name} ended (the container stopped); looking for the broker again…")
             except KubeError as exc:
                 self._status(Text.assemble((exc.message, "red"), f" — retrying every {app.refresh_interval:g}s"))

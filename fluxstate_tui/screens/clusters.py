@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from ..flux.display import printable
 from ..kube.errors import KubeError
 from ..overview import Summary, overview
 from ..widgets.freshness import Freshness
@@ -26,7 +27,7 @@ class ClustersFetched(Fetched):
 
 def row_cells(s: Summary) -> tuple:
     counts = s.counts()
-    queue = s.queue_text() if s.snapshot else (s.error or "-")
+    queue = printable(s.queue_text() if s.snapshot else (s.error or "-"))
     queue_style = "red" if "stopped" in queue else ("dim" if not s.snapshot else "green")
     archive = s.mc.archive_path or "-"
     if s.mc.archive_path and s.snapshot and s.snapshot.archive is not None:
@@ -38,7 +39,7 @@ def row_cells(s: Summary) -> tuple:
         Text(f"{s.ready_pods}/{pods_total}", style="green" if pods_total and s.ready_pods == pods_total else "yellow"),
         Text(queue, style=queue_style),
         *(Text(str(c)) for c in (counts if counts else ["-", "-", "-"])),
-        Text(archive),
+        Text(printable(archive)),
     )
 
 

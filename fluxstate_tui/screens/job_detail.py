@@ -1,4 +1,10 @@
-"""One job: why it waits (if pending), its request, where it ran, its eventlog and its output."""
+"""One job: why it waits (if pending), its request, where it ran, its eventlog and its output.
+
+Everything here but the labels comes from the cluster (the submitter chose the name, command and
+cancel message), so it is shown as Text through `printable`: never markup (a `sed 's/[/]//'`
+command must not be read as a closing tag) and never raw escapes. Rich Table cells given as str
+ARE parsed as markup, hence `_t`.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from ..flux.detail import JobDetail
+from ..flux.display import printable, printable_lines
 from ..flux.fsd import fsd
 from ..flux.ids import f58_encode
 from ..flux.model import Job
@@ -37,13 +44,18 @@ class DetailFetched(Fetched):
         self.detail = detail
 
 
+def _t(text: object, style: str = "") -> Text:
+    """A cluster string as a table cell: plain Text, control characters escaped."""
+    return Text(printable(text), style=style)
+
+
 def _reason_line(number: int, reason: Reason) -> Text:
     """One reason a job waits, numbered in the order to fix them (the text is the cluster's, never markup)."""
-    return Text.assemble((f"{number}. ", "bold"), (reason.text, "bold yellow"))
+    return Text.assemble((f"{number}. ", "bold"), (printable(reason.text), "bold yellow"))
 
 
-def _ctx(context: dict) -> str:
-    return " ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in context.items())
+def _ctx(context: dict) -> Text:
+    return _t(" ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in context.items()))
 
 
 class JobDetailScreen(RefreshScreen):
@@ -75,7 +87,7 @@ class JobDetailScreen(RefreshScreen):
 
     def on_mount(self) -> None:
         self.title = f"fluxstate-tui · {self.mc.name} · job {self.jobid}"
-        self.sub_title = self.job.name
+        self.sub_title = printable(self.job.name)
         self._show()
         super().on_mount()
 
@@ -100,72 +112,88 @@ class JobDetailScreen(RefreshScreen):
 
     def _show(self) -> None:
         job, detail = self.job, self.detail
-        head = Text.assemble((f"{self.jobid}  ", "bold"), (job.name or "-", "bold cyan"),
-                             f"   {job.state}" + (f" / {job.result}" if job.result else ""),
-                             f"   user {job.user or '-'}")
-        if job.exception_type:
-            head.append(f"\nexception {job.exception_type}: {job.exception_note}", style="red")
-        if job.returncode is not None:
-            head.append(f"\nexit code {job.returncode}")
-        self.query_one("#detail-head", Static).update(head)
-
+        self.query_one("#detail-head", Static).update(head_text(self.jobid, job))
         why = self.query_one("#detail-why", Static)
         if job.pending:
-            reasons = self.jobs_screen.reasons().get(job.id)
-            lines = [_reason_line(i, r) for i, r in enumerate(reasons or [], 1)]
-            # None: the jobs list has not seen this job pending yet, so there is nothing to say but that.
-            lines = lines or [Text("waiting" if reasons is None else summary(reasons), style="bold yellow")]
-            why.update(Group(Text("Why it is not running", style="bold underline"), *lines))
-            why.display = True
-        else:
-            why.display = False
-
-        req = Table.grid(padding=(0, 2))
-        req.add_column(style="bold", no_wrap=True)
-        req.add_column()
-        req.add_row("command", shlex.join(detail.command) if detail and detail.command else "-")
-        req.add_row("request", (detail.request if detail else "") or
-                    f"{job.ntasks} task(s)" + (f" on {job.nnodes} node(s)" if job.nnodes else ""))
-        req.add_row("time limit",
-                    (detail.time_limit if detail else "") or (fsd(job.duration) if job.duration else "none"))
-        if detail and detail.cwd:
-            req.add_row("cwd", detail.cwd)
-        ran = job.nodelist or (", ".join(detail.nodelist) if detail and detail.nodelist else "")
-        req.add_row("ran on",
-                    (ran + (f" (ranks {detail.ranks})" if detail and detail.ranks else "")) if ran else "not yet")
-        if job.t_run:
-            req.add_row("runtime",
-                        fsd(job.time_at(time.time() if job.running else 0)) if job.running else fsd(job.runtime))
-        if job.pending and info(job):
-            req.add_row("info", info(job))
-        self.query_one("#detail-request", Static).update(Group(Text("Request", style="bold underline"), req))
-
-        events = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-        events.add_column("TIME", justify="right", no_wrap=True)
-        events.add_column("EVENT", no_wrap=True)
-        events.add_column("DETAILS")
-        if detail and detail.events:
-            t0 = detail.events[0].timestamp
-            stamp = time.strftime("%b%d %H:%M:%S", time.localtime(t0))
-            for e in detail.events:
-                events.add_row(stamp if e is detail.events[0] else f"+{e.timestamp - t0:.3f}s", e.name, _ctx(e.context))
-        elif detail is None:
-            events.add_row("", "loading…", "")
-        self.query_one("#detail-events", Static).update(Group(Text("\nEventlog", style="bold underline"), events))
-
-        out = self.query_one("#detail-output", Static)
-        if detail is None:
-            out.update("")
-        elif detail.output:
-            body = Text(detail.output.rstrip("\n"))
-            if detail.output_truncated:
-                body.append("\n… output cut at 64 KiB", style="dim")
-            out.update(Group(Text("\nOutput", style="bold underline"), body))
-        else:
-            note = "no output stored in Flux for this job" if not job.active else "no output yet"
-            out.update(Group(Text("\nOutput", style="bold underline"), Text(note, style="dim")))
+            why.update(why_renderable(self.jobs_screen.reasons().get(job.id)))
+        why.display = job.pending
+        self.query_one("#detail-request", Static).update(request_renderable(job, detail))
+        self.query_one("#detail-events", Static).update(events_renderable(detail))
+        self.query_one("#detail-output", Static).update(output_renderable(job, detail))
 
     def action_broker_log(self) -> None:
         from .broker_log import BrokerLogScreen
 
         self.app.push_screen(BrokerLogScreen(self.mc))
+
+
+# ---- what the screen shows, as renderables (pure: tests render them with any string) -------------
+
+def head_text(jobid: str, job: Job) -> Text:
+    head = Text.assemble((f"{printable(jobid)}  ", "bold"), (printable(job.name or "-"), "bold cyan"),
+                         printable(f"   {job.state}" + (f" / {job.result}" if job.result else "")),
+                         printable(f"   user {job.user or '-'}"))
+    if job.exception_type:
+        head.append("\n" + printable(f"exception {job.exception_type}: {job.exception_note}"), style="red")
+    if job.returncode is not None:
+        head.append(f"\nexit code {job.returncode}")
+    return head
+
+
+def why_renderable(reasons: list[Reason] | None) -> Group:
+    lines = [_reason_line(i, r) for i, r in enumerate(reasons or [], 1)]
+    # None: the jobs list has not seen this job pending yet, so there is nothing to say but that.
+    lines = lines or [_t("waiting" if reasons is None else summary(reasons), style="bold yellow")]
+    return Group(Text("Why it is not running", style="bold underline"), *lines)
+
+
+def request_renderable(job: Job, detail: JobDetail | None) -> Group:
+    req = Table.grid(padding=(0, 2))
+    req.add_column(style="bold", no_wrap=True)
+    req.add_column()
+    req.add_row("command", _t(shlex.join(detail.command) if detail and detail.command else "-"))
+    req.add_row("request", _t((detail.request if detail else "") or
+                              f"{job.ntasks} task(s)" + (f" on {job.nnodes} node(s)" if job.nnodes else "")))
+    req.add_row("time limit",
+                _t((detail.time_limit if detail else "") or (fsd(job.duration) if job.duration else "none")))
+    if detail and detail.cwd:
+        req.add_row("cwd", _t(detail.cwd))
+    ran = job.nodelist or (", ".join(detail.nodelist) if detail and detail.nodelist else "")
+    req.add_row("ran on",
+                _t((ran + (f" (ranks {detail.ranks})" if detail and detail.ranks else "")) if ran else "not yet"))
+    if job.t_run:
+        req.add_row("runtime",
+                    fsd(job.time_at(time.time() if job.running else 0)) if job.running else fsd(job.runtime))
+    if job.pending and info(job):
+        req.add_row("info", _t(info(job)))
+    return Group(Text("Request", style="bold underline"), req)
+
+
+def events_renderable(detail: JobDetail | None) -> Group:
+    events = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    events.add_column("TIME", justify="right", no_wrap=True)
+    events.add_column("EVENT", no_wrap=True)
+    events.add_column("DETAILS")
+    if detail and detail.events:
+        t0 = detail.events[0].timestamp
+        stamp = time.strftime("%b%d %H:%M:%S", time.localtime(t0))
+        for e in detail.events:
+            events.add_row(stamp if e is detail.events[0] else f"+{e.timestamp - t0:.3f}s", _t(e.name),
+                           _ctx(e.context))
+    elif detail is None:
+        events.add_row("", "loading…", "")
+    return Group(Text("\nEventlog", style="bold underline"), events)
+
+
+def output_renderable(job: Job, detail: JobDetail | None) -> Group | Text:
+    if detail is None:
+        return Text("")
+    if detail.output:
+        # The output keeps its lines and tabs; every other control character (colour codes,
+        # carriage returns of progress bars) is shown escaped.
+        body = Text(printable_lines(detail.output.rstrip("\n")))
+        if detail.output_truncated:
+            body.append("\n… output cut at 64 KiB", style="dim")
+        return Group(Text("\nOutput", style="bold underline"), body)
+    note = "no output stored in Flux for this job" if not job.active else "no output yet"
+    return Group(Text("\nOutput", style="bold underline"), Text(note, style="dim"))

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Input, Static
 
 from ..flux import table as cells_of
+from ..flux.display import printable
 from ..flux.model import Job, order_key
 from ..flux.snapshot import ALL_SECTIONS, JobIndex, Snapshot
 from ..flux.why import Reason, reasons_by_job, short
@@ -91,6 +92,7 @@ class JobsScreen(WorkflowActions, RefreshScreen):
         self.broker_name: str | None = None
         self.queues_shown = False
         self._broker: Broker | None = None
+        self._broker_pod: tuple | None = None  # (name, created) of the broker pod the index was read from
         self._reasons: dict[int, list[Reason]] = {}  # why each pending job waits, as of the last refresh
 
     def compose(self) -> ComposeResult:
@@ -124,8 +126,17 @@ class JobsScreen(WorkflowActions, RefreshScreen):
         try:
             pod = await broker.pod()
             sections = ALL_SECTIONS if self.snapshot is None else tuple(s for s in ALL_SECTIONS if s != "version")
+            timeout = max(30.0, self.fs_app.refresh_interval * 10)
             snap = await broker.snapshot(self.index, sections=sections, count=self.fs_app.job_count,
-                                         timeout=max(30.0, self.fs_app.refresh_interval * 10))
+                                         timeout=timeout)
+            pod_id = (pod.name, pod.created)
+            if not snap.full and (self.index.other_instance(snap) or pod_id != self._broker_pod):
+                # A new Flux instance (broker pod replaced, MiniCluster recreated): its changes
+                # cannot be merged into the old instance's jobs. Read everything again, at once,
+                # so the table never mixes the two (a full snapshot replaces the index).
+                snap = await broker.snapshot(None, sections=sections, count=self.fs_app.job_count,
+                                             timeout=timeout)
+            self._broker_pod = pod_id
         except Exception:
             self._broker = None  # look the MiniCluster and its broker up again next time
             raise
@@ -177,10 +188,10 @@ class JobsScreen(WorkflowActions, RefreshScreen):
         if self.index.truncated:
             notes.append(f"showing the newest {len(self.index.jobs)} of {snap.total_jobs} jobs "
                          "(start with --jobs 0 to load all)")
-        notes += [f"{k}: {v}" for k, v in snap.errors.items()]
+        notes += snap.problems()  # flux's stderr, unreadable job records: cluster text, shown as Text
         if not self.index.jobs:
             notes.append("no jobs in this Flux instance yet")
-        note.update("\n".join(notes))
+        note.update(Text("\n".join(printable(n) for n in notes)))
         note.display = bool(notes)
         self.fetch_done(ok=True)
 
@@ -197,7 +208,7 @@ class JobsScreen(WorkflowActions, RefreshScreen):
             table = self.table
             table.loading = False
             note = self.query_one("#jobs-note", Static)
-            note.update(Text.assemble((f"cannot read Flux in {self.mc.name}:", "bold red"), f" {error}\n",
+            note.update(Text.assemble((f"cannot read Flux in {self.mc.name}:", "bold red"), f" {printable(error)}\n",
                                       f"retrying every {self.fs_app.refresh_interval:g}s"))
             note.display = True
 

@@ -143,7 +143,8 @@ class SizeModal(ModalScreen[int | None]):
 class RecreateModal(SizeModal):
     """`R`: what a recreate will do — archive, jobs carried, old and new size, every step."""
 
-    DEFAULT_CSS = MODAL_CSS.format(cls="RecreateModal") + SIZE_CSS.format(cls="RecreateModal")
+    DEFAULT_CSS = MODAL_CSS.format(cls="RecreateModal") + SIZE_CSS.format(cls="RecreateModal") + \
+        "RecreateModal #assets-input { width: 1fr; }"
 
     def __init__(self, mc: MiniCluster, *, jobs: int | None = None, size: int | None = None,
                  queue_stopped: bool | None = None) -> None:

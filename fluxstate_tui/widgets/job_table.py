@@ -13,6 +13,11 @@ Usage::
 
 Messages: `JobTable.Highlighted(key)` when the cursor lands on another key,
 `JobTable.Selected(key)` on enter or on a click on the cursor row.
+
+Cells are cluster data (a job's name is whatever its submitter chose). `render_line` builds
+Segments from plain strings, and Segments reach the terminal as they are (no markup, but no
+escaping either), so the model stores every cell through `printable` and the line text is passed
+through it once more here: no escape sequence, bell or 8-bit CSI of a job name reaches the terminal.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..flux.display import printable
 from .table_model import STYLE_NAMES, Column, Row, TableModel
 
 __all__ = ["Column", "JobTable", "Row"]
@@ -263,7 +269,7 @@ class JobTable(ScrollView, can_focus=True):
             return cached[1]
         if len(self._row_text) >= _ROW_TEXT_CACHE_LIMIT:
             self._row_text.clear()
-        text = self._model.row_text(key)
+        text = printable(self._model.row_text(key))  # already safe cells: a no-op kept as the last guard
         self._row_text[key] = (generation, text)
         return text
 
@@ -303,7 +309,7 @@ class JobTable(ScrollView, can_focus=True):
         model = self._model
         if y == 0:
             style = base + self.get_component_rich_style("job-table--header")
-            text, _ = self._fit_line(model.header_text(), width)
+            text, _ = self._fit_line(printable(model.header_text()), width)
             return Strip([Segment(text, style)], width)
         index = round(self.scroll_y) + y - 1
         if index >= len(model.order) or index < 0:

@@ -1,4 +1,8 @@
-"""A `flux top`-style summary of one Flux instance: resource bars, job counts, queue, uptime."""
+"""A `flux top`-style summary of one Flux instance: resource bars, job counts, queue, uptime.
+
+Strings from the cluster (queue names and reasons, drain reasons, node names, the version, the
+archive path) are shown through `printable` and only ever as Text, never markup.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from ..flux.display import printable
 from ..flux.snapshot import Snapshot
 from ..kube.resources import MiniCluster
 
@@ -56,17 +61,17 @@ class FluxSummary(Static):
             grid.add_row(Text("resources: waiting for Flux", style="dim"), self._counts(snap))
         u = snap.uptime if snap else None
         info = Text.assemble(("size ", "bold"), f"{mc.size}/{mc.scale_limit}", "   ",
-                             ("uptime ", "bold"), (f"{u.state} {u.uptime}" if u else "-"), "   ",
-                             ("flux-core ", "bold"), ((snap.version or "-") if snap else "-"), "   ",
-                             ("broker ", "bold"), broker or "-", "   ",
-                             ("archive ", "bold"), mc.archive_path or "none")
+                             ("uptime ", "bold"), printable(f"{u.state} {u.uptime}" if u else "-"), "   ",
+                             ("flux-core ", "bold"), printable((snap.version or "-") if snap else "-"), "   ",
+                             ("broker ", "bold"), printable(broker or "-"), "   ",
+                             ("archive ", "bold"), printable(mc.archive_path or "none"))
         from ..workflows.assets import annotated
 
         assets = annotated(mc)
         if assets:
             info.append("   ")
             info.append("assets ", style="bold")
-            info.append(", ".join(assets))
+            info.append(printable(", ".join(assets)))
         not_up = self._not_up(snap)
         self.update(Group(grid, info, not_up) if not_up else Group(grid, info))
 
@@ -85,10 +90,10 @@ class FluxSummary(Static):
                     text.append("   ")
                 text.append(label, style=style)
                 if g.drained:
-                    text.append(g.where() + (f" since {g.since()}" if g.since() else "") + f": {g.reason or '-'}"
-                                + ("" if g.online else " (offline)"))
+                    text.append(printable(g.where() + (f" since {g.since()}" if g.since() else "")
+                                          + f": {g.reason or '-'}" + ("" if g.online else " (offline)")))
                 else:
-                    text.append(g.where() + ("" if g.offline else f" {g.state}"))
+                    text.append(printable(g.where() + ("" if g.offline else f" {g.state}")))
         return text
 
     @staticmethod
@@ -109,15 +114,15 @@ class FluxSummary(Static):
             if i:
                 parts.append("; ")
             if x.name:
-                parts.append(f"{x.name}: ")
+                parts.append(f"{printable(x.name)}: ")
             if x.started:
                 parts.append("started", style="green")
             else:
                 parts.append("STOPPED", style="bold red")
                 if x.stop_reason:
-                    parts.append(f" ({x.stop_reason})")
+                    parts.append(f" ({printable(x.stop_reason)})")
             if not x.enabled:
                 parts.append(", submit disabled", style="red")
                 if x.disable_reason:
-                    parts.append(f" ({x.disable_reason})")
+                    parts.append(f" ({printable(x.disable_reason)})")
         return parts

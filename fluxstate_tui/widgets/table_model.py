@@ -2,6 +2,10 @@
 
 No Textual imports here, so it can be tested (and benchmarked) without a screen.
 
+Cells are stored as shown: every cell goes through `printable` on the way in, because
+`JobTable.render_line` hands row text to the terminal as Segments, which are written raw (an
+escape sequence in a job name would reach the terminal). Filter and sort see the same text.
+
 Costs (N = all rows, k = rows in one update):
 - `update(upserts, removed)`: O(k) when no row changes place (e.g. only TIME cells tick).
   When rows move, are added or removed: one O(N) pass to take the movers out, then either
@@ -22,6 +26,8 @@ from operator import itemgetter
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
+
+from ..flux.display import printable
 
 Row = tuple[tuple[str, ...], tuple, str]
 """(cells, default sort key, style name) as passed to `update` / `set_rows`."""
@@ -239,9 +245,12 @@ class TableModel:
     # --- internals ------------------------------------------------------------------------
 
     def _normalise(self, cells: tuple[str, ...]) -> tuple[str, ...]:
+        cells = tuple(cells)
+        if not "".join(cells).isprintable():  # one C-level test per row; escaping is the rare case
+            cells = tuple(map(printable, cells))
         if len(cells) == self.ncols:
-            return cells if isinstance(cells, tuple) else tuple(cells)
-        cells = tuple(cells)[: self.ncols]
+            return cells
+        cells = cells[: self.ncols]
         return cells + ("",) * (self.ncols - len(cells))
 
     def _grow_widths(self, rows: Iterable[tuple[str, ...]]) -> bool:
@@ -382,11 +391,8 @@ class TableModel:
     def set_rows(self, rows: Mapping[int, Row]) -> Change:
         """Replace everything. The cursor stays on its key if it survives, else its index."""
         prev_key, prev_index = self.cursor_key, self.cursor_index
-        cells = {k: v[0] for k, v in rows.items()}
-        if any(size != self.ncols for size in set(map(len, cells.values()))):
-            normalise = self._normalise
-            cells = {k: normalise(c) for k, c in cells.items()}
-        self.cells = cells
+        normalise = self._normalise
+        self.cells = {k: normalise(v[0]) for k, v in rows.items()}
         self.sort_keys = {k: v[1] for k, v in rows.items()}
         self.styles = {k: v[2] for k, v in rows.items()}
         self._hay = {}

@@ -24,6 +24,7 @@ from ..kube.client import KubeClient
 from ..kube.errors import KubeError
 from ..kube.resources import MiniCluster
 from .events import Event, PauseTimeout, Progress, Refused, WorkflowError, quiet
+from .locking import locked
 from .scaling import scale as scale
 
 PAUSE_REASON = "paused by fluxstate-tui"
@@ -83,6 +84,7 @@ async def queue_state(broker: Broker):
 
 # ---- pause / resume -------------------------------------------------------------------------
 
+@locked("pause")
 async def pause(kube: KubeClient, mc: MiniCluster, *, timeout: float = 600, cancel_running: bool = False,
                 reason: str = PAUSE_REASON, progress: Progress | None = None) -> str:
     """Stop the queue, then wait until no job runs (`flux queue idle`, looped with a timeout)."""
@@ -137,6 +139,7 @@ async def wait_idle(broker: Broker, timeout: float, emit: Progress) -> int | Non
             return None
 
 
+@locked("resume")
 async def resume(kube: KubeClient, mc: MiniCluster, *, progress: Progress | None = None) -> str:
     emit = progress or quiet
     await access.check(kube, mc.namespace, access.NEEDS["resume"])
@@ -178,6 +181,7 @@ def require_archive(mc: MiniCluster) -> str:
     return mc.archive_path
 
 
+@locked("dump")
 async def dump(kube: KubeClient, mc: MiniCluster, *, keep: int = 3, assets: Iterable[str] = (),
                progress: Progress | None = None) -> str:
     from . import assets as fs_assets
@@ -353,6 +357,7 @@ async def archive_info(kube: KubeClient, mc: MiniCluster) -> ArchiveInfo:
     return info
 
 
+@locked("archive delete")
 async def archive_delete(kube: KubeClient, mc: MiniCluster) -> str:
     archive = require_archive(mc)
     rc, _, err = await shell(Broker(kube, mc), f"test -e {shlex.quote(archive)} && rm -f {shlex.quote(archive)}")
@@ -361,6 +366,7 @@ async def archive_delete(kube: KubeClient, mc: MiniCluster) -> str:
     return f"deleted {archive}: a new broker of {mc.name} will start with an empty queue"
 
 
+@locked("archive rename")
 async def archive_rename(kube: KubeClient, mc: MiniCluster, new: str) -> str:
     archive = require_archive(mc)
     directory = posixpath.dirname(archive)

@@ -1,8 +1,16 @@
 """Recreate a MiniCluster at a new size, carrying its Flux queue through the archive.
 
 preflight → pause → dump → save manifest → delete → wait for teardown → create → wait for Flux →
-verify jobs → start queue. Every step is journaled before and after; run again after a crash and it
+verify jobs → start queue, then a final check of the live MiniCluster (spec.size, every job id)
+before success is reported. Every step is journaled before and after; run again after a crash and it
 continues where it stopped. Each wait polls real readiness; there are no fixed sleeps.
+
+The journal says what was done, not what holds now: an API server restored from a backup brings
+the deleted MiniCluster back, one that lost its state forgets the new one. So before every step
+the world is read again (world.py) and the steps it undid are run again: the old MiniCluster back
+→ delete it again (pause and dump it again first if it took new jobs), the new one gone → create it
+again, something else under that name → stop. The whole run holds the MiniCluster's lock
+(locking.py), so no other workflow changes it meanwhile and no second process continues the journal.
 
 Why this order: the operator restores only at broker start and only if the archive file exists (a
 stale file is always loaded); it never dumps by itself; a live dump does not carry the stopped
@@ -14,26 +22,31 @@ pod mounts.
 
 from __future__ import annotations
 
-import asyncio
-import copy
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-
-import yaml
 
 from ..flux import commands as fc
 from ..flux.ids import f58_encode
 from ..kube import access
 from ..kube.broker import Broker
 from ..kube.client import KubeClient
-from ..kube.errors import ApiFailure, KubeError, NotFound
-from ..kube.resources import GVP, MiniCluster, get_minicluster, minicluster_pods
+from ..kube.errors import KubeError, NotFound
+from ..kube.resources import MiniCluster, get_minicluster
 from ..limits import MAX_SIZE
 from .assets import pack, requested, split_on_volumes, unpack
 from .events import Event, Progress, Refused, WorkflowError, quiet
 from .journal import Journal
+from .locking import locked
 from .ops import dump_archive, job_ids, pause, queue_state, require_archive
+from .world import (
+    MAX_REDO,
+    World,
+    WorldChanged,
+    clean_manifest,
+    gone_message,
+    resized,
+    save_manifest_copy,
+)
 
 STEPS = ["preflight", "pause", "dump", "save manifest", "delete", "wait for teardown", "create",
          "wait for Flux", "verify jobs", "start queue"]
@@ -41,28 +54,16 @@ STEPS = ["preflight", "pause", "dump", "save manifest", "delete", "wait for tear
 # started (a live dump has no queue checkpoint), and they must not run before their files are back.
 ASSET_STEPS = ["preflight", "pause", "hold pending jobs", "dump", "save manifest", "delete", "wait for teardown",
                "create", "wait for Flux", "verify jobs", "restore assets", "release held jobs", "start queue"]
-TEARDOWN_TIMEOUT = 300.0
-START_TIMEOUT = 600.0
-POLL = 0.5
+BEFORE_DELETE = {"preflight", "pause", "hold pending jobs", "dump", "save manifest"}
+
+__all__ = ["ASSET_STEPS", "STEPS", "clean_manifest", "recreate", "resized"]
 
 
-def clean_manifest(obj: dict) -> dict:
-    """The MiniCluster as a user would apply it: no status, no server-set metadata."""
-    meta = obj.get("metadata") or {}
-    keep = {k: meta[k] for k in ("name", "namespace", "labels", "annotations") if meta.get(k)}
-    return {"apiVersion": obj.get("apiVersion", "flux-framework.org/v1alpha2"), "kind": "MiniCluster",
-            "metadata": keep, "spec": copy.deepcopy(obj.get("spec") or {})}
+def target_of(kube: KubeClient, namespace: str, name: str) -> dict:
+    return {"server": kube.server, "context": kube.context, "namespace": namespace, "name": name}
 
 
-def resized(manifest: dict, size: int) -> dict:
-    body = copy.deepcopy(manifest)
-    spec = body["spec"]
-    old_max = max(int(spec.get("size", 1)), int(spec.get("maxSize") or 0))
-    spec["size"] = size
-    spec["maxSize"] = max(old_max, size)
-    return body
-
-
+@locked("recreate")
 async def recreate(kube: KubeClient, mc: MiniCluster | None = None, *, size: int | None = None,
                    name: str | None = None, namespace: str | None = None, progress: Progress | None = None,
                    pause_timeout: float = 600, cancel_running: bool = False, keep: int = 3,
@@ -76,8 +77,8 @@ async def recreate(kube: KubeClient, mc: MiniCluster | None = None, *, size: int
     if not name:
         raise Refused("recreate needs a MiniCluster name")
     path = Journal.path_for(kube.server, kube.context, namespace, name, journal_root)
-    journal = Journal.load(path)
-    if journal is not None and not journal.finished and journal.data.get("workflow") == "recreate":
+    journal = Journal.load(path, ASSET_STEPS, target_of(kube, namespace, name))
+    if journal is not None and not journal.finished:
         if size is not None and size != journal.params["size"]:
             raise Refused(f"an unfinished recreate of {name} at size {journal.params['size']} is in {path}: "
                           f"run it again with --size {journal.params['size']} to finish it first")
@@ -92,11 +93,13 @@ async def recreate(kube: KubeClient, mc: MiniCluster | None = None, *, size: int
         if size > max_size:
             raise Refused(f"size {size} is above the limit {max_size} (the CLI's --max-size raises it)")
         if mc is None:
-            mc = await get_minicluster(kube, name, namespace)
+            try:
+                mc = await get_minicluster(kube, name, namespace)
+            except NotFound as exc:
+                raise WorkflowError(gone_message(name, namespace, path)) from exc
         asset_paths = requested(mc, assets, use_annotation)
         packable, _ = split_on_volumes(mc, asset_paths)
-        journal = Journal.start(path, "recreate", {"server": kube.server, "context": kube.context,
-                                                   "namespace": namespace, "name": name},
+        journal = Journal.start(path, "recreate", target_of(kube, namespace, name),
                                 {"size": size, "old_size": mc.size, "assets": asset_paths},
                                 ASSET_STEPS if packable else STEPS)
     steps = list(journal.data["order"])
@@ -105,28 +108,23 @@ async def recreate(kube: KubeClient, mc: MiniCluster | None = None, *, size: int
     for step in steps:
         if journal.done(step):
             emit(Event("step-done", f"{step} (done before)", step=step))
-            continue
-        if before_step is not None:
-            await before_step(step)
-        emit(Event("step", step, step=step))
-        journal.mark(step, "running")
+    redone = 0
+    while True:
         try:
-            detail = await getattr(run, "step_" + step.replace(" ", "_"))()
-        except (KubeError, WorkflowError) as exc:
-            message = exc.message
-            if step == "preflight":
-                journal.path.unlink(missing_ok=True)  # nothing was done: nothing to continue later
-                emit(Event("failed", message, step=step))
-                raise Refused(message, step=step) from exc
-            journal.mark(step, "failed", message)
-            emit(Event("failed", message, step=step))
-            if isinstance(exc, WorkflowError):
-                raise
-            raise WorkflowError(f"{step} failed: {message} — run the recreate again to continue from here "
-                                f"(journal {path})", step=step) from exc
-        journal.mark(step, "done", detail or "")
-        emit(Event("step-done", detail or step, step=step))
-    result = run.report()
+            await run.world.recheck()
+            step = journal.first_open_step()
+            if step is None:
+                result = await run.world.verified_result()
+                break
+            if before_step is not None:
+                await before_step(step)
+            await run.one(step)
+        except WorldChanged as change:
+            redone += 1
+            emit(Event("log", str(change)))
+            if redone > MAX_REDO:
+                raise WorkflowError(f"{name} kept changing under the recreate ({change}); stopped: run it again "
+                                    f"once it holds still (journal {path})") from None
     journal.finish(result)
     emit(Event("done", result))
     return result
@@ -144,9 +142,40 @@ class Run:
         self.pause_timeout = pause_timeout
         self.cancel_running = cancel_running
         self.keep = keep
+        self.world = World(kube, journal, name, namespace, size, emit)
 
     async def mc(self) -> MiniCluster:
         return await get_minicluster(self.kube, self.name, self.namespace)
+
+    async def one(self, step: str) -> None:
+        """Run one step, journaled before and after."""
+        journal, emit = self.journal, self.emit
+        emit(Event("step", step, step=step))
+        journal.mark(step, "running")
+        try:
+            detail = await getattr(self, "step_" + step.replace(" ", "_"))()
+        except WorldChanged:
+            journal.mark(step, "pending")
+            raise
+        except (KubeError, WorkflowError) as exc:
+            message = exc.message
+            if isinstance(exc, NotFound) and exc.kind == "MiniCluster" and step in BEFORE_DELETE:
+                message = gone_message(self.name, self.namespace, journal.path, during=step)
+            if step == "preflight":
+                journal.path.unlink(missing_ok=True)  # nothing was done: nothing to continue later
+                journal.manifest_path.unlink(missing_ok=True)
+                emit(Event("failed", message, step=step))
+                raise Refused(message, step=step) from exc
+            journal.mark(step, "failed", message)
+            emit(Event("failed", message, step=step))
+            if isinstance(exc, WorkflowError):
+                raise
+            if message != exc.message:
+                raise WorkflowError(message, step=step) from exc
+            raise WorkflowError(f"{step} failed: {message} — run the recreate again to continue from here "
+                                f"(journal {journal.path})", step=step) from exc
+        journal.mark(step, "done", detail or "")
+        emit(Event("step-done", detail or step, step=step))
 
     def relay(self, step: str) -> Progress:
         """Pass a sub-workflow's progress on as logs and progress of this step (not its own done/plan)."""
@@ -167,6 +196,8 @@ class Run:
         if not await broker.ready():
             raise Refused(f"Flux does not answer in {mc.name}: its queue cannot be paused and dumped")
         self.journal.put("manifest", clean_manifest(mc.raw))
+        self.journal.put("old_uid", mc.uid)
+        save_manifest_copy(self.journal)  # named by every message about a MiniCluster gone missing
         volume = mc.archive_volume()
         assert volume is not None  # require_archive refused a path on no volume
         return f"archive {mc.archive_path} on volume {volume.name}; size {mc.size} → {self.size}"
@@ -190,10 +221,17 @@ class Run:
 
     async def step_dump(self) -> str:
         mc = await self.mc()
-        result = await dump_archive(self.kube, mc, keep=self.keep, progress=self.relay("dump"))
         broker = Broker(self.kube, mc)
+        before = set(self.journal.get("job_ids") or [])  # a dump again (the old MiniCluster came back)
+        if before:
+            lacking = before - await job_ids(broker)
+            if lacking:
+                raise WorkflowError(f"{mc.name} is back without {len(lacking)} job(s) the first dump holds (its "
+                                    f"archive was not loaded?): not dumping over {mc.archive_path}; delete this "
+                                    "MiniCluster yourself, then run the recreate again", step="dump")
+        result = await dump_archive(self.kube, mc, keep=self.keep, progress=self.relay("dump"))
         ids = await job_ids(broker)
-        self.journal.put("job_ids", sorted(ids))
+        self.journal.put("job_ids", sorted(ids | before))
         self.journal.put("archive", {"path": result.path, "size": result.size, "jobs": result.jobs})
         text = f"{result.jobs} job(s) in {result.path} ({result.size} bytes), verified"
         paths = self.journal.params.get("assets") or []
@@ -218,102 +256,21 @@ class Run:
 
     async def step_save_manifest(self) -> str:
         mc = await self.mc()
-        manifest = clean_manifest(mc.raw)
-        self.journal.put("manifest", manifest)
-        copy_path = self.journal.path.with_suffix(".manifest.yaml")
-        copy_path.write_text(yaml.safe_dump(manifest, sort_keys=False))
-        return f"saved to {copy_path}"
+        self.journal.put("manifest", clean_manifest(mc.raw))
+        self.journal.put("old_uid", mc.uid)
+        return f"saved to {save_manifest_copy(self.journal)}"
 
     async def step_delete(self) -> str:
-        try:
-            await self.kube.call(self.kube.custom.delete_namespaced_custom_object(
-                namespace=self.namespace, name=self.name, propagation_policy="Foreground", **GVP),
-                verb="delete", resource="miniclusters", namespace=self.namespace, name=self.name)
-        except NotFound:
-            return "already gone"
-        return "deleting (Foreground)"
+        return await self.world.delete_old()
 
     async def step_wait_for_teardown(self) -> str:
-        start = time.monotonic()
-        while True:
-            left = await self.leftovers()
-            if not left:
-                return f"gone after {time.monotonic() - start:.1f}s"
-            self.emit(Event("progress", "waiting for " + ", ".join(left), step="wait for teardown"))
-            if time.monotonic() - start > TEARDOWN_TIMEOUT:
-                raise WorkflowError(f"{', '.join(left)} still there after {TEARDOWN_TIMEOUT:g}s; the operator would "
-                                    "reuse them: wait and run the recreate again", step="wait for teardown")
-            await asyncio.sleep(POLL)
-
-    async def leftovers(self) -> list[str]:
-        """What of the old MiniCluster still exists: the operator reuses a leftover Job or ConfigMap."""
-        kube, ns, name = self.kube, self.namespace, self.name
-        left = []
-        try:
-            await self.mc()
-            left.append(f"MiniCluster {name}")
-        except NotFound:
-            pass
-        pods = await kube.call(kube.core.list_namespaced_pod(ns, label_selector=f"hpa-selector={name}"),
-                               verb="list", resource="pods", namespace=ns)
-        if pods.items:
-            left.append(f"{len(pods.items)} pod(s)")
-        for what, call in (("Job", lambda: kube.call(self._batch().read_namespaced_job(name, ns), verb="get",
-                                                       resource="jobs", namespace=ns, name=name)),
-                           ("ConfigMap",
-                            lambda: kube.call(kube.core.read_namespaced_config_map(f"{name}-entrypoint", ns),
-                                                           verb="get", resource="configmaps", namespace=ns,
-                                                           name=f"{name}-entrypoint")),
-                           ("Service", lambda: kube.call(kube.core.read_namespaced_service(name, ns), verb="get",
-                                                         resource="services", namespace=ns, name=name))):
-            try:
-                await call()
-                left.append(what)
-            except NotFound:
-                pass
-        return left
-
-    def _batch(self):
-        from kubernetes.aio import client as aclient
-
-        return aclient.BatchV1Api(self.kube.api)
+        return await self.world.wait_for_teardown()
 
     async def step_create(self) -> str:
-        manifest = self.journal.get("manifest")
-        if not manifest:
-            raise WorkflowError("the journal has no saved manifest to create from", step="create")
-        body = resized(manifest, self.size)
-        try:
-            await self.kube.call(self.kube.custom.create_namespaced_custom_object(
-                namespace=self.namespace, body=body, **GVP),
-                verb="create", resource="miniclusters", namespace=self.namespace)
-        except ApiFailure as exc:
-            if "already exists" not in exc.message:
-                raise
-            existing = await self.mc()  # created just before a crash, or by someone else
-            if existing.size != self.size or existing.deleting:
-                raise WorkflowError(f"a different MiniCluster {self.name} exists now (size {existing.size}); "
-                                    "delete it, then run the recreate again", step="create") from exc
-            return "created before (found it)"
-        return f"created at size {self.size} (maxSize {body['spec']['maxSize']})"
+        return await self.world.create_new()
 
     async def step_wait_for_Flux(self) -> str:
-        start = time.monotonic()
-        while True:
-            try:
-                mc = await self.mc()
-                pods = await minicluster_pods(self.kube, mc)
-                running = sum(1 for p in pods if p.running)
-                self.emit(Event("progress", f"{running}/{self.size} pods running", step="wait for Flux",
-                                fraction=min(1.0, running / self.size)))
-                if running and await Broker(self.kube, mc).ready():
-                    return f"Flux answers after {time.monotonic() - start:.1f}s"
-            except NotFound:
-                pass
-            if time.monotonic() - start > START_TIMEOUT:
-                raise WorkflowError(f"Flux did not answer in the new {self.name} within {START_TIMEOUT:g}s",
-                                    step="wait for Flux")
-            await asyncio.sleep(POLL)
+        return await self.world.wait_for_flux()
 
     async def step_verify_jobs(self) -> str:
         before = set(self.journal.get("job_ids") or [])
@@ -333,13 +290,3 @@ class Run:
             await broker.flux(fc.queue_start())
             return "the queue came back stopped: started it"
         return "the queue is started"
-
-    def report(self) -> str:
-        params = self.journal.params
-        jobs = len(self.journal.get("job_ids") or [])
-        text = (f"recreated {self.name} at size {self.size} (was {params.get('old_size')}); "
-                f"{jobs} job(s) carried through {self.journal.get('archive', {}).get('path')}")
-        assets = self.journal.get("assets") or {}
-        if assets.get("files"):
-            text += f"; {assets['files']} asset file(s) restored and verified"
-        return text

@@ -30,6 +30,7 @@ from ..kube.client import KubeClient
 from ..kube.errors import KubeError
 from ..kube.resources import GVP, MiniCluster, get_minicluster, minicluster_pods
 from .events import Event, NeedsRecreate, Progress, Refused, WorkflowError, quiet
+from .locking import locked
 
 OnRunning = Literal["refuse", "drain", "cancel"]
 
@@ -219,6 +220,7 @@ async def wait_until_gone(broker: Broker, size: int, timeout: float, emit: Progr
 
 # ---- the workflow -----------------------------------------------------------------------------
 
+@locked("scale")
 async def scale(kube: KubeClient, mc: MiniCluster, *, size: int, on_running: OnRunning = "refuse",
                 timeout: float = 600, confirmed: Sequence[RunningJob] | None = None,
                 progress: Progress | None = None, wait: float = 300) -> str:

@@ -362,7 +362,7 @@ class ApiServer:
                                               dry_run=_dry_run(request))
         return respond(obj, 201 if created else 200)
 
-    async def _delete_options(self, request: web.Request) -> tuple[str | None, int | None, bool]:
+    async def _delete_options(self, request: web.Request) -> tuple[str | None, int | None, bool, dict]:
         q = request.query
         propagation = q.get("propagationPolicy")
         grace = _int(q, "gracePeriodSeconds")
@@ -381,14 +381,17 @@ class ApiServer:
         if body.get("gracePeriodSeconds") is not None:
             grace = int(body["gracePeriodSeconds"])
         dry_run = _dry_run(request, body)
-        return propagation, grace, dry_run
+        preconditions = body.get("preconditions") or {}
+        if not isinstance(preconditions, dict):
+            raise ApiError.bad_request("couldn't get version/kind; json parse error: preconditions must be an object")
+        return propagation, grace, dry_run, preconditions
 
     async def delete(self, request: web.Request, res: Resource, namespace: str | None, name: str) -> web.Response:
-        propagation, grace, dry_run = await self._delete_options(request)
-        return respond(self.store.delete(res.plural, namespace, name, propagation, grace, dry_run))
+        propagation, grace, dry_run, preconditions = await self._delete_options(request)
+        return respond(self.store.delete(res.plural, namespace, name, propagation, grace, dry_run, preconditions))
 
     async def delete_collection(self, request: web.Request, res: Resource, namespace: str | None) -> web.Response:
-        propagation, grace, dry_run = await self._delete_options(request)
+        propagation, grace, dry_run, _ = await self._delete_options(request)
         q = request.query
         items = self.store.list(res.plural, namespace, q.get("labelSelector"), q.get("fieldSelector"))
         for obj in items:

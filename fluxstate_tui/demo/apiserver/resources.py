@@ -107,6 +107,9 @@ register(Resource(
     },
 ))
 
+# What fluxstate-tui locks a MiniCluster with (one workflow at a time, across machines).
+register(Resource("leases", "lease", "Lease", "coordination.k8s.io", "v1"))
+
 # The MiniCluster scale subresource paths (flux-operator CRD).
 SCALE_PATHS = {"miniclusters": {"spec": ("spec", "size"), "status": ("status", "size"),
                                 "selector": ("status", "selector")}}

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .errors import ApiError, field_invalid, field_required
+from .leases import default_lease, validate_lease
 from .patch import json_patch, merge_patch, strategic_merge_patch
 from .resources import RESOURCES, SCALE_PATHS, Resource, resource
 from .selectors import make_filter
@@ -112,6 +113,8 @@ class Store:
         self._compacted = 0  # events with rv <= this are no longer kept
         self._pending_propagation: dict[tuple[str, str, str], str] = {}
         self._lock = threading.RLock()
+        self.defaulters["leases"] = default_lease
+        self.validators["leases"] = validate_lease
         for ns in ("default", "kube-system"):
             self.create("namespaces", None, {"metadata": {"name": ns}})
 
@@ -485,7 +488,7 @@ class Store:
     # -- delete -----------------------------------------------------------------------------
 
     def delete(self, plural: str, namespace: str | None, name: str, propagation: str | None = None,
-               grace_period: int | None = None, dry_run: bool = False) -> dict:
+               grace_period: int | None = None, dry_run: bool = False, preconditions: dict | None = None) -> dict:
         res = resource(plural)
         if propagation not in (None, "Background", "Foreground", "Orphan"):
             raise ApiError.invalid("DeleteOptions", "", [
@@ -495,6 +498,7 @@ class Store:
         with self._lock:
             old = self._get_or_404(plural, namespace, name)
             meta = old["metadata"]
+            self._check_preconditions(res, old, preconditions or {})
             key = (plural,) + self._key(res, namespace, name)
             if meta.get("deletionTimestamp"):
                 if grace_period == 0 and plural == "pods" and not meta.get("finalizers") and not dry_run:
@@ -545,6 +549,18 @@ class Store:
                     "details": {"name": name, "group": res.group, "kind": res.plural, "uid": gone["metadata"]["uid"]},
                 }
             return gone
+
+    @staticmethod
+    def _check_preconditions(res: Resource, obj: dict, preconditions: dict) -> None:
+        """DeleteOptions.preconditions: a delete that names a uid or resourceVersion the object no longer
+        has is a 409, so a client deletes only what it read (a lock it still holds, say)."""
+        meta = obj["metadata"]
+        for key, label in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
+            want = preconditions.get(key)
+            if want and want != meta.get(key):
+                raise ApiError.conflict(res.plural, meta["name"],
+                                        f"Precondition failed: {label} in precondition: {want}, {label} in object "
+                                        f"meta: {meta.get(key)}")
 
     def _remove(self, res: Resource, key: tuple[str, str], propagation: str | None) -> dict:
         obj = self._objects[res.plural].pop(key)

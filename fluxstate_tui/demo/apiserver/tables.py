@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .leases import lease_row
 from .store import parse_rfc3339
 
 
@@ -292,6 +293,8 @@ TABLES: dict[str, tuple[list[dict], Callable[[dict, float], list]]] = {
     "configmaps": ([NAME, _col("Data", "integer"), AGE], _cm_row),
     "services": ([NAME, _col("Type"), _col("Cluster-IP"), _col("External-IP"), _col("Port(s)"), AGE,
                   _col("Selector", priority=1)], _svc_row),
+    "leases": ([NAME, _col("Holder", desc="holderIdentity contains the identity of the holder of a current lease."),
+                AGE], lease_row),
 }
 
 # A CRD without additionalPrinterColumns: the apiextensions table convertor's Name + Age(date).

@@ -3,7 +3,8 @@
 Used by `flux jobs`, `flux queue list` and `flux resource list/status/drain`:
 
 * Python format fields `{name:spec}` with flux's extras: conversions `!F` (FSD), `!D` (ISO
-  date), `!d` (strftime, `fmt::width` spec), `!H` (h:mm:ss), `!P` (percent);
+  date), `!d` (strftime, `fmt::width` spec), `!H` (h:mm:ss), `!P` (percent), and Python's own
+  `!s`, `!r`, `!a`;
 * spec suffix `h`: empty-ish values print as `-`; `.N+` precision cuts with a trailing `+`;
 * field prefixes `?:` (drop the column, with the text before it, when empty for every row) and
   `+:` (widen the column to its widest value).
@@ -124,7 +125,7 @@ class OutputFormat:
                     f.dfmt, spec = spec.split("::", 1)
                 else:
                     f.dfmt, spec = (spec or "%Y-%m-%dT%H:%M:%S"), ""
-            elif conv not in (None, "F", "D", "H", "P", "s", "r"):
+            elif conv not in (None, "F", "D", "H", "P", "s", "r", "a"):
                 raise FormatError(f"Unknown format conversion: !{conv}")
             f.conv = conv
             if spec.endswith("h"):
@@ -162,6 +163,8 @@ class OutputFormat:
                 v = _conv_P(v)
             elif conv == "r":
                 v = repr(v)
+            elif conv == "a":  # string.Formatter's ascii(), which flux's UtilFormatter hands on
+                v = ascii(v)
             else:
                 v = str(v)
         if v is None:

@@ -572,7 +572,14 @@ class FluxInstance:
         if job.duration > 0:
             job.timer = self.clock.call_later(job.duration, self._timeout, job)
         job.task = asyncio.get_running_loop().create_task(self._run_job(job))
+        job.task.add_done_callback(lambda task, job=job: self._task_gone(job, task))
         self._dep_check_start(job)
+
+    def _task_gone(self, job: Job, task: asyncio.Task) -> None:
+        # A job canceled before its task ever ran: _run_job never saw the CancelledError, so it
+        # would stay in CLEANUP forever; real flux finishes it like any other canceled job.
+        if task.cancelled() and not self._closed and job.state != INACTIVE and job.waitstatus is None:
+            self._finish(job, job.attrs.get("_kill_ws", WS_CANCEL))
 
     def _dep_check_start(self, job: Job) -> None:
         if any(kind == "after-start" for dj in self._dependents.get(job.id, [])

@@ -57,6 +57,14 @@ EMOJI = {"D": "\U0001f4dd", "P": "\U0001f4dd", "S": "\U0001f55b", "R": "\U0001f3
 USAGE = "usage: flux-jobs [-h] [OPTIONS...] [JOBID ...]\n"
 
 
+class InfoList(list):
+    """flux.job.info.InfoList: a list that formats as its items joined by commas (`{dependencies}`),
+    while `{dependencies!r}` / `!a` print the list's repr, as with real flux."""
+
+    def __str__(self) -> str:
+        return ",".join(self)
+
+
 def job_fields(inst, now: float, ascii: bool) -> dict[str, FieldDef]:
     def _opt(v):
         return "" if v is None else v
@@ -104,7 +112,7 @@ def job_fields(inst, now: float, ascii: bool) -> dict[str, FieldDef]:
         "exception.occurred": F("EXCEPTION-OCCURRED", exc("occurred")),
         "exception.severity": F("EXCEPTION-SEVERITY", exc("severity")),
         "exception.type": F("EXCEPTION-TYPE", exc("type")), "exception.note": F("EXCEPTION-NOTE", exc("note")),
-        "dependencies": F("DEPENDENCIES", lambda j: ",".join(j.deps) if j.state == DEPEND else ""),
+        "dependencies": F("DEPENDENCIES", lambda j: InfoList(j.deps if j.state == DEPEND else [])),
         "annotations": F("ANNOTATIONS", annotations),
         "annotations.sched.reason_pending": F("REASON", lambda j: ""),
         "sched.reason_pending": F("REASON", lambda j: ""),

@@ -282,7 +282,9 @@ async def getattr_(proc, inst, args: list[str]) -> int:
     attrs = {"size": str(inst.size), "rank": "0", "instance-level": "0", "broker.pid": "1",
              "local-uri": inst.uri, "parent-uri": "", "hostlist": hostlist_encode(inst.hostnames),
              "broker.mapping": f"[[0,1,{inst.size},1]]", "version": VERSION, "rundir": "/mnt/flux/config/run/flux",
-             "security.owner": "0", "broker.recovery-mode": "0"}
+             "security.owner": "0", "broker.recovery-mode": "0",
+             # broker.c prints its start time with "%.2f" (flux-core 0.88, init_attrs_starttime)
+             "broker.starttime": f"{inst.t_start:.2f}"}
     if args[0] not in attrs:
         await proc.err(f"flux-getattr: {args[0]}: No such file or directory\n")
         return 1

@@ -51,7 +51,8 @@ async def test_discovery_and_openapi(http):
         assert (await r.json())["preferredVersion"]["version"] == "v1alpha2"
     async with http.get("/openapi/v3") as r:
         paths = (await r.json())["paths"]
-        assert set(paths) == {"api/v1", "apis/batch/v1", "apis/flux-framework.org/v1alpha2"}
+        assert set(paths) == {"api/v1", "apis/batch/v1", "apis/flux-framework.org/v1alpha2",
+                              "apis/coordination.k8s.io/v1"}
     async with http.get(paths["api/v1"]["serverRelativeURL"]) as r:
         doc = await r.json()
         kinds = {op["patch"]["x-kubernetes-group-version-kind"]["kind"]
