@@ -129,8 +129,8 @@ class WorkflowActions(RefreshScreen):
         target = (subject.mc.namespace, subject.mc.name)
         run = current_run(self.app)
         if run is not None and run.running and run.target == target:
-            step = f" at “{run.current}”" if run.current else ""
-            return f"{run.title}: in progress{step} (w shows it)"
+            # the step first: it is what changes, and a narrow terminal cuts the end
+            return f"{run.current or 'starting'} · {run.title} (w shows it)"
         seen = getattr(self, "_lock_holder", None)
         if seen is not None and seen[0] == target and not seen[1].free(now_utc()):
             return seen[1].describe(subject.mc.name) + " (in another process)"
