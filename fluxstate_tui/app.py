@@ -16,6 +16,7 @@ from .kube.client import KubeClient, Target, list_contexts
 from .kube.errors import KubeError
 from .screens.base import RefreshScreen
 from .screens.clusters import ClustersScreen
+from .workflows.runner import Runs
 
 if TYPE_CHECKING:
     from .demo.embedded import EmbeddedDemo
@@ -90,7 +91,7 @@ class FluxStateApp(App):
         self.namespace: str | None = target.namespace
         self.context_name: str | None = target.context
         self._kube: KubeClient | None = None
-
+        self.workflows = Runs()     # the state workflows started here, one per MiniCluster
     def on_mount(self) -> None:
         self.push_screen(ClustersScreen())
 
@@ -183,10 +184,9 @@ class FluxStateApp(App):
     async def action_quit(self) -> None:
         """Quitting stops a running workflow mid-step (its journal lets a rerun finish it): ask first."""
         from .screens.confirm import ConfirmModal
-        from .screens.progress import current_run
 
-        run = current_run(self)
-        if run is None or not run.running:
+        running = self.workflows.any_running()
+        if not running:
             self.exit()
             return
         if isinstance(self.screen, ConfirmModal):
@@ -198,7 +198,8 @@ class FluxStateApp(App):
 
         self.push_screen(ConfirmModal(
             "A workflow is running",
-            f"“{run.title}” is still running. Quitting stops it where it is; running the same workflow again "
+            f"“{'”, “'.join(r.title for r in running)}” still running. Quitting stops it where it is; running the "
+            "same workflow again "
             "(the CLI or this TUI) continues from the step it stopped at.",
             "Quit anyway"), answered)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from . import manifests as mf
 from .apiserver import ApiError
+from .timefmt import rfc3339
 
 if TYPE_CHECKING:
     from .apiserver import Store
@@ -41,10 +42,6 @@ def uid(obj: dict) -> str:
 
 def deleting(obj: dict) -> bool:
     return bool(obj["metadata"].get("deletionTimestamp"))
-
-
-def rfc3339(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 class Seen:

@@ -17,18 +17,16 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..flux.hostlist import hostlist_decode
 from . import manifests as mf
-from .apiserver import ApiError
-from .controllers import Seen, deleting, key, rfc3339, uid
+from .apiserver import ApiError, PodLogs, Store
+from .controllers import Seen, deleting, key, uid
 from .flux import FluxInstance, run_flux
-from .proc import Host, PodFS, Proc, Stdin
+from .proc import Host, PodFS, Proc, SimClock, Stdin
 from .shell import run_program
-
-if TYPE_CHECKING:
-    from .cluster import DemoCluster
+from .timefmt import rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +68,29 @@ class PodRuntime:
     mounts: dict[str, Path] = field(default_factory=dict)
 
 
+class NodeEnv(Protocol):
+    """What the kubelet needs of the cluster it runs in (DemoCluster provides it)."""
+
+    store: Store
+    clock: SimClock
+    seen: Seen
+    logs: PodLogs
+    data_dir: Path
+    cores_per_node: int
+
+    def host_dir(self, host_path: str) -> Path:
+        """The data-dir directory standing for a node path."""
+        ...
+
+    def pod_ip(self, pod: dict) -> str: ...
+
+    def spawn(self, coro) -> asyncio.Task:
+        """Run background work tied to the cluster's life."""
+        ...
+
+
 class Kubelet:
-    def __init__(self, cluster: DemoCluster) -> None:
+    def __init__(self, cluster: NodeEnv) -> None:
         self.cluster = cluster
         self.store = cluster.store
         self.clock = cluster.clock

@@ -150,7 +150,7 @@ class Proc:
 
     def child(self, argv: list[str], **changes: object) -> Proc:
         """A child process: same host and I/O unless changed; env is copied."""
-        env = dict(changes.pop("env", self.env))  # type: ignore[arg-type]
+        env = dict(changes.pop("env", self.env))
         return replace(self, argv=list(argv), env=env, **changes)
 
     def path(self, path: str) -> Path:

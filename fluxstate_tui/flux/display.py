@@ -54,7 +54,7 @@ def _json_escape(match: re.Match[str]) -> str:
 
 def json_text(doc: Any, **kw: Any) -> str:
     """json.dumps with non-ASCII kept readable, but DEL, C1 and the other unsafe characters escaped
-    as \\uXXXX (json.dumps escapes C0 itself but leaves those raw when ensure_ascii is off). Outside
-    strings JSON is ASCII punctuation and whitespace, so every such character sits inside a string
+    as \\u007f-style escapes (json.dumps escapes C0 itself but leaves those raw when ensure_ascii
+    is off). Outside strings JSON is ASCII punctuation and whitespace, so every such character sits inside a string
     and its escape decodes to the same value."""
     return _UNSAFE_IN_JSON.sub(_json_escape, json.dumps(doc, ensure_ascii=False, **kw))

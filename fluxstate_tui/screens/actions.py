@@ -12,81 +12,23 @@ In read-only mode the bindings are hidden (check_action) and the actions refuse.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
-from textual.message import Message
 
 from ..kube.errors import KubeError
 from ..kube.resources import get_minicluster
 from .base import RefreshScreen
 from .confirm import ArchiveModal, ChoiceModal, ConfirmModal
-from .progress import Offer, ProgressScreen, WorkflowRun, current_run, start_workflow
-from .recreate import AssetsModal, RecreateModal, ScaleModal
+from .progress import Offer, ProgressScreen, WorkflowDone, WorkflowFailed, WorkflowRun, current_run, start_workflow
+from .workflow_dialogs import AssetsModal, RecreateModal, ScaleModal
+from .workflow_keys import CANCEL_NOTES, MUTATING, READ_ONLY_KEYS, FreshSubject, Subject
 
 if TYPE_CHECKING:
-    from ..flux.snapshot import Snapshot
     from ..kube.resources import MiniCluster
     from ..workflows import OnRunning
-
-WORKFLOW_BINDINGS = [
-    Binding("S", "queue_toggle", "Stop/start", tooltip="stop or start the queue (asks first)"),
-    Binding("D", "dump", "Dump", tooltip="flux dump to spec.archive.path (asks first)"),
-    Binding("R", "recreate", "Recreate", tooltip="recreate at a new size, keeping every job (asks first)"),
-    Binding("Z", "scale", "Scale", tooltip="live resize within maximumSize (asks first)"),
-    Binding("F", "assets", "Assets", tooltip="paths in the broker pod carried with the queue (files jobs wrote)"),
-    Binding("A", "archive", "Archive", tooltip="show the archive: size, age, jobs, versions"),
-]
-# The app's own keys, repeated by the screens so the footer shows them before the less used ones
-# (the footer lists the screen's keys first and the app's last).
-APP_KEYS = [
-    Binding("w", "app.show_workflow", "Workflow"),
-    Binding("q", "app.quit", "Quit"),
-]
-# action -> what it is called in the read-only refusal and the palette
-MUTATING = {"queue_toggle": "stop/start queue", "dump": "dump", "recreate": "recreate", "scale": "scale",
-            "assets": "edit assets"}
-WORKFLOW_ACTIONS = set(MUTATING) | {"archive"}
-# key -> action, for telling a read-only user why a mutating key does nothing
-READ_ONLY_KEYS = {b.key: b.action for b in WORKFLOW_BINDINGS if b.action in MUTATING}
-# What a cancel from the progress screen leaves behind, per workflow (said before and after).
-CANCEL_NOTES = {
-    "pause": "The queue stays stopped (S starts it again); running jobs go on.",
-    "dump": "The archive in place is untouched; a half-written temporary file beside it may remain.",
-    "recreate": "Its journal keeps the place: run the same recreate again (R, or `fluxstate-tui recreate "
-                "NAME`) to continue from there. The archive and the saved manifest are kept.",
-    "scale": "The MiniCluster keeps the size last patched (the summary shows it); Z again to change it.",
-}
-
-
-class FreshSubject(Message):
-    """The MiniCluster as it is now, read for an action that is about to ask or act."""
-
-    def __init__(self, action: str, subject: Subject) -> None:
-        super().__init__()
-        self.action = action
-        self.subject = subject
-
-
-@dataclass
-class Subject:
-    """What a workflow key acts on: the MiniCluster, and what the screen last saw of it."""
-
-    mc: MiniCluster
-    snapshot: Snapshot | None = None
-    jobs: int | None = None
-
-    @property
-    def queue_stopped(self) -> bool | None:
-        q = self.snapshot.queue if self.snapshot else None
-        if q is None or not q.queues:
-            return None
-        return q.all_stopped
-
 
 class WorkflowActions(RefreshScreen):
     """Base of the screens with workflow keys. Subclasses implement workflow_subject() and may override
@@ -161,8 +103,8 @@ class WorkflowActions(RefreshScreen):
         return await get_minicluster(await self.fs_app.client(), subject.mc.name, subject.mc.namespace)
 
     def _allowed(self, action: str) -> Subject | None:
-        app = self.fs_app
-        if action in MUTATING and app.read_only:
+        app = self.app
+        if action in MUTATING and self.fs_app.read_only:
             app.notify(f"read-only mode: {MUTATING[action]} refused", severity="warning")
             return None
         subject = self.workflow_subject()
@@ -174,7 +116,7 @@ class WorkflowActions(RefreshScreen):
                workflow: str = "", offer: Offer | None = None) -> None:
         from ..workflows.locking import Busy
 
-        app = self.fs_app
+        app = self.app
         target = (subject.mc.namespace, subject.mc.name)
 
         def failed(exc: BaseException) -> bool:
@@ -187,7 +129,15 @@ class WorkflowActions(RefreshScreen):
             return bool(on_error(exc)) if on_error is not None else False
 
         start_workflow(app, title, job, target=target, show=show, on_error=failed,
-                       on_end=partial(_tell_screens, app), cancel_note=CANCEL_NOTES.get(workflow, ""), offer=offer)
+                       cancel_note=CANCEL_NOTES.get(workflow, ""), offer=offer)
+
+    def on_workflow_done(self, message: WorkflowDone) -> None:
+        self.workflow_finished(message.run)
+        self.app.refresh_bindings()
+
+    def on_workflow_failed(self, message: WorkflowFailed) -> None:
+        self.workflow_finished(message.run)
+        self.app.refresh_bindings()
 
     # ---- S: stop or start the queue --------------------------------------------------------------
 
@@ -268,7 +218,7 @@ class WorkflowActions(RefreshScreen):
 
         if not isinstance(exc, PauseTimeout):
             return False
-        app = self.fs_app
+        app = self.app
         ids = ", ".join(exc.running[:10]) + (" …" if len(exc.running) > 10 else "")
         app.notify(exc.message, title="Jobs still running", severity="warning", timeout=10)
         modal = ConfirmModal(
@@ -430,7 +380,7 @@ class WorkflowActions(RefreshScreen):
 
         if not isinstance(exc, NeedsRecreate):
             return False
-        app = self.fs_app
+        app = self.app
         app.notify(exc.message, title="A recreate is needed", severity="warning", timeout=8)
 
         def offer() -> None:
@@ -454,13 +404,13 @@ class WorkflowActions(RefreshScreen):
     def _confirmed_assets(self, subject: Subject, paths: list[str] | None) -> None:
         if paths is None:
             return
-        app = self.fs_app
+        app = self.app
 
         async def save() -> None:
             from ..workflows.assets import set_annotation
 
             try:
-                app.notify(await set_annotation(await app.client(), subject.mc, paths), timeout=5, markup=False)
+                app.notify(await set_annotation(await self.fs_app.client(), subject.mc, paths), timeout=5, markup=False)
             except Exception as exc:  # shown, never fatal
                 app.notify(getattr(exc, "message", str(exc)), severity="error", timeout=8, markup=False)
 
@@ -495,13 +445,3 @@ class WorkflowActions(RefreshScreen):
                 if self.check_action(action, ()):
                     out.append((title, help_text, getattr(self, f"action_{action}")))
         return out
-
-
-def _tell_screens(app, run: WorkflowRun) -> None:
-    for screen in list(app.screen_stack):
-        if isinstance(screen, WorkflowActions):
-            try:
-                screen.workflow_finished(run)
-            except Exception:
-                pass
-    app.refresh_bindings()

@@ -8,7 +8,7 @@ fetch scheduled (Dolphie's self-rescheduling timer). Nothing is fetched while th
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 from textual.app import App
 from textual.binding import Binding
@@ -16,16 +16,31 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 
+from ..kube.client import KubeClient
 from ..kube.errors import KubeError
 from ..widgets.freshness import Freshness
-
-if TYPE_CHECKING:
-    from ..app import FluxStateApp
+from ..workflows.runner import Runs
 
 
-def flux_app(app: App) -> FluxStateApp:
+class FluxApp(Protocol):
+    """What the screens use of the app (app.FluxStateApp provides it). A Protocol rather than an import
+    of app.py: the app imports the screens, so the screens must not import the app."""
+
+    read_only: bool
+    paused: bool
+    refresh_interval: float
+    job_count: int
+    all_namespaces: bool
+    namespace: str | None
+    context_name: str | None
+    workflows: Runs
+
+    async def client(self) -> KubeClient: ...
+
+
+def flux_app(app: App) -> FluxApp:
     """The running app with its own type (every screen here runs inside FluxStateApp)."""
-    return cast("FluxStateApp", app)
+    return cast(FluxApp, app)
 
 
 class Fetched(Message):
@@ -55,7 +70,7 @@ class RefreshScreen(Screen):
         self.fetch_count = 0   # completed fetches, successful or not (tests wait on it)
 
     @property
-    def fs_app(self) -> FluxStateApp:
+    def fs_app(self) -> FluxApp:
         return flux_app(self.app)
 
     @property

@@ -9,10 +9,11 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from ..flux.display import printable
 from ..kube.errors import KubeError
-from ..overview import Summary, overview
+from ..readmodel import Summary, overview
 from ..widgets.freshness import Freshness
-from .actions import APP_KEYS, WORKFLOW_BINDINGS, Subject, WorkflowActions
+from .actions import WorkflowActions
 from .base import Fetched, RefreshScreen
+from .workflow_keys import APP_KEYS, WORKFLOW_BINDINGS, Subject
 
 COLUMNS = [("NAME", "name"), ("NAMESPACE", "namespace"), ("SIZE", "size"), ("PODS", "pods"), ("QUEUE", "queue"),
            ("RUN", "run"), ("PEND", "pend"), ("DONE", "done"), ("ARCHIVE", "archive")]

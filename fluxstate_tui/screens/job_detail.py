@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shlex
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from rich.console import Group
 from rich.table import Table
@@ -33,8 +33,9 @@ from ..kube.resources import MiniCluster
 from ..widgets.freshness import Freshness
 from .base import Fetched, RefreshScreen
 
-if TYPE_CHECKING:
-    from .jobs import JobsScreen
+# The jobs screen's reasons for a job, as of its last refresh (passed in: this screen does not know the
+# jobs screen, which imports this one).
+ReasonsOf = Callable[[int], "list[Reason] | None"]
 
 
 class DetailFetched(Fetched):
@@ -65,11 +66,11 @@ class JobDetailScreen(RefreshScreen):
         Binding("question_mark", "app.help", "Help"),
     ]
 
-    def __init__(self, mc: MiniCluster, job: Job, jobs_screen: JobsScreen) -> None:
+    def __init__(self, mc: MiniCluster, job: Job, reasons_of: ReasonsOf) -> None:
         super().__init__(id=f"job-{job.id}")
         self.mc = mc
         self.job = job
-        self.jobs_screen = jobs_screen
+        self.reasons_of = reasons_of
         self.detail: JobDetail | None = None
         self._broker: Broker | None = None
         self.jobid = f58_encode(job.id)
@@ -115,7 +116,7 @@ class JobDetailScreen(RefreshScreen):
         self.query_one("#detail-head", Static).update(head_text(self.jobid, job))
         why = self.query_one("#detail-why", Static)
         if job.pending:
-            why.update(why_renderable(self.jobs_screen.reasons().get(job.id)))
+            why.update(why_renderable(self.reasons_of(job.id)))
         why.display = job.pending
         self.query_one("#detail-request", Static).update(request_renderable(job, detail))
         self.query_one("#detail-events", Static).update(events_renderable(detail))

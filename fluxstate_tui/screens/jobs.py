@@ -20,8 +20,9 @@ from ..kube.resources import MiniCluster, get_minicluster
 from ..widgets.freshness import Freshness
 from ..widgets.job_table import Column, JobTable
 from ..widgets.summary import FluxSummary
-from .actions import APP_KEYS, WORKFLOW_BINDINGS, Subject, WorkflowActions
+from .actions import WorkflowActions
 from .base import Fetched, RefreshScreen
+from .workflow_keys import APP_KEYS, WORKFLOW_BINDINGS, Subject
 
 COLUMNS = [
     Column("jobid", "JOBID", align="right", min_width=12),
@@ -230,7 +231,7 @@ class JobsScreen(WorkflowActions, RefreshScreen):
 
         job = self.index.jobs.get(key)
         if job is not None:
-            self.app.push_screen(JobDetailScreen(self.mc, job, self))
+            self.app.push_screen(JobDetailScreen(self.mc, job, lambda job_id: self.reasons().get(job_id)))
 
     def action_back(self) -> None:
         box = self.query_one("#jobs-filter", Input)

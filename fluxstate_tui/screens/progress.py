@@ -1,48 +1,58 @@
-"""One workflow at a time, run on the App so hiding its screen never stops it.
+"""The progress screen, and starting workflows from the TUI.
 
-`WorkflowRun` holds everything the progress screen shows (steps, current fraction, log, result);
-the screen only renders it, so it can be closed (`esc`/`h`) and reopened (`w`, or "Show running
-workflow" in the palette) at any point. The end is always reported with `app.notify()`.
+The state of a workflow is a `WorkflowRun` (workflows/runner.py, no Textual); the app keeps them in
+`app.workflows`, one per MiniCluster. Each change reaches the screens as a Message (`WorkflowStep`,
+`WorkflowDone`, `WorkflowFailed`): the progress screen renders its run, the lists fetch again when one
+ends. The screen can be closed (`esc`/`h`) and reopened (`w`, or "Show running workflow" in the
+palette) at any point; the end is always reported with `app.notify()`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Log, ProgressBar, Static
 
-from ..workflows.events import Event, Progress, Refused, WorkflowError
+from ..workflows.events import Event, Refused
+from ..workflows.runner import MAX_LOG, Job, Offer, WorkflowRun, run_job
+from .base import flux_app
 
-if TYPE_CHECKING:
-    from textual.worker import Worker
-
-MAX_LOG = 2000
 MARKS = {"done": ("✔", "green"), "current": ("▶", "bold yellow"), "pending": ("·", "dim"), "failed": ("✗", "bold red")}
 
-# What a workflow is, for the runner: given the progress callback, return the one-line result.
-Job = Callable[[Progress], Awaitable[str]]
 # Called with the exception when a workflow fails; returns True when it took care of telling the user.
 OnError = Callable[[BaseException], bool]
 
+__all__ = ["Offer", "ProgressScreen", "WorkflowDone", "WorkflowFailed", "WorkflowRun", "WorkflowStep",
+           "current_run", "show_workflow", "start_workflow"]
 
-@dataclass
-class Offer:
-    """A second way out that the progress screen offers while one step runs (e.g. cancel the running
-    jobs a stop waits for)."""
 
-    key: str
-    label: str
-    step: str
-    callback: Callable[[], object]
+class WorkflowStep(Message):
+    """A run changed (a step began or ended, progress, a log line)."""
+
+    def __init__(self, run: WorkflowRun, event: Event) -> None:
+        super().__init__()
+        self.run = run
+        self.event = event
+
+
+class WorkflowDone(Message):
+    def __init__(self, run: WorkflowRun) -> None:
+        super().__init__()
+        self.run = run
+
+
+class WorkflowFailed(Message):
+    def __init__(self, run: WorkflowRun, error: BaseException | None) -> None:
+        super().__init__()
+        self.run = run
+        self.error = error
 
 
 def format_elapsed(seconds: float) -> str:
@@ -50,191 +60,21 @@ def format_elapsed(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
-class WorkflowRun:
-    """The state of one workflow, fed by its Events; listeners (the screen) are told of each change."""
+def step_lines(run: WorkflowRun) -> Text:
+    text = Text()
+    for i, step in enumerate(run.steps):
+        mark, style = MARKS[run.step_state.get(step, "pending")]
+        if i:
+            text.append("\n")
+        text.append(f" {mark} ", style=style)
+        text.append(step, style="bold" if run.step_state.get(step) == "current" else "")
+    return text
 
-    def __init__(self, title: str, *, target: tuple[str, str] = ("", ""), cancel_note: str = "",
-                 offer: Offer | None = None) -> None:
-        self.title = title
-        self.target = target                    # (namespace, name) of the MiniCluster it acts on
-        self.cancel_note = cancel_note          # what a cancel leaves behind, and how to go on
-        self.offer = offer
-        self.cancel_requested = False
-        self.steps: list[str] = []
-        self.step_state: dict[str, str] = {}
-        self.current: str | None = None
-        self.fraction: float | None = None
-        self.status = ""                        # the last "progress" message
-        self.log: list[str] = []
-        self.log_count = 0                      # lines ever logged (the list keeps the last MAX_LOG)
-        self.started = time.monotonic()
-        self.ended: float | None = None
-        self.state = "running"                  # running, done, failed
-        self.result: str | None = None
-        self.error: str | None = None
-        self.failed_step: str | None = None
-        self.worker: Worker | None = None
-        self._listeners: list[Callable[[Event], None]] = []
 
-    @property
-    def running(self) -> bool:
-        return self.state == "running"
-
-    @property
-    def elapsed(self) -> float:
-        return (self.ended or time.monotonic()) - self.started
-
-    @property
-    def overall(self) -> float | None:
-        """Progress of the whole workflow, 0..1: finished steps plus the share of the current one. The
-        bar shows this, so it is full only when the workflow is (a step's own fraction can reach 1 while
-        the step still waits for something else)."""
-        if self.state == "done":
-            return 1.0
-        if not self.steps:
-            return None
-        done = sum(1 for s in self.steps if self.step_state.get(s) == "done")
-        share = self.fraction if self.fraction is not None and self.step_state.get(self.current or "") == "current" \
-            else 0.0
-        return min(1.0, (done + max(0.0, min(share, 0.99))) / len(self.steps))
-
-    @property
-    def offer_active(self) -> bool:
-        return self.running and self.offer is not None and self.current == self.offer.step
-
-    def cancel(self) -> None:
-        """Stop the workflow at the next await; execute() reports what is left (cancel_note)."""
-        if self.running and self.worker is not None:
-            self.cancel_requested = True
-            self.worker.cancel()
-
-    def subscribe(self, listener: Callable[[Event], None]) -> None:
-        self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Callable[[Event], None]) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def _add_step(self, step: str) -> None:
-        if step not in self.step_state:
-            self.steps.append(step)
-            self.step_state[step] = "pending"
-
-    def _log(self, line: str) -> None:
-        self.log_count += 1
-        self.log.append(line)
-        if len(self.log) > MAX_LOG:
-            del self.log[: len(self.log) - MAX_LOG]
-
-    def handle(self, event: Event) -> None:
-        """The progress callback handed to the engine."""
-        kind = event.kind
-        if kind == "plan":
-            for step in event.steps:
-                self._add_step(step)
-        elif kind == "step" and event.step:
-            self._add_step(event.step)
-            if self.current and self.step_state.get(self.current) == "current":
-                self.step_state[self.current] = "done"
-            self.current = event.step
-            self.step_state[event.step] = "current"
-            self.fraction = None
-            self.status = "" if event.message == event.step else event.message
-            self._log(f"▶ {event.step}" + (f": {self.status}" if self.status else ""))
-        elif kind == "step-done":
-            finished = event.step or self.current
-            if finished:
-                self._add_step(finished)
-                self.step_state[finished] = "done"
-                self._log(f"✔ {finished}" + (f": {event.message}" if event.message else ""))
-            if finished == self.current:
-                self.fraction = 1.0
-        elif kind == "log":
-            for line in (event.message or "").splitlines() or [""]:
-                self._log(line)
-        elif kind == "progress":
-            self.fraction = event.fraction
-            if event.message:
-                self.status = event.message
-        elif kind == "done":
-            self.result = event.message or self.result
-        elif kind == "failed":
-            self.error = event.message or self.error
-            if event.step:
-                self.failed_step = event.step
-        self._tell(event)
-
-    def _tell(self, event: Event) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:  # a screen being torn down must not break the workflow
-                self.unsubscribe(listener)
-
-    def finish(self, result: str) -> None:
-        self.state = "done"
-        self.result = result
-        self.ended = time.monotonic()
-        if self.current and self.step_state.get(self.current) == "current":
-            self.step_state[self.current] = "done"
-        self.fraction = 1.0 if self.current else self.fraction
-        self._tell(Event("done", message=result))
-
-    def fail(self, message: str, step: str | None = None) -> None:
-        self.state = "failed"
-        self.error = message
-        self.ended = time.monotonic()
-        step = step or self.failed_step or self.current
-        self.failed_step = step
-        if step:
-            self._add_step(step)
-            self.step_state[step] = "failed"
-        self._tell(Event("failed", message=message, step=step))
-
-    def step_lines(self) -> Text:
-        text = Text()
-        for i, step in enumerate(self.steps):
-            mark, style = MARKS[self.step_state.get(step, "pending")]
-            if i:
-                text.append("\n")
-            text.append(f" {mark} ", style=style)
-            text.append(step, style="bold" if self.step_state.get(step) == "current" else "")
-        return text
-
-    async def execute(self, app: App, job: Job, on_error: OnError | None = None,
-                      on_end: Callable[[WorkflowRun], None] | None = None) -> None:
-        try:
-            result = await job(self.handle)
-        except asyncio.CancelledError:
-            where = f" at “{self.current}”" if self.current else ""
-            message = f"cancelled{where}" + (f"; {self.cancel_note}" if self.cancel_note else "")
-            self.fail(message)
-            app.notify(message, title=self.title, severity="warning", timeout=12, markup=False)
-            raise
-        except BaseException as exc:
-            if isinstance(exc, WorkflowError):
-                message, step = exc.message, exc.step
-            else:  # a bug or an unexpected answer: reported, never an app crash
-                message, step = f"{type(exc).__name__}: {exc}", None
-            self.fail(message, step)
-            handled = False
-            if on_error is not None:
-                try:
-                    handled = on_error(exc)
-                except Exception:
-                    handled = False
-            if not handled:
-                what = "refused" if isinstance(exc, Refused) else "failed"
-                app.notify(message, title=f"{self.title}: {what}", severity="error", timeout=10, markup=False)
-        else:
-            self.finish(str(result))
-            app.notify(str(result), title=self.title, timeout=8, markup=False)
-        finally:
-            if on_end is not None:
-                try:
-                    on_end(self)
-                except Exception:
-                    pass
+def _tell_screens(app: App, make: Callable[[], Message]) -> None:
+    """Post a fresh Message to every screen on the stack (a Message goes to one place only)."""
+    for screen in list(app.screen_stack):
+        screen.post_message(make())
 
 
 class ProgressScreen(Screen):
@@ -280,15 +120,20 @@ class ProgressScreen(Screen):
         self._log_written = self.workflow.log_count - len(self.workflow.log)
         self._write_new_log_lines()
         self._render_state()
-        self.workflow.subscribe(self._on_event)
         self._ticker = self.set_interval(0.5, self._render_elapsed)
 
-    def on_unmount(self) -> None:
-        self.workflow.unsubscribe(self._on_event)
+    def on_workflow_step(self, message: WorkflowStep) -> None:
+        if message.run is self.workflow:
+            self._write_new_log_lines()
+            self._render_state()
 
-    def _on_event(self, event: Event) -> None:
-        self._write_new_log_lines()
-        self._render_state()
+    def on_workflow_done(self, message: WorkflowDone) -> None:
+        if message.run is self.workflow:
+            self._render_state()
+
+    def on_workflow_failed(self, message: WorkflowFailed) -> None:
+        if message.run is self.workflow:
+            self._render_state()
 
     def _write_new_log_lines(self) -> None:
         run = self.workflow
@@ -304,7 +149,7 @@ class ProgressScreen(Screen):
 
     def _render_state(self) -> None:
         run = self.workflow
-        self.query_one("#wf-steps", Static).update(run.step_lines() if run.steps else Text(" starting…", style="dim"))
+        self.query_one("#wf-steps", Static).update(step_lines(run) if run.steps else Text(" starting…", style="dim"))
         bar = self.query_one("#wf-bar", ProgressBar)
         overall = run.overall
         if overall is None:
@@ -364,29 +209,56 @@ class ProgressScreen(Screen):
             offer.callback()
 
 
-# ---- the one workflow of the app ------------------------------------------------------------------
+# ---- starting and showing workflows -------------------------------------------------------------
 
 def current_run(app: App) -> WorkflowRun | None:
-    return getattr(app, "_fluxstate_workflow", None)
+    """The newest run of the app (what `w` shows)."""
+    return flux_app(app).workflows.latest
 
 
 def start_workflow(app: App, title: str, job: Job, *, target: tuple[str, str] = ("", ""), show: bool = True,
-                   on_error: OnError | None = None, on_end: Callable[[WorkflowRun], None] | None = None,
-                   cancel_note: str = "", offer: Offer | None = None) -> WorkflowRun | None:
-    """Run `job` on the App (it outlives every screen); show its progress screen unless `show` is False."""
-    previous = current_run(app)
-    if previous is not None and previous.running:
-        app.notify(f"“{previous.title}” is still running: one workflow at a time (w shows it; ctrl+c there "
-                   "cancels it)", severity="warning", markup=False)
+                   on_error: OnError | None = None, cancel_note: str = "",
+                   offer: Offer | None = None) -> WorkflowRun | None:
+    """Run `job` on the App (it outlives every screen); show its progress screen unless `show` is False.
+    One workflow per MiniCluster at a time here (the engine's lock holds that across processes)."""
+    runs = flux_app(app).workflows
+    busy = runs.running(target)
+    if busy is not None:
+        app.notify(f"“{busy.title}” is still running: one workflow per MiniCluster at a time (w shows it; "
+                   "ctrl+c there cancels it)", severity="warning")
         return None
     run = WorkflowRun(title, target=target, cancel_note=cancel_note, offer=offer)
-    app._fluxstate_workflow = run  # type: ignore[attr-defined]
-    run.worker = app.run_worker(run.execute(app, job, on_error, on_end), name=title, group="workflow",
-                                exit_on_error=False)
+    run.on_change = lambda event: _tell_screens(app, lambda: WorkflowStep(run, event))
+    runs.add(run)
+    worker = app.run_worker(_execute(app, run, job, on_error), name=title, group="workflow", exit_on_error=False)
+    run.cancel_hook = worker.cancel
     if show:
         app.push_screen(ProgressScreen(run))
     app.refresh_bindings()
     return run
+
+
+async def _execute(app: App, run: WorkflowRun, job: Job, on_error: OnError | None) -> None:
+    try:
+        error = await run_job(run, job)
+    except asyncio.CancelledError:
+        app.notify(run.error or "cancelled", title=run.title, severity="warning", timeout=12)
+        _tell_screens(app, lambda: WorkflowFailed(run, None))
+        raise
+    if error is None:
+        app.notify(str(run.result), title=run.title, timeout=8)
+        _tell_screens(app, lambda: WorkflowDone(run))
+        return
+    handled = False
+    if on_error is not None:
+        try:
+            handled = on_error(error)
+        except Exception:
+            handled = False
+    if not handled:
+        what = "refused" if isinstance(error, Refused) else "failed"
+        app.notify(run.error or "", title=f"{run.title}: {what}", severity="error", timeout=10)
+    _tell_screens(app, lambda: WorkflowFailed(run, error))
 
 
 def show_workflow(app: App) -> None:

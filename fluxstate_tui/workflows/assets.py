@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..kube.broker import Broker
-from ..kube.resources import MiniCluster
+from ..kube.resources import GVP, MiniCluster
 from .events import Event, Progress, Refused, WorkflowError, quiet
-from .ops import install, shell, split_archive, temp_name
+from .pod import install, shell, split_archive, temp_name
 
 ANNOTATION = "fluxstate-tui/assets"
 MANIFEST = "fluxstate-assets-manifest.json"
@@ -39,8 +39,6 @@ def annotated(mc: MiniCluster) -> list[str]:
 
 async def set_annotation(kube, mc: MiniCluster, paths: list[str]) -> str:
     """Remember asset paths on the MiniCluster itself (merge patch of one annotation)."""
-    from ..kube.resources import GVP
-
     clean = requested_paths(paths)
     value = ",".join(clean) if clean else None
     await kube.call(kube.custom.patch_namespaced_custom_object(

@@ -38,7 +38,8 @@ from ..kube.errors import ApiFailure, KubeError, NotFound
 from ..kube.resources import GVP, MiniCluster, get_minicluster, minicluster_pods
 from .events import Event, Progress, WorkflowError
 from .journal import Journal, manifest_beside
-from .ops import TAR_FLAG, job_ids, shell, split_archive
+from .ops import job_ids
+from .pod import TAR_FLAG, shell, split_archive
 
 TEARDOWN_TIMEOUT = 300.0
 START_TIMEOUT = 600.0

@@ -20,7 +20,7 @@ from fluxstate_tui.screens.base import FetchFailed
 from fluxstate_tui.screens.confirm import ChoiceModal, ConfirmModal
 from fluxstate_tui.screens.help import HelpScreen
 from fluxstate_tui.screens.progress import ProgressScreen, WorkflowRun, current_run, start_workflow
-from fluxstate_tui.screens.recreate import AssetsModal, RecreateModal, ScaleModal
+from fluxstate_tui.screens.workflow_dialogs import AssetsModal, RecreateModal, ScaleModal
 from fluxstate_tui.workflows.events import Event
 
 from .test_tui import open_jobs, text_of, until

@@ -19,8 +19,9 @@ from fluxstate_tui.kube.client import Target
 from fluxstate_tui.screens.confirm import ArchiveModal, ConfirmModal
 from fluxstate_tui.screens.jobs import JobsScreen
 from fluxstate_tui.screens.progress import ProgressScreen, current_run, show_workflow, start_workflow
-from fluxstate_tui.screens.recreate import RecreateModal, ScaleModal, parse_size
+from fluxstate_tui.screens.workflow_dialogs import RecreateModal, ScaleModal, parse_size
 from fluxstate_tui.workflows.events import Event, WorkflowError
+from fluxstate_tui.workflows.runner import Runs
 
 from .test_tui import open_jobs, text_of, until
 
@@ -61,7 +62,11 @@ def queue_line(jobs: JobsScreen) -> str:
 # ---- generic: modals and the progress screen, no cluster ---------------------------------------------
 
 class Bare(App):
-    pass
+    """A plain app with the one attribute the workflow screens need."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.workflows = Runs()
 
 
 async def test_confirm_modal_names_the_action_focuses_cancel_and_takes_y_n_esc():
@@ -127,7 +132,7 @@ async def test_progress_screen_hides_while_the_workflow_goes_on_and_reopens():
         assert start_workflow(app, "Another", job) is None
         await pilot.press("escape")
         await pilot.pause()
-        assert not isinstance(app.screen, ProgressScreen) and run.running and not run.worker.is_finished
+        assert not isinstance(app.screen, ProgressScreen) and run.running
         gate.set()
         await until(pilot, lambda: run.state == "done", what="the end")
         await until(pilot, lambda: any(n.message == "all three done" for n in notes(app)), what="the notification")
@@ -390,7 +395,7 @@ async def test_assets_are_edited_shown_and_offered_in_the_recreate_modal():
 
     from fluxstate_tui.demo.embedded import EmbeddedDemo
     from fluxstate_tui.kube.resources import get_minicluster
-    from fluxstate_tui.screens.recreate import AssetsModal, RecreateModal
+    from fluxstate_tui.screens.workflow_dialogs import AssetsModal, RecreateModal
     from fluxstate_tui.workflows.assets import ANNOTATION
 
     demo = EmbeddedDemo(speed=10).start()

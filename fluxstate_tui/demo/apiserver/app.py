@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
 
 import yaml
 from aiohttp import web
 
+from ..timefmt import rfc3339
 from .discovery import (
     AGGREGATED_TYPE,
     VERSION,
@@ -27,8 +27,20 @@ from .exec_ws import ExecFn, all_container_names, container_status, default_cont
 from .logs import PodLogs, limit
 from .rbac import Policy, verb_of
 from .resources import Resource, find, resources_in
-from .store import Store, rfc3339
+from .store import Store
 from .tables import table
+from .wire import (
+    PATCH_TYPES,
+    check_type,
+    dumps,
+    error_response,
+    flag,
+    int_param,
+    is_dry_run,
+    read_body,
+    respond,
+    wants_table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,84 +51,6 @@ STOP = web.AppKey("stop", asyncio.Event)
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEFAULT_WATCH_TIMEOUT = 1800.0
-
-PATCH_TYPES = {
-    "application/merge-patch+json": "merge",
-    "application/json-patch+json": "json",
-    "application/strategic-merge-patch+json": "strategic",
-    "application/apply-patch+yaml": "apply",
-}
-
-
-def _dumps(body: Any) -> str:
-    return json.dumps(body, separators=(",", ":"))
-
-
-def respond(body: Any, status: int = 200, content_type: str = "application/json") -> web.Response:
-    return web.Response(text=_dumps(body), status=status, content_type=content_type)
-
-
-def error_response(err: ApiError) -> web.Response:
-    return respond(err.status(), err.code)
-
-
-def _flag(query, name: str) -> bool:
-    return query.get(name, "").lower() in ("true", "1")
-
-
-def _int(query, name: str) -> int | None:
-    raw = query.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise ApiError.bad_request(f'invalid value for {name}: "{raw}"') from None
-
-
-def wants_table(request: web.Request) -> bool:
-    accept = request.headers.get("Accept", "")
-    return any("as=Table" in part and "g=meta.k8s.io" in part for part in accept.split(","))
-
-
-async def read_body(request: web.Request, allow_yaml: bool = True) -> Any:
-    raw = await request.read()
-    ctype = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-    if not raw.strip():
-        raise ApiError.bad_request("the body of the request was empty")
-    if allow_yaml and ("yaml" in ctype):
-        try:
-            return yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise ApiError.bad_request(f"error converting YAML to JSON: {exc}") from None
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError.bad_request(f"couldn't get version/kind; json parse error: {exc}") from None
-
-
-def _check_type(res: Resource, body: Any) -> dict:
-    if not isinstance(body, dict):
-        raise ApiError.bad_request("couldn't get version/kind; json parse error: expected an object")
-    api_version, kind = body.get("apiVersion"), body.get("kind")
-    if api_version and api_version != res.api_version:
-        raise ApiError.bad_request(f"the API version in the data ({api_version}) does not match the expected "
-                                   f"API version ({res.api_version})")
-    if kind and kind != res.kind:
-        raise ApiError.bad_request(f"the kind in the data ({kind}) does not match the expected kind ({res.kind})")
-    if body.get("metadata") is not None and not isinstance(body.get("metadata"), dict):
-        raise ApiError.bad_request("metadata must be an object")
-    return body
-
-
-def _dry_run(request: web.Request, body: Any = None) -> bool:
-    values = request.query.getall("dryRun", [])
-    if isinstance(body, dict) and body.get("dryRun"):
-        values += list(body["dryRun"])
-    for v in values:
-        if v != "All":
-            raise ApiError.bad_request(f'Invalid value: "{v}": supported values: "All"')
-    return bool(values)
 
 
 class ApiServer:
@@ -165,7 +99,7 @@ class ApiServer:
             agg = wants_aggregated(request.headers.get("Accept", ""))
             if agg:
                 ctype = AGGREGATED_TYPE if agg == "v2" else AGGREGATED_TYPE.replace("v=v2", "v=v2beta1")
-                resp = web.Response(text=_dumps(aggregated(parts == ["api"], agg)))
+                resp = web.Response(text=dumps(aggregated(parts == ["api"], agg)))
                 resp.headers["Content-Type"] = ctype
                 return resp
             if parts == ["api"]:
@@ -237,8 +171,8 @@ class ApiServer:
                     raise ApiError.not_found(res.plural, name)
                 return self.object_response(request, res, obj)
             if method == "PUT":
-                body = _check_type(res, await read_body(request))
-                return respond(self.store.replace(res.plural, namespace, name, body, dry_run=_dry_run(request)))
+                body = check_type(res, await read_body(request))
+                return respond(self.store.replace(res.plural, namespace, name, body, dry_run=is_dry_run(request)))
             if method == "PATCH":
                 return await self.patch(request, res, namespace, name, None)
             if method == "DELETE":
@@ -261,8 +195,9 @@ class ApiServer:
                     raise ApiError.not_found(res.plural, name)
                 return respond(obj)
             if method == "PUT":
-                body = _check_type(res, await read_body(request))
-                return respond(self.store.replace_status(res.plural, namespace, name, body, dry_run=_dry_run(request)))
+                body = check_type(res, await read_body(request))
+                return respond(self.store.replace_status(res.plural, namespace, name, body,
+                                                         dry_run=is_dry_run(request)))
             if method == "PATCH":
                 return await self.patch(request, res, namespace, name, "status")
             raise ApiError.method_not_allowed()
@@ -273,7 +208,7 @@ class ApiServer:
                 body = await read_body(request)
                 if not isinstance(body, dict):
                     raise ApiError.bad_request("couldn't get version/kind; json parse error: expected an object")
-                return respond(self.store.replace_scale(res.plural, namespace, name, body, dry_run=_dry_run(request)))
+                return respond(self.store.replace_scale(res.plural, namespace, name, body, dry_run=is_dry_run(request)))
             if method == "PATCH":
                 return await self.patch(request, res, namespace, name, "scale")
             raise ApiError.method_not_allowed()
@@ -290,7 +225,7 @@ class ApiServer:
         q = request.query
         label_selector = q.get("labelSelector")
         field_selector = q.get("fieldSelector")
-        if _flag(q, "watch"):
+        if flag(q, "watch"):
             return await self.watch(request, res, namespace, label_selector, field_selector)
         items = self.store.list(res.plural, namespace, label_selector, field_selector)
         rv = str(self.store.resource_version)
@@ -302,7 +237,7 @@ class ApiServer:
     async def watch(self, request: web.Request, res: Resource, namespace: str | None,
                     label_selector: str | None, field_selector: str | None) -> web.StreamResponse:
         q = request.query
-        timeout = _int(q, "timeoutSeconds")
+        timeout = int_param(q, "timeoutSeconds")
         as_table = wants_table(request)
         stream = self.store.watch(res.plural, namespace, label_selector, field_selector, q.get("resourceVersion"),
                                   float(timeout) if timeout is not None else DEFAULT_WATCH_TIMEOUT, stop=self.stop)
@@ -320,9 +255,9 @@ class ApiServer:
                                                                    ev["object"]["metadata"].get("resourceVersion"),
                                                                    columns=first)}
                         first = False
-                    await resp.write((_dumps(ev) + "\n").encode())
+                    await resp.write((dumps(ev) + "\n").encode())
             except ApiError as err:
-                await resp.write((_dumps({"type": "ERROR", "object": err.status()}) + "\n").encode())
+                await resp.write((dumps({"type": "ERROR", "object": err.status()}) + "\n").encode())
             await resp.write_eof()
         except (ConnectionResetError, ConnectionError):
             pass
@@ -331,8 +266,8 @@ class ApiServer:
         return resp
 
     async def create(self, request: web.Request, res: Resource, namespace: str | None) -> web.Response:
-        body = _check_type(res, await read_body(request))
-        dry_run = _dry_run(request)
+        body = check_type(res, await read_body(request))
+        dry_run = is_dry_run(request)
         if res.has_status:
             body.pop("status", None)
         obj = self.store.create(res.plural, namespace, body, dry_run=dry_run)
@@ -357,15 +292,15 @@ class ApiServer:
         if patch_type == "apply":
             if request.query.get("fieldManager") in (None, ""):
                 raise ApiError.bad_request("PATCH with apply requires a fieldManager")
-            _check_type(res, body)
+            check_type(res, body)
         obj, created = self.store.apply_patch(res.plural, namespace, name, body, patch_type, sub,
-                                              dry_run=_dry_run(request))
+                                              dry_run=is_dry_run(request))
         return respond(obj, 201 if created else 200)
 
     async def _delete_options(self, request: web.Request) -> tuple[str | None, int | None, bool, dict]:
         q = request.query
         propagation = q.get("propagationPolicy")
-        grace = _int(q, "gracePeriodSeconds")
+        grace = int_param(q, "gracePeriodSeconds")
         body: dict = {}
         raw = await request.read()
         if raw.strip():
@@ -380,7 +315,7 @@ class ApiServer:
             propagation = "Orphan" if body["orphanDependents"] else "Background"
         if body.get("gracePeriodSeconds") is not None:
             grace = int(body["gracePeriodSeconds"])
-        dry_run = _dry_run(request, body)
+        dry_run = is_dry_run(request, body)
         preconditions = body.get("preconditions") or {}
         if not isinstance(preconditions, dict):
             raise ApiError.bad_request("couldn't get version/kind; json parse error: preconditions must be an object")
@@ -426,7 +361,7 @@ class ApiServer:
                 raise ApiError.bad_request(msg)
         if container not in containers + inits:
             raise ApiError.bad_request(f"container {container} is not valid for pod {name}")
-        if _flag(q, "previous"):
+        if flag(q, "previous"):
             raise ApiError.bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
         cs = container_status(pod, container)
         waiting = ((cs or {}).get("state") or {}).get("waiting")
@@ -437,11 +372,11 @@ class ApiServer:
         if cs is None and not has_text and (pod.get("status") or {}).get("phase", "Pending") == "Pending":
             reason = "PodInitializing" if container in containers and inits else "ContainerCreating"
             raise ApiError.bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
-        tail_lines = _int(q, "tailLines")
-        limit_bytes = _int(q, "limitBytes")
-        timestamps = _flag(q, "timestamps")
-        since = _int(q, "sinceSeconds")
-        if not _flag(q, "follow"):
+        tail_lines = int_param(q, "tailLines")
+        limit_bytes = int_param(q, "limitBytes")
+        timestamps = flag(q, "timestamps")
+        since = int_param(q, "sinceSeconds")
+        if not flag(q, "follow"):
             text = self.logs.read(namespace, name, container, tail_lines)
             if timestamps:
                 text = self._stamp(text, pod, container)

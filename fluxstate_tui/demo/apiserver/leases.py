@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
+from ..timefmt import rfc3339_micro
 from .errors import ApiError, field_invalid
 
 MICRO_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})(Z|[+-]\d{2}:\d{2})")
@@ -46,10 +47,6 @@ def parse_micro_time(text: str) -> datetime:
         raise _cannot_decode(f'parsing time "{text}": {exc}') from None
 
 
-def format_micro_time(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def default_lease(obj: dict) -> None:
     """Decode the spec as the real server does (type errors are 400s) and normalise its times."""
     spec = obj.get("spec")
@@ -76,7 +73,7 @@ def default_lease(obj: dict) -> None:
         if not isinstance(value, str):
             raise _cannot_decode(f"json: cannot unmarshal {_go_type(value)} into Go struct field "
                                  f"LeaseSpec.spec.{key} of type string")
-        spec[key] = format_micro_time(parse_micro_time(value))
+        spec[key] = rfc3339_micro(parse_micro_time(value))
 
 
 def validate_lease(obj: dict, _old: dict | None) -> None:
@@ -91,10 +88,3 @@ def validate_lease(obj: dict, _old: dict | None) -> None:
         causes.append(field_invalid("spec.leaseTransitions", transitions, "must be greater than or equal to 0"))
     if causes:
         raise ApiError.invalid("Lease", (obj.get("metadata") or {}).get("name", ""), causes)
-
-
-def lease_row(lease: dict, now: float) -> list:
-    """printLease: Name, Holder (empty when nobody holds it), Age."""
-    from .tables import age
-
-    return [lease["metadata"]["name"], (lease.get("spec") or {}).get("holderIdentity") or "", age(lease, now)]

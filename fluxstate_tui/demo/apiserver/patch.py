@@ -1,110 +1,45 @@
-"""RFC 7386 JSON merge patch, RFC 6902 JSON patch, and a light strategic merge patch."""
+"""JSON merge patch (RFC 7386, json-merge-patch), JSON patch (RFC 6902, jsonpatch) with the API
+server's error answers, and a light strategic merge patch (no library does that one)."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+import json_merge_patch
+import jsonpatch
+import jsonpointer
+
 from .errors import ApiError
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386: returns the patched document (target is not modified)."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
+    return json_merge_patch.merge(copy.deepcopy(target), copy.deepcopy(patch))
 
 
 # -- RFC 6902 ---------------------------------------------------------------------------------
-
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def _pointer(path: str) -> list[str]:
-    if path == "":
-        return []
-    if not path.startswith("/"):
-        raise ApiError(422, "Invalid", f"invalid JSON pointer: {path!r}")
-    return [_unescape(t) for t in path[1:].split("/")]
-
 
 def _fail(message: str) -> ApiError:
     return ApiError(422, "Invalid", message)
 
 
-def _parent(doc: Any, tokens: list[str], path: str) -> tuple[Any, str]:
-    cur = doc
-    for tok in tokens[:-1]:
-        if isinstance(cur, dict):
-            if tok not in cur:
-                raise _fail(f"doc is missing path: \"{path}\": missing value")
-            cur = cur[tok]
-        elif isinstance(cur, list):
-            try:
-                cur = cur[int(tok)]
-            except (ValueError, IndexError):
-                raise _fail(f"doc is missing path: \"{path}\": missing value") from None
-        else:
-            raise _fail(f"doc is missing path: \"{path}\": missing value")
-    return cur, tokens[-1]
+def _resolves(doc: Any, parts: list[str]) -> bool:
+    try:
+        jsonpointer.JsonPointer.from_parts(parts).resolve(doc)
+    except jsonpointer.JsonPointerException:
+        return False
+    return True
 
 
-def _get(doc: Any, path: str) -> Any:
-    cur = doc
-    for tok in _pointer(path):
-        if isinstance(cur, dict) and tok in cur:
-            cur = cur[tok]
-        elif isinstance(cur, list) and tok.isdigit() and int(tok) < len(cur):
-            cur = cur[int(tok)]
-        else:
-            raise _fail(f"doc is missing path: \"{path}\": missing value")
-    return cur
-
-
-def _remove(doc: Any, path: str) -> tuple[Any, Any]:
-    tokens = _pointer(path)
-    if not tokens:
-        return None, doc
-    parent, last = _parent(doc, tokens, path)
-    if isinstance(parent, dict):
-        if last not in parent:
-            raise _fail(f"doc is missing key: \"{path}\": missing value")
-        return doc, parent.pop(last)
-    if isinstance(parent, list):
-        if not last.isdigit() or int(last) >= len(parent):
-            raise _fail(f"doc is missing key: \"{path}\": missing value")
-        return doc, parent.pop(int(last))
-    raise _fail(f"doc is missing path: \"{path}\": missing value")
-
-
-def _add(doc: Any, path: str, value: Any) -> Any:
-    tokens = _pointer(path)
-    if not tokens:
-        return value
-    parent, last = _parent(doc, tokens, path)
-    if isinstance(parent, dict):
-        parent[last] = value
-    elif isinstance(parent, list):
-        if last == "-":
-            parent.append(value)
-        else:
-            try:
-                idx = int(last)
-            except ValueError:
-                raise _fail(f"add operation does not apply: doc is missing path: \"{path}\": missing value") from None
-            if idx < 0 or idx > len(parent):
-                raise _fail(f"add operation does not apply: doc is missing path: \"{path}\": missing value")
-            parent.insert(idx, value)
-    else:
-        raise _fail(f"add operation does not apply: doc is missing path: \"{path}\": missing value")
-    return doc
+def _missing(doc: Any, kind: str, path: str) -> ApiError:
+    """The message the real server (evanphx/json-patch) gives for a path the document lacks."""
+    if kind == "add":
+        return _fail(f"add operation does not apply: doc is missing path: \"{path}\": missing value")
+    parts = jsonpointer.JsonPointer(path).parts
+    if kind == "remove" and parts and _resolves(doc, parts[:-1]):
+        return _fail(f"doc is missing key: \"{path}\": missing value")
+    return _fail(f"doc is missing path: \"{path}\": missing value")
 
 
 def json_patch(doc: Any, ops: Any) -> Any:
@@ -112,37 +47,29 @@ def json_patch(doc: Any, ops: Any) -> Any:
     if not isinstance(ops, list):
         raise ApiError.bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
     doc = copy.deepcopy(doc)
-    for op in ops:
+    for op in copy.deepcopy(ops):
         if not isinstance(op, dict) or "op" not in op:
             raise ApiError.bad_request(f"invalid JSON patch operation: {op!r}")
         kind, path = op["op"], op.get("path")
         if path is None:
             raise ApiError.bad_request(f"invalid JSON patch operation, missing path: {op!r}")
-        if kind == "add":
-            doc = _add(doc, path, copy.deepcopy(op.get("value")))
-        elif kind == "remove":
-            doc, _ = _remove(doc, path)
-        elif kind == "replace":
-            _get(doc, path)
-            tokens = _pointer(path)
-            if not tokens:
-                doc = copy.deepcopy(op.get("value"))
-            else:
-                parent, last = _parent(doc, tokens, path)
-                if isinstance(parent, list):
-                    parent[int(last)] = copy.deepcopy(op.get("value"))
-                else:
-                    parent[last] = copy.deepcopy(op.get("value"))
-        elif kind == "move":
-            doc, value = _remove(doc, op["from"])
-            doc = _add(doc, path, value)
-        elif kind == "copy":
-            doc = _add(doc, path, copy.deepcopy(_get(doc, op["from"])))
-        elif kind == "test":
-            if _get(doc, path) != op.get("value"):
-                raise _fail(f"testing value {path} failed: test failed")
-        else:
+        if kind not in ("add", "remove", "replace", "move", "copy", "test"):
             raise ApiError.bad_request(f"Unexpected kind: {kind}")
+        if path and not path.startswith("/"):
+            raise _fail(f"invalid JSON pointer: {path!r}")
+        try:
+            doc = jsonpatch.JsonPatch([op]).apply(doc, in_place=True)
+        except jsonpatch.JsonPatchTestFailed:
+            raise _fail(f"testing value {path} failed: test failed") from None
+        except jsonpatch.InvalidJsonPatch:
+            raise ApiError.bad_request(f"invalid JSON patch operation: {op!r}") from None
+        except (jsonpatch.JsonPatchConflict, jsonpointer.JsonPointerException):
+            if kind in ("move", "copy") and isinstance(op.get("from"), str):
+                try:
+                    jsonpointer.resolve_pointer(doc, op["from"])
+                except jsonpointer.JsonPointerException:
+                    raise _missing(doc, "remove" if kind == "move" else "get", op["from"]) from None
+            raise _missing(doc, "add" if kind in ("add", "move", "copy") else kind, path) from None
     return doc
 
 

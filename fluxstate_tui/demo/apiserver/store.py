@@ -7,98 +7,27 @@ synchronously) and to HTTP watchers (through their event loops, thread-safely).
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import logging
 import random
-import re
 import string
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
-from .errors import ApiError, field_invalid, field_required
+from ..timefmt import rfc3339
+from .errors import ApiError, field_required
 from .leases import default_lease, validate_lease
-from .patch import json_patch, merge_patch, strategic_merge_patch
-from .resources import RESOURCES, SCALE_PATHS, Resource, resource
+from .names import name_errors
+from .patching import PatchMixin
+from .resources import RESOURCES, Resource, resource
 from .selectors import make_filter
-
-log = logging.getLogger(__name__)
-
-Listener = Callable[[str, str, dict], None]
-
-HISTORY = 4096  # watch events kept for resuming watches from a resourceVersion
-
-_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_DNS1035 = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
-
-SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                 "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
-                 "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
-LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
-             "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
-             "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
-DNS1035_MSG = ("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
-               "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', "
-               "regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')")
+from .watch import HISTORY, Event, Listener, Watcher, WatchMixin
 
 
-def rfc3339(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_rfc3339(text: str | None) -> float | None:
-    if not text:
-        return None
-    try:
-        return datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp()
-    except ValueError:
-        return None
-
-
-def _name_errors(res: Resource, name: str) -> list[dict]:
-    if res.plural == "namespaces":
-        pattern, msg, limit = _LABEL, LABEL_MSG, 63
-    elif res.plural == "services":
-        pattern, msg, limit = _DNS1035, DNS1035_MSG, 63
-    else:
-        pattern, msg, limit = _SUBDOMAIN, SUBDOMAIN_MSG, 253
-    causes = []
-    if len(name) > limit:
-        causes.append(field_invalid("metadata.name", name, f"must be no more than {limit} characters"))
-    if not pattern.fullmatch(name):
-        causes.append(field_invalid("metadata.name", name, msg))
-    return causes
-
-
-@dataclass
-class Event:
-    rv: int
-    type: str
-    plural: str
-    obj: dict
-    old: dict | None = None  # the previous state, for MODIFIED (selector transitions)
-
-
-class _Watcher:
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.queue: asyncio.Queue = asyncio.Queue()
-
-    def push(self, item: Any) -> None:
-        try:
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
-        except RuntimeError:  # loop closed
-            pass
-
-
-class Store:
+class Store(WatchMixin, PatchMixin):
     """In-memory Kubernetes objects. All public methods return deep copies."""
 
     def __init__(self, now: Callable[[], float] | None = None) -> None:
@@ -108,7 +37,7 @@ class Store:
         self.defaulters: dict[str, Callable[[dict], None]] = {}
         self._objects: dict[str, dict[tuple[str, str], dict]] = {p: {} for p in RESOURCES}
         self._listeners: list[Listener] = []
-        self._watchers: list[_Watcher] = []
+        self._watchers: list[Watcher] = []
         self._history: deque[Event] = deque(maxlen=HISTORY)
         self._compacted = 0  # events with rv <= this are no longer kept
         self._pending_propagation: dict[tuple[str, str, str], str] = {}
@@ -130,24 +59,6 @@ class Store:
     def _bump(self) -> str:
         self.resource_version += 1
         return str(self.resource_version)
-
-    def _emit(self, type_: str, plural: str, obj: dict, old: dict | None = None,
-              propagation: str | None = None) -> None:
-        ev = Event(int(obj["metadata"]["resourceVersion"]), type_, plural, copy.deepcopy(obj),
-                   copy.deepcopy(old) if old is not None else None)
-        if len(self._history) == self._history.maxlen:
-            self._compacted = self._history[0].rv
-        self._history.append(ev)
-        for w in list(self._watchers):
-            w.push(ev)
-        for fn in list(self._listeners):
-            handed = copy.deepcopy(obj)
-            if propagation:
-                handed["_propagation"] = propagation
-            try:
-                fn(type_, plural, handed)
-            except Exception:  # a broken controller must not break the API
-                log.exception("store listener %r failed on %s %s", fn, type_, plural)
 
     def _namespace_check(self, res: Resource, namespace: str | None) -> None:
         if not res.namespaced:
@@ -216,7 +127,7 @@ class Store:
             else:
                 raise ApiError.invalid(res.kind, "",
                                        [field_required("metadata.name", "name or generateName is required")])
-        causes = _name_errors(res, meta["name"])
+        causes = name_errors(res, meta["name"])
         if causes:
             raise ApiError.invalid(res.kind, meta["name"], causes)
         meta["uid"] = str(uuid.uuid4())
@@ -336,137 +247,6 @@ class Store:
                 new.pop("status", None)
             return self._store_modified(res, old, new, dry_run)
 
-    # -- scale subresource ------------------------------------------------------------------
-
-    def scale_of(self, plural: str, obj: dict) -> dict:
-        paths = SCALE_PATHS.get(plural)
-        if paths is None:
-            raise ApiError.unknown_url()
-
-        def dig(path: tuple[str, ...]) -> Any:
-            cur: Any = obj
-            for p in path:
-                cur = cur.get(p) if isinstance(cur, dict) else None
-            return cur
-
-        meta = obj["metadata"]
-        scale = {
-            "kind": "Scale",
-            "apiVersion": "autoscaling/v1",
-            "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                         if k in meta},
-            "spec": {"replicas": int(dig(paths["spec"]) if dig(paths["spec"]) is not None else 1)},
-            "status": {"replicas": int(dig(paths["status"]) or 0)},
-        }
-        selector = dig(paths["selector"])
-        if selector:
-            scale["status"]["selector"] = selector
-        return scale
-
-    def get_scale(self, plural: str, namespace: str | None, name: str) -> dict:
-        return self.scale_of(plural, self._get_or_404(plural, namespace, name))
-
-    def replace_scale(self, plural: str, namespace: str | None, name: str, scale: dict, dry_run: bool = False) -> dict:
-        res = resource(plural)
-        with self._lock:
-            old = self._get_or_404(plural, namespace, name)
-            rv = (scale.get("metadata") or {}).get("resourceVersion")
-            if rv and rv != old["metadata"]["resourceVersion"]:
-                raise ApiError.conflict(plural, name)
-            replicas = (scale.get("spec") or {}).get("replicas")
-            if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-                raise ApiError.invalid("Scale", name, [
-                    field_invalid("spec.replicas", replicas, "must be greater than or equal to 0")])
-            new = copy.deepcopy(old)
-            cur: dict = new
-            path = SCALE_PATHS[plural]["spec"]
-            for p in path[:-1]:
-                cur = cur.setdefault(p, {})
-            cur[path[-1]] = replicas
-            self._prepare(plural, new, old)
-            stored = self._store_modified(res, old, new, dry_run)
-            return self.scale_of(plural, stored)
-
-    # -- patch ------------------------------------------------------------------------------
-
-    def patch(self, plural: str, namespace: str | None, name: str, body: Any, patch_type: str,
-              subresource: str | None = None, dry_run: bool = False) -> dict:
-        """Patch an object (or its `status` / `scale` subresource).
-
-        For patch_type "apply" a missing object is created; the caller can tell from
-        `metadata.resourceVersion`/the ADDED event, or use `apply()` which also says so."""
-        return self.apply_patch(plural, namespace, name, body, patch_type, subresource, dry_run)[0]
-
-    def apply_patch(self, plural: str, namespace: str | None, name: str, body: Any, patch_type: str,
-                    subresource: str | None = None, dry_run: bool = False) -> tuple[dict, bool]:
-        """Like patch(); returns (object, created)."""
-        res = resource(plural)
-        if patch_type not in ("merge", "json", "strategic", "apply"):
-            raise ApiError.unsupported_media_type(patch_type)
-        if patch_type == "strategic" and res.custom:
-            raise ApiError.unsupported_media_type(patch_type)
-        with self._lock:
-            old = self.get(plural, namespace, name)
-            if old is None:
-                if patch_type == "apply" and subresource is None:
-                    if not isinstance(body, dict):
-                        raise ApiError.bad_request("apply patch body must be an object")
-                    obj = copy.deepcopy(body)
-                    meta = obj.setdefault("metadata", {})
-                    if meta.get("name") and meta["name"] != name:
-                        raise ApiError.bad_request(f"the name of the object ({meta['name']}) does not match "
-                                                   f"the name on the URL ({name})")
-                    meta["name"] = name
-                    if res.has_status:
-                        obj.pop("status", None)
-                    return self.create(plural, namespace, obj, dry_run=dry_run), True
-                raise ApiError.not_found(plural, name)
-            if subresource == "scale":
-                base = self.scale_of(plural, old)
-            else:
-                base = old
-            if patch_type == "json":
-                patched = json_patch(base, body)
-            elif not isinstance(body, dict):
-                raise ApiError.bad_request("json: cannot unmarshal array into Go value of type map[string]interface {}")
-            elif patch_type == "strategic":
-                patched = strategic_merge_patch(base, body)
-            else:
-                patched = merge_patch(base, body)
-            if not isinstance(patched, dict):
-                raise ApiError.bad_request("the patched object is not a JSON object")
-            if subresource == "scale":
-                return self.replace_scale(plural, namespace, name, patched, dry_run=dry_run), False
-            patched.setdefault("metadata", {})
-            if not isinstance(patched["metadata"], dict):
-                raise ApiError.bad_request("metadata must be an object")
-            # A patch's resourceVersion is a precondition only if the patch itself sets it.
-            if (not (isinstance(body, dict) and (body.get("metadata") or {}).get("resourceVersion"))
-                    and patch_type != "json"):
-                patched["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
-            if subresource == "status":
-                new = copy.deepcopy(old)
-                probe = copy.deepcopy(patched)
-                self._check_identity(res, old, probe, name)
-                if "status" in patched:
-                    new["status"] = patched["status"]
-                else:
-                    new.pop("status", None)
-                return self._store_modified(res, old, new, dry_run), False
-            if subresource is not None:
-                raise ApiError.unknown_url()
-            new = patched
-            self._check_identity(res, old, new, name)
-            if res.has_status:
-                if "status" in old:
-                    new["status"] = copy.deepcopy(old["status"])
-                else:
-                    new.pop("status", None)
-            self._prepare(plural, new, old)
-            if self._same(old, new):
-                return copy.deepcopy(old), False
-            return self._store_modified(res, old, new, dry_run), False
-
     # -- internal update (controllers) --------------------------------------------------------
 
     def update(self, plural: str, namespace: str | None, name: str, fn: Callable[[dict], Any]) -> dict | None:
@@ -577,105 +357,3 @@ class Store:
             if key not in self._objects[plural]:
                 return None
             return self._remove(res, key, None)
-
-    # -- listeners and watches ----------------------------------------------------------------
-
-    def add_listener(self, fn: Listener) -> None:
-        self._listeners.append(fn)
-
-    def remove_listener(self, fn: Listener) -> None:
-        if fn in self._listeners:
-            self._listeners.remove(fn)
-
-    def check_watch(self, plural: str, label_selector: str | None = None, field_selector: str | None = None,
-                    resource_version: str | None = None) -> None:
-        """Raises the ApiError a watch with these parameters would fail with: 400 for bad selectors or
-        versions. A too-old version is not raised: the watch answers it with an ERROR 410 event."""
-        make_filter(plural, label_selector, field_selector)
-        if resource_version in (None, "", "0"):
-            return
-        try:
-            int(resource_version)
-        except ValueError:
-            raise ApiError.bad_request(f'invalid resource version: "{resource_version}"') from None
-
-    async def watch(self, plural: str, namespace: str | None = None, label_selector: str | None = None,
-                    field_selector: str | None = None, resource_version: str | None = None,
-                    timeout: float | None = None, stop: asyncio.Event | None = None) -> AsyncIterator[dict]:
-        """Yields watch events `{"type": ..., "object": ...}` (dicts ready to serialise).
-
-        resourceVersion unset/"0": synthetic ADDED events for the current objects first. Otherwise
-        only events after that version; ApiError 410 if those are no longer kept."""
-        res = resource(plural)
-        match = make_filter(plural, label_selector, field_selector)
-
-        def in_scope(obj: dict) -> bool:
-            if res.namespaced and namespace and obj["metadata"].get("namespace") != namespace:
-                return False
-            return match(obj)
-
-        watcher = _Watcher(asyncio.get_running_loop())
-        with self._lock:
-            if resource_version in (None, "", "0"):
-                initial = [{"type": "ADDED", "object": o}
-                           for o in self.list(plural, namespace, label_selector, field_selector)]
-                backlog: list[Event] = []
-                last = self.resource_version
-            else:
-                try:
-                    start = int(resource_version)
-                except ValueError:
-                    raise ApiError.bad_request(f'invalid resource version: "{resource_version}"') from None
-                if start < self._compacted:
-                    raise ApiError.expired(f"too old resource version: {start} ({self._compacted + 1})")
-                initial = []
-                backlog = [e for e in self._history if e.rv > start]
-                last = start
-            self._watchers.append(watcher)
-        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
-        try:
-            for ev in initial:
-                yield ev
-            pending = list(backlog)
-            stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None
-            try:
-                while True:
-                    if pending:
-                        ev = pending.pop(0)
-                    else:
-                        remaining = None if deadline is None else deadline - asyncio.get_running_loop().time()
-                        if remaining is not None and remaining <= 0:
-                            return
-                        getter = asyncio.ensure_future(watcher.queue.get())
-                        waits = {getter} | ({stopper} if stopper else set())
-                        done, _ = await asyncio.wait(waits, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
-                        if getter not in done:
-                            getter.cancel()
-                            return
-                        ev = getter.result()
-                    if ev.plural != plural or ev.rv <= last:
-                        continue
-                    last = ev.rv
-                    out = self._translate(ev, in_scope)
-                    if out is not None:
-                        yield out
-            finally:
-                if stopper is not None:
-                    stopper.cancel()
-        finally:
-            with self._lock:
-                if watcher in self._watchers:
-                    self._watchers.remove(watcher)
-
-    @staticmethod
-    def _translate(ev: Event, in_scope: Callable[[dict], bool]) -> dict | None:
-        now_in = in_scope(ev.obj)
-        if ev.type == "MODIFIED" and ev.old is not None:
-            was_in = in_scope(ev.old)
-            if now_in and not was_in:
-                return {"type": "ADDED", "object": copy.deepcopy(ev.obj)}
-            if was_in and not now_in:
-                return {"type": "DELETED", "object": copy.deepcopy(ev.obj)}
-        if not now_in:
-            return None
-        return {"type": ev.type, "object": copy.deepcopy(ev.obj)}

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .leases import lease_row
-from .store import parse_rfc3339
+from ..timefmt import parse_rfc3339
 
 
 def human_duration(seconds: float) -> str:
@@ -46,6 +45,11 @@ def age(obj: dict, now: float) -> str:
     if ts is None:
         return "<unknown>"
     return human_duration(now - ts)
+
+
+def lease_row(lease: dict, now: float) -> list:
+    """printLease: Name, Holder (empty when nobody holds it), Age."""
+    return [lease["metadata"]["name"], (lease.get("spec") or {}).get("holderIdentity") or "", age(lease, now)]
 
 
 def _col(name: str, type_: str = "string", fmt: str = "", desc: str = "", priority: int = 0) -> dict:

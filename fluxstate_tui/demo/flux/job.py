@@ -7,6 +7,7 @@ named format and `--json` key is computed from the same state the eventlog recor
 from __future__ import annotations
 
 import json
+import math
 import signal
 from typing import Any
 
@@ -303,3 +304,29 @@ def format_event_text(ts: float, name: str, ctx: dict | None, tsfmt: str) -> str
             else:
                 parts.append(f"{k}={v}")
     return " ".join(parts)
+
+
+def make_jobspec(job: Job) -> dict:
+    slot = {"type": "slot", "count": job.ntasks if not job.req_nodes else max(1, math.ceil(job.ntasks / job.req_nodes)),
+            "with": [{"type": "core", "count": job.cores_per_task}], "label": "task"}
+    if job.req_nodes:
+        node: dict[str, Any] = {"type": "node", "count": job.req_nodes}
+        if job.exclusive:
+            node["exclusive"] = True
+        node["with"] = [slot]
+        resources = [node]
+        count = {"per_slot": 1} if job.exclusive else {"total": job.ntasks}
+    else:
+        resources = [slot]
+        count = {"per_slot": 1}
+    dur = job.duration
+    system: dict[str, Any] = {"duration": int(dur) if float(dur).is_integer() else dur, "cwd": job.cwd}
+    if job.name and job.argv and job.name != job.argv[0].rsplit("/", 1)[-1]:
+        system["job"] = {"name": job.name}
+    system["shell"] = {"options": {"rlimit": dict(RLIMIT)}}
+    attributes: dict[str, Any] = {"system": system}
+    user = {k[5:]: v for k, v in job.attrs.items() if k.startswith("user.")}
+    if user:
+        attributes["user"] = user
+    return {"resources": resources, "tasks": [{"command": list(job.argv), "slot": "task", "count": count}],
+            "attributes": attributes, "version": 1}

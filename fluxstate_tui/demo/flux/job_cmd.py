@@ -8,8 +8,20 @@ import json
 from fluxstate_tui.flux.fsd import parse_fsd
 from fluxstate_tui.flux.ids import dothex, f58_encode, kvs_path, parse_jobid
 
-from .instance import make_jobspec
-from .job import CANCELED, CLEANUP, COMPLETED, FAILED, INACTIVE, RUN, TIMEOUT, Job, event_json, format_event_text, job_R
+from .job import (
+    CANCELED,
+    CLEANUP,
+    COMPLETED,
+    FAILED,
+    INACTIVE,
+    RUN,
+    TIMEOUT,
+    Job,
+    event_json,
+    format_event_text,
+    job_R,
+    make_jobspec,
+)
 from .util import ascii_ids_c, iso_utc, jdumps, jdumps_py, strftime_utc
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from fluxstate_tui.flux.fsd import parse_fsd
 from fluxstate_tui.flux.ids import parse_jobid
 
-from .instance import JobRequest, SubmitError
+from .submit import JobRequest, SubmitError
 from .util import ascii_ids_python
 
 _WITH_VALUE = {"-n": "ntasks", "--ntasks": "ntasks", "-c": "cores", "--cores-per-task": "cores", "-N": "nodes",

@@ -6,6 +6,7 @@
 It never runs anything on the real host: only its own builtins and programs.
 """
 
-from .programs import PROGRAMS, run_program
+from .launcher import run_program
+from .programs import PROGRAMS
 
 __all__ = ["run_program", "PROGRAMS"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat as stat_mod
 import tarfile
 import time
 from pathlib import Path
@@ -99,8 +100,7 @@ def _apply(flags: dict, items: list, c: str, val: str) -> None:
 
 def _verbose_line(ti: tarfile.TarInfo) -> str:
     kind = {tarfile.DIRTYPE: "d", tarfile.SYMTYPE: "l", tarfile.LNKTYPE: "h"}.get(ti.type, "-")
-    import stat as st
-    mode = kind + st.filemode(ti.mode | st.S_IFREG)[1:]
+    mode = kind + stat_mod.filemode(ti.mode | stat_mod.S_IFREG)[1:]
     ug = f"{ti.uname or ti.uid}/{ti.gname or ti.gid}"
     size = str(ti.size)
     pad = len(ug) + 1 + len(size)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from .common import hpath, strerror
-from .interp import IO, LoopControl, ReturnFromFunc, Shell, ShellExit
+from .control import IO, LoopControl, ReturnFromFunc, ShellExit
+from .interp import Builtin, Shell
 from .lexer import valid_name
-
-Builtin = Callable[[Shell, list[str], IO, dict[str, str]], Awaitable[int]]
+from .programs import PROGRAMS, find_on_path
 
 
 async def _err(sh: Shell, io: IO, msg: str) -> None:
@@ -337,7 +335,6 @@ async def b_wait(sh: Shell, argv: list[str], io: IO, env: dict[str, str]) -> int
 
 
 def _lookup(sh: Shell, name: str) -> tuple[str, str] | None:
-    from .programs import PROGRAMS, find_on_path
     if name in sh.funcs:
         return "function", name
     if name in SHELL_BUILTINS or name in ("echo", "printf", "test", "[", "true", "false", ":"):
@@ -406,10 +403,9 @@ def _inproc(name: str) -> Builtin:
     """Builtins that are also standalone programs (echo, printf, test): run in-process."""
 
     async def run(sh: Shell, argv: list[str], io: IO, env: dict[str, str]) -> int:
-        from .programs import PROGRAMS
         child = sh.proc.child(argv, env=sh.child_env(env), stdout=io.stdout, stderr=io.stderr,
                               stdin=io.stdin, cwd=sh.cwd)
-        return await PROGRAMS[name](child, sh.prefix())  # type: ignore[call-arg]
+        return await PROGRAMS[name](child, sh.prefix())
 
     return run
 

@@ -171,3 +171,12 @@ def getopt(argv: list[str], flags: str = "", with_arg: str = "",
 async def usage(proc: Proc, prog: str, msg: str, status: int = 1) -> int:
     await proc.err(f"{prog}: {msg}\nTry '{prog} --help' for more information.\n")
     return status
+
+
+def prog_prefix(prefix: str | None, prog: str) -> str:
+    """`PROG: `, after the shell's `NAME: line N: ` when a builtin runs it."""
+    return f"{prefix}{prog}: " if prefix else f"{prog}: "
+
+
+def enc(s: str) -> bytes:
+    return s.encode(errors="surrogateescape")

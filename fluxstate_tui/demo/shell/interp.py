@@ -1,4 +1,4 @@
-"""The pod shell's interpreter: expansion, redirection, control flow, command dispatch.
+"""The pod shell's interpreter: state, control flow, command dispatch (expansion and redirections are its mixins).
 
 It only ever runs its own builtins and the programs of this package (through Host.run); it never
 touches the real OS shell.
@@ -6,75 +6,35 @@ touches the real OS shell.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import fnmatch
-import os
-import re
-from dataclasses import dataclass
+import random
+from collections.abc import Awaitable, Callable, Mapping
 
 from ..proc import CommandNotFound, Proc
-from .common import ConsumableStdin, hpath, stamp, strerror, wrap_stdin
-from .lexer import Arith, CmdSub, Lit, Param, Part, ShellSyntaxError, Word, tokenize
-from .parser import AndOr, Case, For, FuncDef, Group, If, ListNode, Parser, Pipeline, Redir, Simple, While
+from .common import ConsumableStdin, hpath
+from .control import IO, Collector, LoopControl, ReturnFromFunc, ShellExit, ShellFatal
+from .expand import Expander
+from .lexer import tokenize
+from .parser import AndOr, Case, For, FuncDef, Group, If, ListNode, Parser, Pipeline, Simple, While
+from .redirect import Redirector
+from .words import ShellSyntaxError
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-
-class ShellExit(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
+Runner = Callable[[Proc], Awaitable[int]]
+Builtin = Callable[["Shell", list[str], IO, dict[str, str]], Awaitable[int]]
 
 
-class ShellFatal(Exception):
-    """An expansion error: message printed, non-interactive shell exits with status."""
+class Shell(Expander, Redirector):
+    """One shell: `builtins` (name -> builtin) and `runner` (runs an external argv when the host has
+    no Host.run) are passed in by whoever starts it, so the interpreter imports neither."""
 
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-class LoopControl(Exception):
-    def __init__(self, kind: str, n: int) -> None:
-        super().__init__(kind)
-        self.kind = kind
-        self.n = n
-
-
-class ReturnFromFunc(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-@dataclass
-class IO:
-    stdin: ConsumableStdin
-    stdout: object
-    stderr: object
-
-
-class _Collector:
-    def __init__(self) -> None:
-        self.buf = bytearray()
-
-    async def __call__(self, data: bytes) -> None:
-        self.buf += data
-
-
-async def _discard(data: bytes) -> None:
-    return None
-
-
-_BREAK = object()
-
-
-class Shell:
     def __init__(self, proc: Proc, name: str = "bash", params: list[str] | None = None,
-                 errname: str | None = None) -> None:
+                 errname: str | None = None, *, builtins: Mapping[str, Builtin], runner: Runner) -> None:
         self.proc = proc
+        self.builtins = builtins
+        self.runner = runner
         self.host = proc.host
         self.vars: dict[str, str] = dict(proc.env)
         self.exported: set[str] = set(proc.env)
@@ -148,7 +108,6 @@ class Shell:
             i = int(name)
             return self.params[i - 1] if 0 < i <= len(self.params) else None
         if name == "RANDOM":
-            import random
             return str(random.randint(0, 32767))
         if name == "SECONDS":
             return "0"
@@ -248,17 +207,10 @@ class Shell:
                 data_in: ConsumableStdin = io.stdin
                 for i, cmd in enumerate(node.cmds):
                     last = i == len(node.cmds) - 1
-                    col = None if last else _Collector()
+                    col = None if last else Collector()
                     stage_io = IO(data_in, io.stdout if last else col, io.stderr)
                     sub = self.copy()
-                    try:
-                        st = await sub.run_command(cmd, stage_io)
-                    except ShellExit as e:
-                        st = e.status
-                    except ShellFatal as e:
-                        await sub.error(io, e.message)
-                        st = e.status
-                    await sub.wait_bg()
+                    st = await sub.finish_subshell(sub.run_command(cmd, stage_io), io)
                     statuses.append(st)
                     if col is not None:
                         data_in = ConsumableStdin(bytes(col.buf))
@@ -283,7 +235,7 @@ class Shell:
             self.funcs[cmd.name] = cmd.body
             status = 0
         else:
-            io2, closers, ok = await self.redirect(cmd.redirs, io)  # type: ignore[attr-defined]
+            io2, closers, ok = await self.redirect(cmd.redirs, io)
             if not ok:
                 self.status = 1
                 return 1
@@ -330,14 +282,9 @@ class Shell:
             try:
                 for item in items:
                     self.vars[cmd.var] = item
-                    try:
-                        status = await self.run_list(cmd.body, io)
-                    except LoopControl as lc:
-                        if lc.n > 1:
-                            lc.n -= 1
-                            raise
-                        if lc.kind == "break":
-                            break
+                    status, stop = await self._loop_pass(cmd.body, io, status)
+                    if stop:
+                        break
             finally:
                 self.loop_depth -= 1
             return status
@@ -353,14 +300,9 @@ class Shell:
                         self.cond_depth -= 1
                     if (st == 0) == cmd.until:
                         break
-                    try:
-                        status = await self.run_list(cmd.body, io)
-                    except LoopControl as lc:
-                        if lc.n > 1:
-                            lc.n -= 1
-                            raise
-                        if lc.kind == "break":
-                            break
+                    status, stop = await self._loop_pass(cmd.body, io, status)
+                    if stop:
+                        break
                     await asyncio.sleep(0)
             finally:
                 self.loop_depth -= 1
@@ -374,6 +316,28 @@ class Shell:
                         return await self.run_list(body, io)
             return 0
         raise TypeError(cmd)
+
+    async def _loop_pass(self, body: ListNode, io: IO, status: int) -> tuple[int, bool]:
+        """One pass of a loop body: (status, whether `break` ends the loop); `continue` keeps `status`."""
+        try:
+            return await self.run_list(body, io), False
+        except LoopControl as lc:
+            if lc.n > 1:
+                lc.n -= 1
+                raise
+            return status, lc.kind == "break"
+
+    async def finish_subshell(self, run: Awaitable[int], io: IO) -> int:
+        """Status of `run` in this (sub)shell: `exit` and fatal expansion errors end only it."""
+        try:
+            st = await run
+        except ShellExit as e:
+            st = e.status
+        except ShellFatal as e:
+            await self.error(io, e.message)
+            st = e.status
+        await self.wait_bg()
+        return st
 
     async def run_simple(self, cmd: Simple, io: IO) -> int:
         self.lineno = cmd.line
@@ -406,13 +370,11 @@ class Shell:
                 c()
 
     async def dispatch(self, argv: list[str], env_over: dict[str, str], io: IO) -> int:
-        from .builtins import SHELL_BUILTINS
-
         name = argv[0]
         if name in self.funcs:
             return await self.call_function(name, argv, io)
-        if name in SHELL_BUILTINS:
-            return await SHELL_BUILTINS[name](self, argv, io, env_over)
+        if name in self.builtins:
+            return await self.builtins[name](self, argv, io, env_over)
         return await self.run_external(argv, env_over, io)
 
     async def call_function(self, name: str, argv: list[str], io: IO) -> int:
@@ -430,9 +392,7 @@ class Shell:
     async def run_external(self, argv: list[str], env_over: dict[str, str], io: IO) -> int:
         child = self.proc.child(argv, env=self.child_env(env_over), stdout=io.stdout,
                                 stderr=io.stderr, stdin=io.stdin, cwd=self.cwd)
-        run = self.host.run
-        if run is None:
-            from . import run_program as run
+        run = self.host.run or self.runner
         try:
             return await run(child)
         except CommandNotFound:
@@ -455,463 +415,9 @@ class Shell:
         await self.error(io, f"{name}: command not found")
         return 127
 
-    # -- redirections --------------------------------------------------------------------------
-    async def redirect(self, redirs: list[Redir], io: IO) -> tuple[IO, list, bool]:
-        fds = {0: io.stdin, 1: io.stdout, 2: io.stderr}
-        closers: list = []
-        for r in redirs:
-            op = r.op
-            if op in ("<<", "<<-"):
-                assert r.heredoc is not None
-                body = await self.expand_str(r.heredoc.body, io) if not r.heredoc.quoted else \
-                    "".join(p.text for p in r.heredoc.body if isinstance(p, Lit))
-                fds[r.fd if r.fd is not None else 0] = ConsumableStdin(body.encode())
-                continue
-            assert r.target is not None
-            if op == "<<<":
-                text = await self.expand_str(r.target.parts, io)
-                fds[r.fd if r.fd is not None else 0] = ConsumableStdin((text + "\n").encode())
-                continue
-            fields = await self.expand(r.target, io, glob=True)
-            if len(fields) != 1:
-                await self.error(io, f"{r.target.raw}: ambiguous redirect")
-                for c in closers:
-                    c()
-                return io, [], False
-            target = fields[0]
-            if op in (">&", "<&"):
-                fd = r.fd if r.fd is not None else (1 if op == ">&" else 0)
-                if target == "-":
-                    fds[fd] = _discard if fd else ConsumableStdin(b"")
-                    continue
-                if target.isdigit():
-                    src = int(target)
-                    if src not in fds:
-                        await self.error(io, f"{target}: Bad file descriptor")
-                        return io, [], False
-                    fds[fd] = fds[src]
-                    continue
-                if op == ">&" and r.fd is None:
-                    op = "&>"   # `>& file` is `&> file`
-                else:
-                    await self.error(io, f"{target}: ambiguous redirect")
-                    return io, [], False
-            try:
-                if op == "<":
-                    fd = r.fd if r.fd is not None else 0
-                    fds[fd] = ConsumableStdin(await self._read_target(target))
-                    continue
-                append = op in (">>", "&>>")
-                writer, closer = self._open_writer(target, append)
-                if closer is not None:
-                    closers.append(closer)
-                if op in ("&>", "&>>"):
-                    fds[1] = writer
-                    fds[2] = writer
-                elif op == "<>":
-                    fds[r.fd if r.fd is not None else 0] = ConsumableStdin(b"")
-                else:
-                    fds[r.fd if r.fd is not None else 1] = writer
-            except OSError as e:
-                await self.error(io, f"{target}: {strerror(e)}")
-                for c in closers:
-                    c()
-                return io, [], False
-        return IO(wrap_stdin(fds[0]), fds[1], fds[2]), closers, True  # type: ignore[arg-type]
-
-    async def _read_target(self, target: str) -> bytes:
-        if target == "/dev/null":
-            return b""
-        if target in ("/dev/stdin", "/proc/self/fd/0"):
-            return b""
-        p = hpath(self.proc.child([], cwd=self.cwd), target)
-        if p.is_dir():
-            raise IsADirectoryError(21, "Is a directory")
-        return p.read_bytes()
-
-    def _open_writer(self, target: str, append: bool):  # type: ignore[no-untyped-def]
-        if target == "/dev/null":
-            return _discard, None
-        if target in ("/dev/stdout", "/proc/self/fd/1"):
-            return self.proc.stdout, None
-        if target in ("/dev/stderr", "/proc/self/fd/2"):
-            return self.proc.stderr, None
-        child = self.proc.child([], cwd=self.cwd)
-        p = hpath(child, target)
-        if p.is_dir():
-            raise IsADirectoryError(21, "Is a directory")
-        f = open(p, "ab" if append else "wb")
-
-        async def write(data: bytes) -> None:
-            f.write(data)
-
-        def close() -> None:
-            f.close()
-            stamp(child, p)
-
-        return write, close
-
-    # -- expansion -----------------------------------------------------------------------------
-    async def expand(self, word: Word, io: IO, glob: bool = True) -> list[str]:
-        parts = word.parts
-        if parts and isinstance(parts[0], Lit) and not parts[0].quoted and parts[0].text.startswith("~"):
-            parts = self._tilde(parts)
-        segs = await self._segments(parts, io)
-        fields = _split_fields(segs, self.vars.get("IFS", " \t\n"))
-        out: list[str] = []
-        for f in fields:
-            text = "".join(t for t, _ in f)
-            if glob and not self.opts["noglob"] and any(not q and any(c in t for c in "*?[") for t, q in f):
-                matches = self._glob("".join(t if not q else _glob_escape(t) for t, q in f))
-                if matches:
-                    out.extend(matches)
-                    continue
-            out.append(text)
-        return out
-
-    def _tilde(self, parts: list[Part]) -> list[Part]:
-        first = parts[0]
-        assert isinstance(first, Lit)
-        text = first.text
-        head, sep, tail = text.partition("/")
-        if head == "~":
-            home = self.vars.get("HOME", "/root")
-        elif head == "~root":
-            home = "/root"
-        else:
-            return parts
-        if not sep and len(parts) > 1 and not (isinstance(parts[1], Lit)):
-            pass
-        return [Lit(home, True), Lit(sep + tail, False), *parts[1:]]
-
-    async def expand_str(self, parts: list[Part], io: IO, tilde: bool = False) -> str:
-        if tilde and parts and isinstance(parts[0], Lit) and not parts[0].quoted and parts[0].text.startswith("~"):
-            parts = self._tilde(parts)
-        segs = await self._segments(parts, io)
-        return "".join(s[0] for s in segs if s is not _BREAK)
-
-    async def expand_pattern(self, parts: list[Part], io: IO) -> str:
-        segs = await self._segments(parts, io)
-        return "".join((s[0] if not s[1] else _glob_escape(s[0])) for s in segs if s is not _BREAK)
-
-    async def _segments(self, parts: list[Part], io: IO) -> list:
-        """(text, quoted, splittable) segments, with _BREAK between "$@" fields."""
-        segs: list = []
-        for p in parts:
-            if isinstance(p, Lit):
-                segs.append((p.text, p.quoted, False))
-            elif isinstance(p, Param):
-                if p.name == "@" and p.quoted and p.op is None:
-                    for i, v in enumerate(self.params):
-                        if i:
-                            segs.append(_BREAK)
-                        segs.append((v, True, False))
-                    if not self.params:
-                        segs.append(("", False, False))
-                    continue
-                value = await self._param_value(p, io)
-                segs.append((value, p.quoted, not p.quoted))
-            elif isinstance(p, CmdSub):
-                out = await self.command_substitution(p.source, io)
-                segs.append((out, p.quoted, not p.quoted))
-            elif isinstance(p, Arith):
-                value = str(await self.arith(p.source, io))
-                segs.append((value, p.quoted, not p.quoted))
-        return segs
-
-    async def _param_value(self, p: Param, io: IO) -> str:
-        value = self.get_param(p.name)
-        op = p.op
-        if op == "len":
-            if value is None and self.opts["nounset"]:
-                raise ShellFatal(f"{p.name}: unbound variable")
-            return str(len(value or ""))
-        if op is None:
-            if value is None:
-                if self.opts["nounset"] and p.name not in ("@", "*"):
-                    raise ShellFatal(f"{p.name}: unbound variable")
-                return ""
-            return value
-        unset = value is None or (op.startswith(":") and value == "")
-        if op in (":-", "-"):
-            return await self.expand_str(p.arg, io, tilde=True) if unset else value  # type: ignore[return-value]
-        if op in (":=", "="):
-            if unset:
-                value = await self.expand_str(p.arg, io, tilde=True)
-                self.vars[p.name] = value
-            return value  # type: ignore[return-value]
-        if op in (":+", "+"):
-            return "" if unset else await self.expand_str(p.arg, io)
-        if op in (":?", "?"):
-            if unset:
-                msg = await self.expand_str(p.arg, io) or "parameter null or not set"
-                raise ShellFatal(f"{p.name}: {msg}")
-            return value  # type: ignore[return-value]
-        value = value or ""
-        pat = await self.expand_pattern(p.arg, io)
-        if op in ("#", "##"):
-            rng = range(0, len(value) + 1) if op == "#" else range(len(value), -1, -1)
-            for i in rng:
-                if fnmatch.fnmatchcase(value[:i], pat):
-                    return value[i:]
-            return value
-        if op in ("%", "%%"):
-            rng = range(len(value), -1, -1) if op == "%" else range(0, len(value) + 1)
-            for i in rng:
-                if fnmatch.fnmatchcase(value[i:], pat):
-                    return value[:i]
-            return value
-        return value
-
-    async def command_substitution(self, source: str, io: IO) -> str:
-        col = _Collector()
-        sub = self.copy()
-        sub_io = IO(io.stdin, col, io.stderr)
-        try:
-            st = await sub.run_source(source, sub_io)
-        except ShellExit as e:
-            st = e.status
-        except ShellFatal as e:
-            await sub.error(io, e.message)
-            st = e.status
-        await sub.wait_bg()
-        self.subst_status = st
-        self.status = st
-        return bytes(col.buf).decode(errors="surrogateescape").rstrip("\n")
-
-    async def arith(self, source: str, io: IO) -> int:
-        text = await self.expand_str(_arith_parts(source), io)
-        return _arith_eval(text, self.vars)
-
-    def _glob(self, pattern: str) -> list[str]:
-        """Pathname expansion against the pod filesystem; [] when nothing matches."""
-        absolute = pattern.startswith("/")
-        comps = [c for c in pattern.split("/") if c != ""]
-        base = "/" if absolute else ""
-        results = [base]
-        fs = self.host.fs
-        for comp in comps:
-            nxt = []
-            magic = any(c in comp for c in "*?[")
-            for prefix in results:
-                cont = prefix if prefix else "."
-                if not magic:
-                    cand = (prefix + ("" if prefix.endswith("/") or not prefix else "/") + _glob_unescape(comp))
-                    if fs.host_path(cand, self.cwd).exists() or fs.host_path(cand, self.cwd).is_symlink():
-                        nxt.append(cand)
-                    continue
-                try:
-                    names = sorted(os.listdir(fs.host_path(cont, self.cwd)))
-                except OSError:
-                    continue
-                for n in names:
-                    if n.startswith(".") and not comp.startswith("."):
-                        continue
-                    if fnmatch.fnmatchcase(n, _fnmatch_pattern(comp)):
-                        nxt.append(prefix + ("" if prefix.endswith("/") or not prefix else "/") + n)
-            results = nxt
-            if not results:
-                return []
-        if pattern.endswith("/"):
-            results = [r + "/" for r in results if fs.host_path(r, self.cwd).is_dir()]
-        return results
-
-
-def _glob_escape(text: str) -> str:
-    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
-
-
-def _glob_unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def _fnmatch_pattern(comp: str) -> str:
-    """Our escaped glob (\\* literal) to an fnmatch pattern ([*] literal)."""
-    out = []
-    i = 0
-    while i < len(comp):
-        c = comp[i]
-        if c == "\\" and i + 1 < len(comp):
-            out.append("[" + comp[i + 1] + "]" if comp[i + 1] != "]" else "]")
-            i += 2
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
-
-
-def _split_fields(segs: list, ifs: str) -> list[list[tuple[str, bool]]]:
-    fields: list[list[tuple[str, bool]]] = []
-    cur: list[tuple[str, bool]] = []
-    started = False
-
-    def flush() -> None:
-        nonlocal cur, started
-        if started:
-            fields.append(cur)
-        cur = []
-        started = False
-
-    ws = "".join(c for c in ifs if c in " \t\n")
-    other = "".join(c for c in ifs if c not in " \t\n")
-    for s in segs:
-        if s is _BREAK:
-            started = True
-            flush()
-            continue
-        text, quoted, splittable = s
-        if not splittable or not ifs:
-            cur.append((text, quoted))
-            if quoted or text:
-                started = True
-            continue
-        if text == "":
-            continue
-        pieces = re.split("[" + re.escape(ifs) + "]", text) if other else None
-        if pieces is None:
-            lead = text[0] in ws
-            trail = text[-1] in ws
-            words = text.split()
-            if lead:
-                flush()
-            for i, w in enumerate(words):
-                if i:
-                    flush()
-                cur.append((w, False))
-                started = True
-            if trail:
-                flush()
-        else:
-            text2 = text.strip(ws) if ws else text
-            for i, w in enumerate(re.split("[" + re.escape(other) + "]", text2)):
-                if i:
-                    started = True
-                    flush()
-                for j, ww in enumerate(w.split() if ws else [w]):
-                    if j:
-                        flush()
-                    if ww:
-                        cur.append((ww, False))
-                        started = True
-    flush()
-    return fields
 
 
 def _xtrace_quote(s: str) -> str:
     if s and all(c.isalnum() or c in "@%+=:,./-_" for c in s):
         return s
     return "'" + s.replace("'", "'\\''") + "'"
-
-
-def _arith_parts(source: str) -> list[Part]:
-    from .lexer import parse_word_parts
-    return parse_word_parts(source, quoted=True)
-
-
-_ARITH_TOKEN = re.compile(r"\s*(0[xX][0-9a-fA-F]+|\d+|[A-Za-z_][A-Za-z0-9_]*"
-                          r"|\*\*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%()<>!~&|^?:])")
-
-
-def _arith_eval(text: str, variables: dict[str, str], depth: int = 0) -> int:
-    """Integer arithmetic like bash's $(( )): + - * / % ** comparisons, && || !, ?:."""
-    pos = 0
-    toks: list[str] = []
-    text = text.strip()
-    while pos < len(text):
-        m = _ARITH_TOKEN.match(text, pos)
-        if not m:
-            raise ShellFatal(f"{text}: syntax error: invalid arithmetic operator (error token is \"{text[pos:]}\")")
-        toks.append(m.group(1))
-        pos = m.end()
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-    py = []
-    for t in toks:
-        if t[0].isalpha() or t[0] == "_":
-            v = variables.get(t, "0") or "0"
-            if depth < 8 and not re.fullmatch(r"-?\d+", v.strip()):
-                v = str(_arith_eval(v, variables, depth + 1))
-            py.append(f"({int(v.strip())})")
-        elif t[0].isdigit():
-            py.append(str(int(t, 0)) if not (t.startswith("0") and len(t) > 1 and t.isdigit()) else str(int(t, 8)))
-        elif t == "&&":
-            py.append(" and ")
-        elif t == "||":
-            py.append(" or ")
-        elif t == "!":
-            py.append(" not ")
-        elif t == "/":
-            py.append("//")
-        else:
-            py.append(t)
-    expr = "".join(py) or "0"
-    try:
-        tree = ast.parse(expr, mode="eval")
-    except SyntaxError:
-        raise ShellFatal(f"{text}: syntax error in expression") from None
-    return int(_ast_eval(tree.body))
-
-
-def _ast_eval(node: ast.AST) -> int:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int):
-        return node.value
-    if isinstance(node, ast.UnaryOp):
-        v = _ast_eval(node.operand)
-        if isinstance(node.op, ast.USub):
-            return -v
-        if isinstance(node.op, ast.UAdd):
-            return v
-        if isinstance(node.op, ast.Not):
-            return int(not v)
-        if isinstance(node.op, ast.Invert):
-            return ~v
-    if isinstance(node, ast.BinOp):
-        a, b = _ast_eval(node.left), _ast_eval(node.right)
-        op = node.op
-        if isinstance(op, ast.Add):
-            return a + b
-        if isinstance(op, ast.Sub):
-            return a - b
-        if isinstance(op, ast.Mult):
-            return a * b
-        if isinstance(op, (ast.FloorDiv, ast.Mod)):
-            if b == 0:
-                raise ShellFatal("division by 0 (error token is \"0\")")
-            q = abs(a) // abs(b) * (1 if (a >= 0) == (b >= 0) else -1)
-            return q if isinstance(op, ast.FloorDiv) else a - q * b
-        if isinstance(op, ast.Pow):
-            if b > 4096:
-                raise ShellFatal("exponent too large")
-            return a ** b
-        if isinstance(op, ast.LShift):
-            return a << min(b, 63)
-        if isinstance(op, ast.RShift):
-            return a >> b
-        if isinstance(op, ast.BitAnd):
-            return a & b
-        if isinstance(op, ast.BitOr):
-            return a | b
-        if isinstance(op, ast.BitXor):
-            return a ^ b
-    if isinstance(node, ast.BoolOp):
-        vals = [_ast_eval(v) for v in node.values]
-        if isinstance(node.op, ast.And):
-            return int(all(vals))
-        return int(any(vals))
-    if isinstance(node, ast.Compare):
-        left = _ast_eval(node.left)
-        for op, right_node in zip(node.ops, node.comparators, strict=True):
-            right = _ast_eval(right_node)
-            ok = {ast.Lt: left < right, ast.Gt: left > right, ast.LtE: left <= right,
-                  ast.GtE: left >= right, ast.Eq: left == right, ast.NotEq: left != right}.get(type(op))
-            if ok is None or not ok:
-                return 0
-            left = right
-        return 1
-    if isinstance(node, ast.IfExp):
-        return _ast_eval(node.body) if _ast_eval(node.test) else _ast_eval(node.orelse)
-    raise ShellFatal("syntax error in expression")
-
-
-def make_io(proc: Proc) -> IO:
-    return IO(wrap_stdin(proc.stdin), proc.stdout, proc.stderr)

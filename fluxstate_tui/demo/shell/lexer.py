@@ -6,89 +6,7 @@ quoted or not, so that expansion can do field splitting and globbing only where 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-
-class ShellSyntaxError(Exception):
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-
-
-@dataclass
-class Lit:
-    text: str
-    quoted: bool = False
-
-
-@dataclass
-class Param:
-    name: str                      # NAME, digit(s), or one of ? # @ * $ ! - 0
-    op: str | None = None       # ":-" "-" ":=" "=" ":+" "+" ":?" "?" "#" "##" "%" "%%" "len"
-    arg: list[Part] = field(default_factory=list)
-    quoted: bool = False
-
-
-@dataclass
-class CmdSub:
-    source: str
-    quoted: bool = False
-    line: int = 1
-
-
-@dataclass
-class Arith:
-    source: str
-    quoted: bool = False
-
-
-Part = Lit | Param | CmdSub | Arith
-
-
-@dataclass
-class Word:
-    parts: list[Part]
-    raw: str
-    line: int = 1
-
-    def literal(self) -> str | None:
-        """The text if the word is one plain unquoted literal (reserved words, names)."""
-        if len(self.parts) == 1 and isinstance(self.parts[0], Lit) and not self.parts[0].quoted:
-            return self.parts[0].text
-        if not self.parts:
-            return None
-        return None
-
-
-@dataclass
-class HereDoc:
-    delimiter: str
-    quoted: bool
-    strip_tabs: bool
-    body: list[Part] = field(default_factory=list)
-    done: bool = False
-
-
-@dataclass
-class Op:
-    value: str
-    line: int = 1
-    fd: int | None = None          # io-number before a redirection operator
-    heredoc: HereDoc | None = None
-
-
-@dataclass
-class Newline:
-    line: int = 1
-
-
-@dataclass
-class EOF:
-    line: int = 1
-
-
-Token = Word | Op | Newline | EOF
+from .words import EOF, Arith, CmdSub, HereDoc, Lit, Newline, Op, Param, Part, ShellSyntaxError, Token, Word
 
 OPERATORS = sorted(
     ["&&", "||", ";;", ";", "&", "|", "(", ")", "<", ">", ">>", ">&", "<&", ">|", "<>",
@@ -119,6 +37,14 @@ class Lexer:
     def _peek(self, off: int = 0) -> str:
         i = self.pos + off
         return self.src[i] if i < len(self.src) else ""
+
+    def _skip_continuation(self) -> bool:
+        """Step over a backslash-newline at pos (a line continuation); False when it is not one."""
+        if self._peek(1) != "\n":
+            return False
+        self.pos += 2
+        self.line += 1
+        return True
 
     def _err(self, msg: str) -> ShellSyntaxError:
         return ShellSyntaxError(msg, self.line)
@@ -187,11 +113,9 @@ class Lexer:
             if c in META:
                 break
             if c == "\\":
-                nxt = self._peek(1)
-                if nxt == "\n":
-                    self.pos += 2
-                    self.line += 1
+                if self._skip_continuation():
                     continue
+                nxt = self._peek(1)
                 if nxt == "":
                     _append_lit(parts, "\\", False)
                     self.pos += 1
@@ -250,11 +174,9 @@ class Lexer:
                 self.pos += 1
                 return parts
             if c == "\\":
-                nxt = self._peek(1)
-                if nxt == "\n":
-                    self.pos += 2
-                    self.line += 1
+                if self._skip_continuation():
                     continue
+                nxt = self._peek(1)
                 if nxt in ("$", "`", "\\") or (nxt == '"' and not heredoc):
                     _append_lit(parts, nxt, True)
                     self.pos += 2
@@ -314,7 +236,14 @@ class Lexer:
                 self.pos += 1
 
     def _match_paren(self, start: int) -> int:
-        """Index of the `)` closing the `(` just before `start`, skipping quotes."""
+        """Index of the `)` closing the `(` just before `start`, skipping quotes and comments."""
+        return self._match_close(start, ")")
+
+    def _match_brace(self, start: int) -> int:
+        """Index of the `}` closing the `${` just before `start`, skipping quotes."""
+        return self._match_close(start, "}")
+
+    def _match_close(self, start: int, close: str) -> int:
         src = self.src
         depth = 1
         i = start
@@ -335,48 +264,23 @@ class Lexer:
                     i += 2 if src[i] == "\\" else 1
                 i += 1
                 continue
-            if c == "#" and (i == start or src[i - 1] in " \t\n;"):
-                while i < len(src) and src[i] != "\n":
-                    i += 1
-                continue
-            if c == "(":
+            if close == ")":
+                if c == "#" and (i == start or src[i - 1] in " \t\n;"):
+                    while i < len(src) and src[i] != "\n":
+                        i += 1
+                    continue
+                if c == "(":
+                    depth += 1
+            elif c == "$" and i + 1 < len(src) and src[i + 1] == "{":
                 depth += 1
-            elif c == ")":
+                i += 2
+                continue
+            if c == close:
                 depth -= 1
                 if depth == 0:
                     return i
             i += 1
-        raise self._err("unexpected EOF while looking for matching `)'")
-
-    def _match_brace(self, start: int) -> int:
-        src = self.src
-        depth = 1
-        i = start
-        while i < len(src):
-            c = src[i]
-            if c == "\\":
-                i += 2
-                continue
-            if c == "'":
-                j = src.find("'", i + 1)
-                i = (j + 1) if j >= 0 else len(src)
-                continue
-            if c == '"':
-                i += 1
-                while i < len(src) and src[i] != '"':
-                    i += 2 if src[i] == "\\" else 1
-                i += 1
-                continue
-            if c == "$" and i + 1 < len(src) and src[i + 1] == "{":
-                depth += 1
-                i += 2
-                continue
-            if c == "}":
-                depth -= 1
-                if depth == 0:
-                    return i
-            i += 1
-        raise self._err("unexpected EOF while looking for matching `}'")
+        raise self._err(f"unexpected EOF while looking for matching `{close}'")
 
     def _dollar(self, quoted: bool) -> Part:
         src = self.src

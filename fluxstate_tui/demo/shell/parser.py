@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .lexer import EOF, HereDoc, Lit, Newline, Op, Part, ShellSyntaxError, Token, Word, tokenize, valid_name
+from .lexer import tokenize, valid_name
+from .words import EOF, HereDoc, Lit, Newline, Op, Part, ShellSyntaxError, Token, Word
 
 RESERVED = {"if", "then", "elif", "else", "fi", "for", "in", "do", "done", "while", "until",
             "case", "esac", "{", "}", "!", "function"}
@@ -170,7 +171,7 @@ class Parser:
             ao = self.and_or()
             bg = False
             if self.is_op(";", "&"):
-                bg = self.next().value == "&"  # type: ignore[union-attr]
+                bg = self.next().value == "&"
             elif isinstance(self.peek(), Newline):
                 self.next()
             elif not (isinstance(self.peek(), EOF) or self.is_reserved(*stop)
@@ -182,7 +183,7 @@ class Parser:
     def and_or(self) -> AndOr:
         node = AndOr(self.pipeline())
         while self.is_op("&&", "||"):
-            op = self.next().value  # type: ignore[union-attr]
+            op = self.next().value
             self.skip_newlines()
             node.rest.append((op, self.pipeline()))
         return node
@@ -195,7 +196,7 @@ class Parser:
             negate = not negate
         cmds = [self.command()]
         while self.is_op("|", "|&"):
-            op = self.next().value  # type: ignore[union-attr]
+            op = self.next().value
             if op == "|&":
                 last = cmds[-1]
                 redirs = last.redirs if not isinstance(last, FuncDef) else []
@@ -251,7 +252,7 @@ class Parser:
             return self._redirs_after(Group(body, subshell=True))
         return self.simple()
 
-    def _redirs_after(self, node):  # type: ignore[no-untyped-def]
+    def _redirs_after(self, node):
         while True:
             r = self._maybe_redir()
             if r is None:
@@ -318,7 +319,7 @@ class Parser:
         return If(branches, else_)
 
     def while_(self) -> While:
-        until = self.next().raw == "until"  # type: ignore[union-attr]
+        until = self.next().raw == "until"
         cond = self.list_(stop=("do",))
         self.expect_reserved("do")
         body = self.list_(stop=("done",))
@@ -336,7 +337,7 @@ class Parser:
             self.next()
             words = []
             while isinstance(self.peek(), Word):
-                words.append(self.next())  # type: ignore[arg-type]
+                words.append(self.next())
             if self.is_op(";"):
                 self.next()
         elif self.is_op(";"):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from ..proc import Proc
-from .builtins import apply_set_flags
+from .builtins import SHELL_BUILTINS, apply_set_flags
 from .common import hpath, strerror
-from .interp import Shell, make_io
+from .control import make_io
+from .interp import Runner, Shell
 
 
-async def run_shell(proc: Proc) -> int:
+async def run_shell(proc: Proc, runner: Runner) -> int:
+    """`runner` runs the external commands of the script (the launcher passes its run_program)."""
     argv = proc.argv
     name = argv[0]
     args = argv[1:]
@@ -44,7 +46,7 @@ async def run_shell(proc: Proc) -> int:
             return 2
         src = rest[0]
         zero = rest[1] if len(rest) > 1 else name
-        sh = Shell(proc, name=zero, params=rest[2:], errname=zero)
+        sh = Shell(proc, name=zero, params=rest[2:], errname=zero, builtins=SHELL_BUILTINS, runner=runner)
         apply_set_flags(sh, set_flags)
         return await sh.run_top(src, io, where="-c: ")
     if rest:
@@ -58,10 +60,10 @@ async def run_shell(proc: Proc) -> int:
         except OSError as e:
             await proc.err(f"{name}: {script}: {strerror(e)}\n")
             return 127
-        sh = Shell(proc, name=script, params=rest[1:], errname=script)
+        sh = Shell(proc, name=script, params=rest[1:], errname=script, builtins=SHELL_BUILTINS, runner=runner)
         apply_set_flags(sh, set_flags)
         return await sh.run_top(data.decode(errors="surrogateescape"), io)
     data = await io.stdin.read()
-    sh = Shell(proc, name=name, params=[], errname=name)
+    sh = Shell(proc, name=name, params=[], errname=name, builtins=SHELL_BUILTINS, runner=runner)
     apply_set_flags(sh, set_flags)
     return await sh.run_top(data.decode(errors="surrogateescape"), io)

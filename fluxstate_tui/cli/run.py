@@ -8,9 +8,9 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from .kube.errors import KubeError
-from .workflows.events import NeedsRecreate, PauseTimeout, Refused, WorkflowError
-from .workflows.locking import Busy
+from ..kube.errors import KubeError
+from ..workflows.events import NeedsRecreate, PauseTimeout, Refused, WorkflowError
+from ..workflows.locking import Busy
 
 Fail = Callable[..., None]
 

@@ -11,15 +11,15 @@ import sys
 import time
 from typing import Any
 
-from .cmdrun import run_command
-from .flux import table
-from .flux.display import json_text, printable
-from .flux.model import Resources
-from .flux.nodes import NodeStatus
-from .flux.snapshot import ALL_SECTIONS
-from .flux.why import summary
-from .kube.client import KubeClient, Target
-from .overview import Listing, Summary, job_json, listing, overview
+from ..flux import table
+from ..flux.display import json_text, printable
+from ..flux.model import Resources
+from ..flux.nodes import NodeStatus
+from ..flux.snapshot import ALL_SECTIONS
+from ..flux.why import summary
+from ..kube.client import KubeClient, Target
+from ..readmodel import Listing, Summary, job_json, listing, overview
+from .run import run_command
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from .limits import MAX_JOBS
+from ..limits import MAX_JOBS
 
 # A Kubernetes name that is also a DNS label (namespaces, and MiniClusters, whose name becomes a
 # Job, a Service and the pods' hostnames).

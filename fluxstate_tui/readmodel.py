@@ -1,4 +1,5 @@
-"""Read-only views of MiniClusters: what `ls`, `jobs` and `status` print and the TUI shows."""
+"""The read model shared by the CLI and the TUI: read-only views of MiniClusters, what `ls`, `jobs`
+and `status` print and the TUI shows."""
 
 from __future__ import annotations
 

@@ -13,14 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-from . import argtypes
-from .cmdrun import run_command
-from .kube.client import KubeClient, Target
-from .kube.errors import KubeError
-from .kube.lease import current_holder
-from .kube.resources import MiniCluster, get_minicluster
-from .limits import MAX_SIZE
-from .workflows import (
+from ..kube.client import KubeClient, Target
+from ..kube.errors import KubeError
+from ..kube.lease import current_holder
+from ..kube.resources import MiniCluster, get_minicluster
+from ..limits import MAX_SIZE
+from ..workflows import (
     DrainTimeout,
     Event,
     OnRunning,
@@ -36,9 +34,11 @@ from .workflows import (
     resume,
     scale,
 )
-from .workflows.locking import Busy
-from .workflows.restore import restore
-from .workflows.scaling import job_list, refusal, removed_ranks_text
+from ..workflows.locking import Busy
+from ..workflows.restore import restore
+from ..workflows.scaling import job_list, refusal, removed_ranks_text
+from . import validate
+from .run import run_command
 
 MUTATING = {"pause", "resume", "dump", "recreate", "scale", "archive-delete", "archive-rename"}
 
@@ -252,13 +252,13 @@ def _archive_text(name: str, info) -> str:
 
 def add_parsers(sub, client_flags) -> None:
     def common(p, *, confirmable: bool = True) -> None:
-        p.add_argument("name", type=argtypes.dns_label("MiniCluster name"), help="MiniCluster name")
+        p.add_argument("name", type=validate.dns_label("MiniCluster name"), help="MiniCluster name")
         p.add_argument("--json", action="store_true", help="print the result as one JSON document")
         if confirmable:
             p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
-    positive = argtypes.positive
-    seconds = argtypes.seconds(what="a number of seconds")
+    positive = validate.positive
+    seconds = validate.seconds(what="a number of seconds")
 
     p = sub.add_parser("pause", parents=[client_flags], help="stop the queue and wait for running jobs",
                        description="flux queue stop, then flux queue idle until no job runs.")
@@ -281,8 +281,8 @@ def add_parsers(sub, client_flags) -> None:
                                    "--from-manifest FILE: create a MiniCluster a recreate deleted from its saved "
                                    "manifest and verify it.")
     common(p)
-    p.add_argument("--size", type=argtypes.size, help="the new size (maxSize is raised to it when needed)")
-    p.add_argument("--max-size", type=argtypes.size, default=MAX_SIZE, metavar="N",
+    p.add_argument("--size", type=validate.size, help="the new size (maxSize is raised to it when needed)")
+    p.add_argument("--max-size", type=validate.size, default=MAX_SIZE, metavar="N",
                    help=f"refuse a --size above N (default {MAX_SIZE}): a typo must not make a "
                         "MiniCluster of millions of pods")
     p.add_argument("--assets", action="append", default=[], metavar="PATH",
@@ -290,7 +290,7 @@ def add_parsers(sub, client_flags) -> None:
                         "added to the MiniCluster's fluxstate-tui/assets annotation)")
     p.add_argument("--timeout", type=seconds, default=600, help="seconds to wait for running jobs (default 600)")
     p.add_argument("--cancel-running", action="store_true", help="cancel jobs still running at the timeout")
-    p.add_argument("--from-manifest", metavar="FILE", type=argtypes.path_text,
+    p.add_argument("--from-manifest", metavar="FILE", type=validate.path_text,
                    help="bring back a MiniCluster a recreate deleted, from its journal or the .manifest.yaml saved "
                         "beside it (refused if a MiniCluster of that name exists)")
     p = sub.add_parser("scale", parents=[client_flags], help="resize live, within maximumSize",
@@ -298,7 +298,7 @@ def add_parsers(sub, client_flags) -> None:
                                    "kills the jobs running there: so it refuses while jobs run on them, unless "
                                    "--drain-first (wait for them to end) or --cancel-running (cancel them).")
     common(p)
-    p.add_argument("--size", type=argtypes.size, required=True, help="the new size")
+    p.add_argument("--size", type=validate.size, required=True, help="the new size")
     when = p.add_mutually_exclusive_group()
     when.add_argument("--drain-first", action="store_true",
                       help="scaling down: drain the ranks that go away and wait for their running jobs to end")

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import argtypes
+from . import validate
 
 
 class UsageError(Exception):
@@ -37,11 +37,11 @@ def _client_flags(after_command: bool = False) -> Parser:
     def dest(name: str) -> str:
         return f"after_{name}" if after_command else name
 
-    flags.add_argument("--kubeconfig", dest=dest("kubeconfig"), type=argtypes.path_text,
+    flags.add_argument("--kubeconfig", dest=dest("kubeconfig"), type=validate.path_text,
                        help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)", default=default)
-    flags.add_argument("--context", dest=dest("context"), type=argtypes.nonempty("context name"),
+    flags.add_argument("--context", dest=dest("context"), type=validate.nonempty("context name"),
                        help="kubeconfig context (default: the current context)", default=default)
-    flags.add_argument("-n", "--namespace", dest=dest("namespace"), type=argtypes.dns_label("namespace"),
+    flags.add_argument("-n", "--namespace", dest=dest("namespace"), type=validate.dns_label("namespace"),
                        help="namespace (default: the context's namespace)", default=default)
     return flags
 
@@ -83,15 +83,15 @@ def build_parser() -> Parser:
                     description="A terminal UI for Flux Framework MiniClusters on Kubernetes. "
                                 "With no command it opens the TUI.")
     parser.add_argument("-A", "--all-namespaces", action="store_true", help="list MiniClusters in every namespace")
-    parser.add_argument("--refresh", type=argtypes.seconds(0.5, maximum=3600), default=DEFAULTS["refresh"],
+    parser.add_argument("--refresh", type=validate.seconds(0.5, maximum=3600), default=DEFAULTS["refresh"],
                         metavar="SECONDS", help="seconds between refreshes (default 2, 0.5 to 3600)")
     parser.add_argument("--read-only", action="store_true",
                         help="hide and refuse every action that changes the cluster")
-    parser.add_argument("--jobs", type=argtypes.job_count, default=DEFAULTS["jobs"], metavar="N",
+    parser.add_argument("--jobs", type=validate.job_count, default=DEFAULTS["jobs"], metavar="N",
                         help="load at most the newest N jobs per MiniCluster (default 0: all)")
     parser.add_argument("--demo", action="store_true",
                         help="start the demo cluster in this process on a free loopback port and connect to it")
-    parser.add_argument("--demo-seed-jobs", type=argtypes.job_count, default=DEFAULTS["demo_seed_jobs"], metavar="N",
+    parser.add_argument("--demo-seed-jobs", type=validate.job_count, default=DEFAULTS["demo_seed_jobs"], metavar="N",
                         help="with --demo: give flux-sample N extra finished jobs")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
     client = _client_flags(after_command=True)
@@ -102,16 +102,16 @@ def build_parser() -> Parser:
     ls.add_argument("--json", action="store_true", help="print one JSON document")
     jobs = sub.add_parser("jobs", parents=[client], help="the job table of a MiniCluster, like flux jobs -a",
                           description="Show a MiniCluster's jobs, like `flux jobs -a -A` in its broker.")
-    jobs.add_argument("name", type=argtypes.dns_label("MiniCluster name"), help="MiniCluster name")
-    jobs.add_argument("-c", "--count", type=argtypes.job_count, default=1000, metavar="N",
+    jobs.add_argument("name", type=validate.dns_label("MiniCluster name"), help="MiniCluster name")
+    jobs.add_argument("-c", "--count", type=validate.job_count, default=1000, metavar="N",
                       help="at most N jobs, newest first (0: all; default 1000)")
     jobs.add_argument("--json", action="store_true", help="print one JSON document")
     status = sub.add_parser("status", parents=[client], help="queue, resources, stats and why pending jobs wait",
                             description="Queue, resources, job counts, uptime, and why each pending job is "
                                         "not running.")
-    status.add_argument("name", type=argtypes.dns_label("MiniCluster name"), help="MiniCluster name")
+    status.add_argument("name", type=validate.dns_label("MiniCluster name"), help="MiniCluster name")
     status.add_argument("--json", action="store_true", help="print one JSON document")
-    from .actcmds import add_parsers
+    from .workflow import add_parsers
 
     add_parsers(sub, client)
     demo = sub.add_parser(
@@ -120,16 +120,16 @@ def build_parser() -> Parser:
         description="Serve a demo Kubernetes API on loopback with a simulated Flux Operator and Flux instances. "
                     "Prints 'ready: kubeconfig=PATH server=URL' once it answers; stops on SIGINT/SIGTERM.",
     )
-    demo.add_argument("--port", type=argtypes.port, default=0, help="port to listen on (0: any free port; default 0)")
+    demo.add_argument("--port", type=validate.port, default=0, help="port to listen on (0: any free port; default 0)")
     demo.add_argument("--host", default="127.0.0.1", help="loopback address to bind (only 127.0.0.1, localhost or ::1)")
-    demo.add_argument("--kubeconfig", dest="demo_kubeconfig", type=argtypes.writable_file,
+    demo.add_argument("--kubeconfig", dest="demo_kubeconfig", type=validate.writable_file,
                       help="where to write the kubeconfig (default: DATA_DIR/kubeconfig)")
-    demo.add_argument("--data-dir", type=argtypes.writable_dir,
+    demo.add_argument("--data-dir", type=validate.writable_dir,
                       help="directory for volumes and pod filesystems (default: a temporary directory removed at exit)")
-    demo.add_argument("--speed", type=argtypes.seconds(maximum=1000), default=1.0,
+    demo.add_argument("--speed", type=validate.seconds(maximum=1000), default=1.0,
                       help="run simulated delays and job durations X times faster (default 1)")
     demo.add_argument("--empty", action="store_true", help="start with no PersistentVolume and no MiniCluster")
-    demo.add_argument("--seed-jobs", type=argtypes.job_count, default=0, metavar="N",
+    demo.add_argument("--seed-jobs", type=validate.job_count, default=0, metavar="N",
                       help="give flux-sample N extra finished jobs (for benchmarks and big-queue demos)")
     demo.add_argument("--deny", action="append", default=[], metavar="VERB:RESOURCE",
                       help="answer 403 Forbidden to these requests, e.g. delete:miniclusters or create:pods/exec "
@@ -146,16 +146,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     if args.command in ("pause", "resume", "dump", "recreate", "scale", "archive"):
-        from . import actcmds
+        from . import workflow
 
-        return actcmds.run(args)
+        return workflow.run(args)
     if args.command in ("ls", "jobs", "status"):
-        from . import readcmds
+        from . import read
 
-        return readcmds.run(args)
+        return read.run(args)
     if args.command == "demo-server":
-        from .demo.server import DemoOptions
-        from .demo.server import main as demo_main
+        from ..demo.server import DemoOptions
+        from ..demo.server import main as demo_main
 
         return demo_main(DemoOptions(
             port=args.port, host=args.host, kubeconfig=args.demo_kubeconfig, data_dir=args.data_dir,
@@ -165,14 +165,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    from .app import FluxStateApp
-    from .kube.client import Target
+    from ..app import FluxStateApp
+    from ..kube.client import Target
 
     demo = None
     target = Target(kubeconfig=args.kubeconfig, context=args.context, namespace=args.namespace,
                     all_namespaces=args.all_namespaces)
     if args.demo:
-        from .demo.embedded import EmbeddedDemo
+        from ..demo.embedded import EmbeddedDemo
 
         try:
             demo = EmbeddedDemo(seed_jobs=args.demo_seed_jobs).start()

@@ -1,4 +1,5 @@
-"""`R` and `Z`: ask for a new size, say what will happen, and only then hand the size back."""
+"""`R`, `Z` and `F`: the recreate, scale and assets dialogs. Ask for a size or paths, say what will
+happen, and only then hand the answer back."""
 
 from __future__ import annotations
 
