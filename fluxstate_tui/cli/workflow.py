@@ -142,7 +142,7 @@ async def _main(args: argparse.Namespace, details: dict) -> dict | None:
                 print("canceled", file=sys.stderr)
                 return None
             result = await recreate(kube, mc, size=size, name=args.name, namespace=ns, progress=progress,
-                                    max_size=args.max_size,
+                                    max_size=args.max_size, force=args.force,
                                     pause_timeout=args.timeout, cancel_running=args.cancel_running,
                                     assets=tuple(args.assets))
             return {"ok": True, "workflow": "recreate", "minicluster": args.name, "namespace": ns, "size": size,
@@ -285,6 +285,8 @@ def add_parsers(sub, client_flags) -> None:
     p.add_argument("--max-size", type=validate.size, default=MAX_SIZE, metavar="N",
                    help=f"refuse a --size above N (default {MAX_SIZE}): a typo must not make a "
                         "MiniCluster of millions of pods")
+    p.add_argument("--force", action="store_true",
+                   help="recreate even at a size the cluster's nodes cannot host (allocatable pods)")
     p.add_argument("--assets", action="append", default=[], metavar="PATH",
                    help="carry this path of the broker pod to the new broker, checksums verified (repeatable; "
                         "added to the MiniCluster's fluxstate-tui/assets annotation)")

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypedDict, cast
 
 from .client import KubeClient
-from .errors import BrokerNotReady
+from .errors import BrokerNotReady, KubeError
 
 
 class GroupVersionPlural(TypedDict):
@@ -196,6 +196,24 @@ async def find_broker(kube: KubeClient, mc: MiniCluster) -> Pod:
         states = ", ".join(f"{p.name} {('Terminating' if p.deleting else p.phase)}" for p in pods[:4])
         raise BrokerNotReady(f"MiniCluster {mc.name} has no running broker pod (index 0) yet: {states}")
     return broker
+
+
+async def pod_capacity(kube: KubeClient) -> int | None:
+    """How many pods the cluster's Ready, schedulable nodes can host (their allocatable pods), or None
+    when the nodes cannot be read (a namespaced user may not list them: then nothing is known)."""
+    try:
+        nodes = await kube.call(kube.core.list_node(), verb="list", resource="nodes")
+    except (KubeError, ValueError):  # ValueError: an answer the client's models cannot read
+        return None
+    total = 0
+    for node in nodes.items or []:
+        status, spec = node.status, node.spec
+        ready = any(c.type == "Ready" and c.status == "True" for c in (status.conditions or [])) if status else False
+        if not ready or (spec is not None and spec.unschedulable):
+            continue
+        pods = ((status.allocatable or {}) if status else {}).get("pods", "0")
+        total += int(pods) if str(pods).isdigit() else 0
+    return total
 
 
 async def pod_log(kube: KubeClient, namespace: str, pod: str, container: str, tail: int = 200,

@@ -31,7 +31,7 @@ from ..kube import access
 from ..kube.broker import Broker
 from ..kube.client import KubeClient
 from ..kube.errors import KubeError, NotFound
-from ..kube.resources import MiniCluster, get_minicluster
+from ..kube.resources import MiniCluster, get_minicluster, pod_capacity
 from ..limits import MAX_SIZE
 from .assets import pack, requested, split_on_volumes, unpack
 from .events import Event, Progress, Refused, WorkflowError, quiet
@@ -68,7 +68,7 @@ async def recreate(kube: KubeClient, mc: MiniCluster | None = None, *, size: int
                    name: str | None = None, namespace: str | None = None, progress: Progress | None = None,
                    pause_timeout: float = 600, cancel_running: bool = False, keep: int = 3,
                    assets: tuple[str, ...] = (), use_annotation: bool = True,
-                   journal_root: Path | None = None, max_size: int = MAX_SIZE,
+                   journal_root: Path | None = None, max_size: int = MAX_SIZE, force: bool = False,
                    before_step: Callable[[str], Awaitable[None]] | None = None) -> str:
     """Recreate `mc` (or name/namespace, when a half-finished recreate already deleted it) at `size`."""
     emit = progress or quiet
@@ -92,6 +92,12 @@ async def recreate(kube: KubeClient, mc: MiniCluster | None = None, *, size: int
             raise Refused(f"size must be a whole number of at least 1, not {size!r}")
         if size > max_size:
             raise Refused(f"size {size} is above the limit {max_size} (the CLI's --max-size raises it)")
+        capacity = None if force else await pod_capacity(kube)
+        if capacity is not None and size > capacity:
+            # Checked before anything is touched: a MiniCluster whose pods cannot all be scheduled would
+            # be deleted for a new one that never gets its Flux up.
+            raise Refused(f"size {size} is more pods than the cluster's nodes can host ({capacity} allocatable); "
+                          "--force tries anyway")
         if mc is None:
             try:
                 mc = await get_minicluster(kube, name, namespace)

@@ -93,3 +93,23 @@ def test_asset_names_with_backslashes_come_back_intact(empty_demo, tmp_path):
             assert await sh(broker, sums) == before
 
     asyncio.run(scenario())
+
+
+def test_a_size_the_nodes_cannot_host_is_refused_unless_forced(demo_factory, tmp_path):
+    # the demo is one node with 110 allocatable pods, as a kind or minikube cluster has
+    server = demo_factory("--empty", "--speed", "25", "--deny", "delete:miniclusters")
+    create_mc(server, "cap", 1)
+    assert "fluxstate-demo" in server.kubectl("get", "nodes").stdout
+
+    async def prepare():
+        async with await connect(server) as kube:
+            await ready(kube, "cap")
+
+    asyncio.run(prepare())
+    r = cli(server, tmp_path, "recreate", "cap", "--size", "200", "--max-size", "500", "--yes")
+    assert r.returncode == 1 and "more pods than the cluster's nodes can host (110 allocatable)" in r.stderr
+    # --force passes that check and goes on to the next one (here the permission the demo denies)
+    r = cli(server, tmp_path, "recreate", "cap", "--size", "200", "--max-size", "500", "--force", "--yes")
+    assert r.returncode == 1 and "cannot delete miniclusters" in r.stderr
+    mc = json.loads(server.kubectl("get", "minicluster", "cap", "-o", "json").stdout)
+    assert mc["spec"]["size"] == 1

@@ -82,6 +82,10 @@ register(Resource(
     subresources={"status": _status("", "v1", "Namespace")},
 ))
 register(Resource(
+    "nodes", "node", "Node", "", "v1", namespaced=False, short_names=("no",),
+    subresources={"status": _status("", "v1", "Node")},
+))
+register(Resource(
     "services", "service", "Service", "", "v1", short_names=("svc",), categories=("all",),
     subresources={"status": _status("", "v1", "Service")},
 ))

@@ -26,6 +26,28 @@ from .resources import RESOURCES, Resource, resource
 from .selectors import make_filter
 from .watch import HISTORY, Event, Listener, Watcher, WatchMixin
 
+# The demo is a one-node cluster, as kind or minikube are: `kubectl get nodes` lists it, and a client
+# can see how many pods the cluster can host (allocatable pods, 110 as the kubelet's default).
+DEMO_NODE = {
+    "metadata": {"name": "fluxstate-demo", "labels": {"kubernetes.io/hostname": "fluxstate-demo",
+                                                      "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}},
+    "spec": {},
+    "status": {
+        "capacity": {"cpu": "8", "memory": "32Gi", "pods": "110"},
+        "allocatable": {"cpu": "8", "memory": "32Gi", "pods": "110"},
+        "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
+                        "message": "kubelet is posting ready status"}],
+        # every field a real kubelet reports: the official client's models require them all
+        "nodeInfo": {"kubeletVersion": "v1.32.0", "kubeProxyVersion": "v1.32.0", "osImage": "fluxstate demo",
+                     "architecture": "amd64", "operatingSystem": "linux", "kernelVersion": "6.1.0",
+                     "containerRuntimeVersion": "fluxstate://demo", "bootID": "fluxstate-demo-boot",
+                     "machineID": "fluxstate-demo-machine", "systemUUID": "fluxstate-demo-uuid"},
+        "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}, {"type": "Hostname",
+                                                                       "address": "fluxstate-demo"}],
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+    },
+}
+
 
 class Store(WatchMixin, PatchMixin):
     """In-memory Kubernetes objects. All public methods return deep copies."""
@@ -46,6 +68,7 @@ class Store(WatchMixin, PatchMixin):
         self.validators["leases"] = validate_lease
         for ns in ("default", "kube-system"):
             self.create("namespaces", None, {"metadata": {"name": ns}})
+        self.create("nodes", None, DEMO_NODE)
 
     # -- helpers ----------------------------------------------------------------------------
 
