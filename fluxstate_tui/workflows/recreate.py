@@ -117,10 +117,10 @@ async def recreate(kube: KubeClient, mc: MiniCluster | None = None, *, size: int
     redone = 0
     while True:
         try:
-            await run.world.recheck()
+            await run.recheck()
             step = journal.first_open_step()
             if step is None:
-                result = await run.world.verified_result()
+                result = await run.verified_result()
                 break
             if before_step is not None:
                 await before_step(step)
@@ -136,19 +136,15 @@ async def recreate(kube: KubeClient, mc: MiniCluster | None = None, *, size: int
     return result
 
 
-class Run:
+class Run(World):
+    """The steps of one recreate, on the World it re-checks before each (world.py)."""
+
     def __init__(self, kube: KubeClient, journal: Journal, name: str, namespace: str, size: int, emit: Progress,
                  pause_timeout: float, cancel_running: bool, keep: int) -> None:
-        self.kube = kube
-        self.journal = journal
-        self.name = name
-        self.namespace = namespace
-        self.size = size
-        self.emit = emit
+        super().__init__(kube, journal, name, namespace, size, emit)
         self.pause_timeout = pause_timeout
         self.cancel_running = cancel_running
         self.keep = keep
-        self.world = World(kube, journal, name, namespace, size, emit)
 
     async def mc(self) -> MiniCluster:
         return await get_minicluster(self.kube, self.name, self.namespace)
@@ -267,16 +263,16 @@ class Run:
         return f"saved to {save_manifest_copy(self.journal)}"
 
     async def step_delete(self) -> str:
-        return await self.world.delete_old()
+        return await self.delete_old()
 
     async def step_wait_for_teardown(self) -> str:
-        return await self.world.wait_for_teardown()
+        return await self.wait_for_teardown()
 
     async def step_create(self) -> str:
-        return await self.world.create_new()
+        return await self.create_new()
 
     async def step_wait_for_Flux(self) -> str:
-        return await self.world.wait_for_flux()
+        return await self.wait_for_flux()
 
     async def step_verify_jobs(self) -> str:
         before = set(self.journal.get("job_ids") or [])
