@@ -57,7 +57,7 @@ class WorkflowActions(RefreshScreen):
             event.stop()
             self.app.clear_notifications()
             self.app.notify(f"read-only session: {event.key} ({MUTATING[action]}) would change the cluster. "
-                            "Start without --read-only to act.", severity="warning", timeout=4, markup=False)
+                            "Start without --read-only to act.", severity="warning", timeout=4)
 
     def workflow_busy_note(self) -> str | None:
         """While a workflow of this screen's MiniCluster runs, a failed fetch is expected: say so. That is
@@ -87,8 +87,7 @@ class WorkflowActions(RefreshScreen):
             try:
                 mc = await get_minicluster(await self.fs_app.client(), subject.mc.name, subject.mc.namespace)
             except KubeError as exc:
-                self.app.notify(exc.message, title=f"cannot read {subject.mc.name}", severity="error",
-                                markup=False)
+                self.app.notify(exc.message, title=f"cannot read {subject.mc.name}", severity="error")
                 return
             self.post_message(FreshSubject(action, Subject(mc, subject.snapshot, subject.jobs)))
 
@@ -124,7 +123,7 @@ class WorkflowActions(RefreshScreen):
             # machine) runs a workflow on it: name the holder, and remember it for workflow_busy_note.
             if isinstance(exc, Busy):
                 self._lock_holder = (target, exc.holder)
-                app.notify(exc.message, title=f"{title}: refused", severity="warning", timeout=10, markup=False)
+                app.notify(exc.message, title=f"{title}: refused", severity="warning", timeout=10)
                 return True
             return bool(on_error(exc)) if on_error is not None else False
 
@@ -184,7 +183,7 @@ class WorkflowActions(RefreshScreen):
             try:
                 ids = await list_running(await self.fs_app.client(), subject.mc)
             except KubeError as exc:
-                self.app.notify(exc.message, severity="error", markup=False)
+                self.app.notify(exc.message, severity="error")
                 return
             if not ids:
                 self.app.notify("no job is running any more", timeout=3)
@@ -207,9 +206,9 @@ class WorkflowActions(RefreshScreen):
             try:
                 done = await cancel_jobs(await self.fs_app.client(), subject.mc, ids,
                                          message="canceled by fluxstate-tui stop")
-                self.app.notify(done, timeout=6, markup=False)
+                self.app.notify(done, timeout=6)
             except Exception as exc:  # shown, never fatal
-                self.app.notify(getattr(exc, "message", str(exc)), severity="error", markup=False)
+                self.app.notify(getattr(exc, "message", str(exc)), severity="error")
 
         self.run_worker(cancel(), group="cancel-jobs", exit_on_error=False)
 
@@ -410,9 +409,9 @@ class WorkflowActions(RefreshScreen):
             from ..workflows.assets import set_annotation
 
             try:
-                app.notify(await set_annotation(await self.fs_app.client(), subject.mc, paths), timeout=5, markup=False)
+                app.notify(await set_annotation(await self.fs_app.client(), subject.mc, paths), timeout=5)
             except Exception as exc:  # shown, never fatal
-                app.notify(getattr(exc, "message", str(exc)), severity="error", timeout=8, markup=False)
+                app.notify(getattr(exc, "message", str(exc)), severity="error", timeout=8)
 
         app.run_worker(save(), group="assets", exit_on_error=False)
 
