@@ -55,6 +55,19 @@ def cli(server, tmp_path, *args: str, timeout: float = 120) -> subprocess.Comple
                           cwd=REPO, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
+def cli_until(server, tmp_path, progress_line: str, *args: str) -> subprocess.Popen:
+    """Start the CLI and return once its progress (stderr) has reached `progress_line`: the moment a
+    row strikes."""
+    env = dict(server.env, XDG_STATE_HOME=str(tmp_path / "state"))
+    proc = subprocess.Popen([sys.executable, "-m", "fluxstate_tui.cli", *args], cwd=REPO, env=env,
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if progress_line in line:
+            break
+    return proc
+
+
 def one_error_line(result: subprocess.CompletedProcess) -> str:
     assert "Traceback" not in result.stderr, result.stderr
     last = result.stderr.strip().splitlines()[-1]
@@ -99,12 +112,7 @@ def server_killed_while_pause_waits(demo_factory, tmp_path):
             await until_async(lambda: _running(broker), what="a running job")
 
     asyncio.run(setup())
-    env = dict(server.env, XDG_STATE_HOME=str(tmp_path / "state"))
-    proc = subprocess.Popen([sys.executable, "-m", "fluxstate_tui.cli", "pause", "fp", "--yes"], cwd=REPO, env=env,
-                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    for line in proc.stderr:
-        if "wait for running jobs" in line:
-            break
+    proc = cli_until(server, tmp_path, "wait for running jobs", "pause", "fp", "--yes")
     server.proc.send_signal(signal.SIGKILL)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0 and "Traceback" not in err
@@ -133,12 +141,7 @@ def server_killed_mid_dump_keeps_the_previous_archive(demo_factory, tmp_path):
         archive = data / "data" / "fd.tar.gz"
         with tarfile.open(archive) as tar:
             before = sorted(tar.getnames())
-        env = dict(server.env, XDG_STATE_HOME=str(tmp_path / "state"))
-        proc = subprocess.Popen([sys.executable, "-m", "fluxstate_tui.cli", "dump", "fd", "--yes"], cwd=REPO, env=env,
-                                stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        for line in proc.stderr:
-            if "flux dump to" in line:
-                break
+        proc = cli_until(server, tmp_path, "flux dump to", "dump", "fd", "--yes")
         server.proc.send_signal(signal.SIGKILL)
         server.proc.wait()
         proc.communicate(timeout=60)
@@ -508,12 +511,7 @@ def minicluster_deleted_with_kubectl_while_pause_waits(demo_factory, tmp_path):
             await until_async(lambda: _running(broker), what="a running job")
 
     asyncio.run(setup())
-    env = dict(server.env, XDG_STATE_HOME=str(tmp_path / "state"))
-    proc = subprocess.Popen([sys.executable, "-m", "fluxstate_tui.cli", "pause", "kd", "--yes"], cwd=REPO, env=env,
-                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    for line in proc.stderr:
-        if "wait for running jobs" in line:
-            break
+    proc = cli_until(server, tmp_path, "wait for running jobs", "pause", "kd", "--yes")
     server.kubectl("delete", "minicluster", "kd", "--wait=false")
     _, err = proc.communicate(timeout=180)
     assert proc.returncode != 0 and "Traceback" not in err
@@ -587,12 +585,7 @@ def api_frozen_mid_recreate_then_rerun_finishes(demo_factory, tmp_path):
             return (await prepared(kube, "fz"))[1]
 
     ids = asyncio.run(setup())
-    env = dict(server.env, XDG_STATE_HOME=str(tmp_path / "state"))
-    proc = subprocess.Popen([sys.executable, "-m", "fluxstate_tui.cli", "recreate", "fz", "--size", "2", "--yes"],
-                            cwd=REPO, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    for line in proc.stderr:
-        if "wait for teardown" in line:
-            break
+    proc = cli_until(server, tmp_path, "wait for teardown", "recreate", "fz", "--size", "2", "--yes")
     server.proc.send_signal(signal.SIGSTOP)  # the API stops answering: requests time out
     try:
         _, err = proc.communicate(timeout=180)

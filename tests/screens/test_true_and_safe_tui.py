@@ -15,6 +15,7 @@ from fluxstate_tui.app import FluxStateApp
 from fluxstate_tui.demo.embedded import EmbeddedDemo
 from fluxstate_tui.kube.broker import Broker
 from fluxstate_tui.kube.client import KubeClient, Target
+from fluxstate_tui.kube.errors import BrokerNotReady
 from fluxstate_tui.kube.resources import get_minicluster
 from fluxstate_tui.screens.base import FetchFailed
 from fluxstate_tui.screens.confirm import ChoiceModal, ConfirmModal
@@ -56,7 +57,14 @@ async def flux(demo, *argv: str) -> str:
 
 
 async def ensure_started(demo) -> None:
-    await flux(demo, "queue", "start", "--all")
+    """Start flux-sample's queue, waiting first for its broker (a module's first test may come early)."""
+    for _ in range(300):
+        try:
+            await flux(demo, "queue", "start", "--all")
+            return
+        except BrokerNotReady:
+            await asyncio.sleep(0.2)
+    raise AssertionError("flux-sample's broker never came up")
 
 
 # ---- keys, footer, help --------------------------------------------------------------------------------
