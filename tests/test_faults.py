@@ -29,7 +29,7 @@ from fluxstate_tui.screens.jobs import JobsScreen
 from fluxstate_tui.workflows import Refused, WorkflowError, dump, pause, recreate
 from fluxstate_tui.workflows.ops import job_ids
 from tests.conftest import FAST, REPO, start_demo_server
-from tests.screens.test_tui import until
+from tests.screens.pilot import until
 from tests.workflows.test_workflows import (
     Killed,
     _all_inactive,

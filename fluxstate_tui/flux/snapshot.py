@@ -180,6 +180,21 @@ def parse_snapshot(stdout: str, nonce: str, *, full: bool, count: int = 0) -> Sn
     return snap
 
 
+@dataclass
+class Merge:
+    """What a snapshot does to a JobIndex, computed without touching it (`JobIndex.merged`), so a worker
+    can compute it off the UI thread while the screen goes on reading the index, and the screen's
+    handler then `commit`s it on the main thread."""
+
+    jobs: dict[int, Job]        # the whole new set of jobs (a new dict: the index's own is not changed)
+    added: set[int]
+    changed: set[int]
+    removed: set[int]
+    truncated: bool
+    instance: str | None
+    remote_now: float | None
+
+
 class JobIndex:
     """The jobs of one MiniCluster, kept up to date from snapshots, keyed by job id."""
 
@@ -203,26 +218,34 @@ class JobIndex:
         """The snapshot comes from another Flux instance than the jobs held (both being known)."""
         return snap.instance is not None and self.instance is not None and snap.instance != self.instance
 
-    def apply(self, snap: Snapshot) -> tuple[set[int], set[int], set[int]]:
-        """Merge a snapshot; returns (added, changed, removed) job ids.
+    def merged(self, snap: Snapshot) -> Merge:
+        """The index as it would be with the snapshot merged; the index itself is left as it is.
 
         Changes of another instance are never merged into the jobs of the old one: its jobs are
         dropped and the next fetch is a full one (`since()` is None). A caller that can should
         fetch in full at once instead (see `other_instance`)."""
         new_instance = self.other_instance(snap)
         incoming = {j.id: j for j in snap.jobs}
-        added = {i for i in incoming if i not in self.jobs}
-        changed = {i for i, j in incoming.items() if i in self.jobs and self.jobs[i] != j}
-        removed = set(self.jobs) - set(incoming) if snap.full or new_instance else set()
-        if snap.full:
-            self.truncated = snap.truncated
-        self.jobs.update(incoming)
-        for i in removed:
-            del self.jobs[i]
-        if snap.instance is not None:
-            self.instance = snap.instance
+        old = self.jobs
+        added = {i for i in incoming if i not in old}
+        changed = {i for i, j in incoming.items() if i in old and old[i] != j}
+        removed = set(old) - set(incoming) if snap.full or new_instance else set()
+        jobs = incoming if snap.full or new_instance else {**old, **incoming}
         if new_instance and not snap.full:
-            self.remote_now = None
-        elif snap.remote_now is not None:
-            self.remote_now = snap.remote_now
-        return added, changed, removed
+            remote_now = None
+        else:
+            remote_now = snap.remote_now if snap.remote_now is not None else self.remote_now
+        return Merge(jobs, added, changed, removed, snap.truncated if snap.full else self.truncated,
+                     snap.instance if snap.instance is not None else self.instance, remote_now)
+
+    def commit(self, merge: Merge) -> None:
+        self.jobs = merge.jobs
+        self.truncated = merge.truncated
+        self.instance = merge.instance
+        self.remote_now = merge.remote_now
+
+    def apply(self, snap: Snapshot) -> tuple[set[int], set[int], set[int]]:
+        """Merge a snapshot at once; returns (added, changed, removed) job ids."""
+        merge = self.merged(snap)
+        self.commit(merge)
+        return merge.added, merge.changed, merge.removed

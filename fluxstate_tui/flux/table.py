@@ -6,6 +6,8 @@ dependencies) comes out through `printable`, its control characters escaped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .display import printable
 from .fsd import fsd
 from .ids import f58_encode
@@ -14,19 +16,26 @@ from .model import Job
 COLUMNS = ("JOBID", "USER", "NAME", "ST", "NTASKS", "NNODES", "TIME", "INFO")
 
 
-def info(job: Job) -> str:
-    """contextual_info: held / depends:... while pending, the nodelist once it ran."""
-    if job.state == "DEPEND":
-        return "depends:" + ",".join(job.dependencies) if job.dependencies else ""
-    if job.state == "PRIORITY":
+def contextual_info(state: str, urgency: int, priority: int | None, dependencies: Sequence[str],
+                    nodelist: str) -> str:
+    """flux jobs' INFO column (flux-core's `contextual_info`): what a pending job waits for (a dependency,
+    its priority, a hold), the nodes once it ran. The demo's simulated `flux jobs` prints it by this same
+    rule, so the table and the simulator cannot drift apart."""
+    if state == "DEPEND":
+        return "depends:" + ",".join(dependencies)
+    if state == "PRIORITY":
         return "priority-wait"
-    if job.pending:
-        if job.urgency == 0:
+    if state == "SCHED":
+        if urgency == 0:
             return "held"
-        if job.priority == 0:
+        if priority == 0:
             return "priority-hold"
         return ""
-    return job.nodelist
+    return nodelist
+
+
+def info(job: Job) -> str:
+    return contextual_info(job.state, job.urgency, job.priority, job.dependencies, job.nodelist)
 
 
 def time_text(job: Job, now: float) -> str:

@@ -67,7 +67,6 @@ class RefreshScreen(Screen):
         super().__init__(**kwargs)
         self._timer: Timer | None = None
         self._fetching = False
-        self.fetch_count = 0   # completed fetches, successful or not (tests wait on it)
 
     @property
     def fs_app(self) -> FluxApp:
@@ -116,12 +115,12 @@ class RefreshScreen(Screen):
     def fetch_done(self, ok: bool) -> None:
         """Called by the handlers once the widgets are updated: schedules the next fetch."""
         self._fetching = False
-        self.fetch_count += 1
         if ok:
             self.freshness.mark_updated()
         self._schedule(self.fs_app.refresh_interval)
 
     def on_fetch_failed(self, message: FetchFailed) -> None:
+        self.forget_connection()
         busy = self.workflow_busy_note()
         if busy is not None:
             # e.g. a recreate deleted the pods: not a fault to show in red, but where the recreate is
@@ -130,6 +129,9 @@ class RefreshScreen(Screen):
             self.freshness.mark_failed(message.error)
             self.show_error(message.error)
         self.fetch_done(ok=False)
+
+    def forget_connection(self) -> None:
+        """Screens that keep a connection to a broker drop it after a failed fetch (the pod may be gone)."""
 
     def show_error(self, error: str) -> None:
         """Screens with nothing loaded yet show the error in place of their data."""

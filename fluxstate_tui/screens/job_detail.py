@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shlex
 import time
-from collections.abc import Callable
 
 from rich.console import Group
 from rich.table import Table
@@ -33,16 +32,13 @@ from ..kube.resources import MiniCluster
 from ..widgets.freshness import Freshness
 from .base import Fetched, RefreshScreen
 
-# The jobs screen's reasons for a job, as of its last refresh (passed in: this screen does not know the
-# jobs screen, which imports this one).
-ReasonsOf = Callable[[int], "list[Reason] | None"]
-
 
 class DetailFetched(Fetched):
-    def __init__(self, job: Job | None, detail: JobDetail) -> None:
+    def __init__(self, job: Job | None, detail: JobDetail, broker: Broker) -> None:
         super().__init__()
         self.job = job
         self.detail = detail
+        self.broker = broker
 
 
 def _t(text: object, style: str = "") -> Text:
@@ -66,11 +62,13 @@ class JobDetailScreen(RefreshScreen):
         Binding("question_mark", "app.help", "Help"),
     ]
 
-    def __init__(self, mc: MiniCluster, job: Job, reasons_of: ReasonsOf) -> None:
+    def __init__(self, mc: MiniCluster, job: Job, reasons: list[Reason] | None) -> None:
+        """`reasons`: why the job waits, as the jobs screen last worked out (None: it has not seen the job
+        pending); the jobs list holds the queue and resources that this screen does not read."""
         super().__init__(id=f"job-{job.id}")
         self.mc = mc
         self.job = job
-        self.reasons_of = reasons_of
+        self.reasons = reasons
         self.detail: JobDetail | None = None
         self._broker: Broker | None = None
         self.jobid = f58_encode(job.id)
@@ -93,18 +91,17 @@ class JobDetailScreen(RefreshScreen):
         super().on_mount()
 
     async def fetch(self) -> DetailFetched:
-        if self._broker is None:
-            self._broker = Broker(await self.fs_app.client(), self.mc)
-        try:
-            detail = await self._broker.job_detail(str(self.job.id))
-        except Exception:
-            self._broker = None  # find the broker pod again next time
-            raise
+        broker = self._broker or Broker(await self.fs_app.client(), self.mc)
+        detail = await broker.job_detail(str(self.job.id))
         if detail.job is None and not detail.events:
             raise BrokerNotReady(f"job {self.jobid} is not known to Flux in {self.mc.name} (purged?)")
-        return DetailFetched(detail.job, detail)
+        return DetailFetched(detail.job, detail, broker)
+
+    def forget_connection(self) -> None:
+        self._broker = None  # find the broker pod again next time
 
     def on_detail_fetched(self, message: DetailFetched) -> None:
+        self._broker = message.broker
         if message.job is not None:
             self.job = message.job
         self.detail = message.detail
@@ -116,7 +113,7 @@ class JobDetailScreen(RefreshScreen):
         self.query_one("#detail-head", Static).update(head_text(self.jobid, job))
         why = self.query_one("#detail-why", Static)
         if job.pending:
-            why.update(why_renderable(self.reasons_of(job.id)))
+            why.update(why_renderable(self.reasons))
         why.display = job.pending
         self.query_one("#detail-request", Static).update(request_renderable(job, detail))
         self.query_one("#detail-events", Static).update(events_renderable(detail))

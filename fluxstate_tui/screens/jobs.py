@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import threading
+from dataclasses import dataclass
+from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,7 +14,7 @@ from textual.widgets import Footer, Header, Input, Static
 from ..flux import table as cells_of
 from ..flux.display import printable
 from ..flux.model import Job, order_key
-from ..flux.snapshot import ALL_SECTIONS, JobIndex, Snapshot
+from ..flux.snapshot import ALL_SECTIONS, JobIndex, Merge, Snapshot
 from ..flux.why import Reason, reasons_by_job, short
 from ..kube.broker import Broker
 from ..kube.resources import MiniCluster, get_minicluster
@@ -60,13 +61,42 @@ def row_of(job: Job, now: float, queues: bool,
     return c, order_key(job), style_of(job)
 
 
+@dataclass
+class JobsDiff:
+    """What one refresh changes on the jobs screen, computed in a worker thread from the screen's state
+    as of the last refresh (read, never written, there)."""
+
+    merge: Merge                        # the index with the snapshot merged in, for JobIndex.commit
+    rows: dict[int, tuple]              # the rows to add or rebuild
+    removed: set[int]
+    reasons: dict[int, list[Reason]]    # why each pending job waits, now
+    queues: bool                        # some job names a queue: the QUEUE column is shown
+
+
+def diff_jobs(index: JobIndex, snap: Snapshot, queues_shown: bool, old_reasons: dict[int, list[Reason]]) -> JobsDiff:
+    merge = index.merged(snap)
+    jobs = merge.jobs
+    now = snap.remote_now or 0.0
+    queues = any(j.queue for j in jobs.values())
+    added = set(jobs) if queues != queues_shown else merge.added  # the column set changes: every row anew
+    running = {i for i, j in jobs.items() if j.running}
+    reasons = reasons_by_job(jobs, snap.queue, snap.resources, snap.nodes)
+    # A stopped queue or a drained node changes the reasons of jobs that did not change themselves,
+    # and a started queue takes them away again.
+    moved = {i for i, r in reasons.items() if r != old_reasons.get(i)}
+    moved |= {i for i in old_reasons if i not in reasons and i in jobs}
+    rows = {i: row_of(jobs[i], now, queues, reasons.get(i)) for i in added | merge.changed | running | moved}
+    return JobsDiff(merge, rows, merge.removed, reasons, queues)
+
+
 class JobsFetched(Fetched):
-    def __init__(self, snapshot: Snapshot, broker: str, upserts: dict, removed: set[int], mc: MiniCluster) -> None:
+    def __init__(self, diff: JobsDiff, snapshot: Snapshot, broker: Broker, pod: tuple[str, datetime | None],
+                 mc: MiniCluster) -> None:
         super().__init__()
+        self.diff = diff
         self.snapshot = snapshot
         self.broker = broker
-        self.upserts = upserts
-        self.removed = removed
+        self.pod = pod      # (name, created) of the broker pod the snapshot was read from
         self.mc = mc
 
 
@@ -88,12 +118,11 @@ class JobsScreen(WorkflowActions, RefreshScreen):
         super().__init__(id=f"jobs-{mc.namespace}-{mc.name}")
         self.mc = mc
         self.index = JobIndex()
-        self._index_lock = threading.Lock()  # the index is merged in a worker thread
         self.snapshot: Snapshot | None = None   # the last full picture of queue/resources/stats
         self.broker_name: str | None = None
         self.queues_shown = False
         self._broker: Broker | None = None
-        self._broker_pod: tuple | None = None  # (name, created) of the broker pod the index was read from
+        self._broker_pod: tuple[str, datetime | None] | None = None  # (name, created): the pod the index is of
         self._reasons: dict[int, list[Reason]] = {}  # why each pending job waits, as of the last refresh
 
     def compose(self) -> ComposeResult:
@@ -119,71 +148,53 @@ class JobsScreen(WorkflowActions, RefreshScreen):
         return self.query_one(JobTable)
 
     async def fetch(self) -> JobsFetched:
+        """Reads the screen's state (index, broker, reasons) and returns what changes; the handler
+        applies it on the main thread. Fetches never overlap, so nothing read here changes meanwhile."""
         kube = await self.fs_app.client()
-        if self._broker is None:
-            self.mc = await get_minicluster(kube, self.mc.name, self.mc.namespace)
-            self._broker = Broker(kube, self.mc)
-        broker = self._broker
-        try:
-            pod = await broker.pod()
-            sections = ALL_SECTIONS if self.snapshot is None else tuple(s for s in ALL_SECTIONS if s != "version")
-            timeout = max(30.0, self.fs_app.refresh_interval * 10)
-            snap = await broker.snapshot(self.index, sections=sections, count=self.fs_app.job_count,
-                                         timeout=timeout)
-            pod_id = (pod.name, pod.created)
-            if not snap.full and (self.index.other_instance(snap) or pod_id != self._broker_pod):
-                # A new Flux instance (broker pod replaced, MiniCluster recreated): its changes
-                # cannot be merged into the old instance's jobs. Read everything again, at once,
-                # so the table never mixes the two (a full snapshot replaces the index).
-                snap = await broker.snapshot(None, sections=sections, count=self.fs_app.job_count,
-                                             timeout=timeout)
-            self._broker_pod = pod_id
-        except Exception:
-            self._broker = None  # look the MiniCluster and its broker up again next time
-            raise
+        mc, broker = self.mc, self._broker
+        if broker is None:
+            mc = await get_minicluster(kube, mc.name, mc.namespace)
+            broker = Broker(kube, mc)
+        pod = await broker.pod()
+        sections = ALL_SECTIONS if self.snapshot is None else tuple(s for s in ALL_SECTIONS if s != "version")
+        timeout = max(30.0, self.fs_app.refresh_interval * 10)
+        snap = await broker.snapshot(self.index, sections=sections, count=self.fs_app.job_count, timeout=timeout)
+        pod_id = (pod.name, pod.created)
+        if not snap.full and (self.index.other_instance(snap) or pod_id != self._broker_pod):
+            # A new Flux instance (broker pod replaced, MiniCluster recreated): its changes
+            # cannot be merged into the old instance's jobs. Read everything again, at once,
+            # so the table never mixes the two (a full snapshot replaces the index).
+            snap = await broker.snapshot(None, sections=sections, count=self.fs_app.job_count, timeout=timeout)
         # Building rows for 100,000 jobs is real work: off the UI thread.
-        upserts, removed = await asyncio.to_thread(self._diff, snap)
-        return JobsFetched(snap, pod.name, upserts, removed, self.mc)
+        diff = await asyncio.to_thread(diff_jobs, self.index, snap, self.queues_shown, self._reasons)
+        return JobsFetched(diff, snap, broker, pod_id, mc)
 
-    def _diff(self, snap: Snapshot) -> tuple[dict, set[int]]:
-        with self._index_lock:
-            return self._diff_locked(snap)
-
-    def _diff_locked(self, snap: Snapshot) -> tuple[dict, set[int]]:
-        added, changed, removed = self.index.apply(snap)
-        now = snap.remote_now or 0.0
-        queues = any(j.queue for j in self.index.jobs.values())
-        if queues != self.queues_shown:
-            added = set(self.index.jobs)  # the column set changes: every row is rebuilt
-        running = {i for i, j in self.index.jobs.items() if j.running}
-        reasons = reasons_by_job(self.index.jobs, snap.queue, snap.resources, snap.nodes)
-        # A stopped queue or a drained node changes the reasons of jobs that did not change themselves.
-        moved = {i for i, r in reasons.items() if r != self._reasons.get(i)}
-        self._reasons = reasons
-        rows = {i: row_of(self.index.jobs[i], now, queues, reasons.get(i)) for i in added | changed | running | moved}
-        return rows, removed
+    def forget_connection(self) -> None:
+        self._broker = None  # look the MiniCluster and its broker up again next time
 
     def on_jobs_fetched(self, message: JobsFetched) -> None:
-        snap = message.snapshot
+        diff, snap = message.diff, message.snapshot
+        self.index.commit(diff.merge)
+        self._reasons = diff.reasons
+        self._broker, self._broker_pod = message.broker, message.pod
         if self.snapshot is not None and snap.version is None:
             snap.version = self.snapshot.version
         self.snapshot = snap
-        self.broker_name = message.broker
+        self.broker_name = message.pod[0]
         self.mc = message.mc
         table = self.table
         table.loading = False
-        queues = any(j.queue for j in self.index.jobs.values())
-        if queues != self.queues_shown:
-            self.queues_shown = queues
+        if diff.queues != self.queues_shown:
+            self.queues_shown = diff.queues
             cols = list(COLUMNS)
-            if queues:
+            if diff.queues:
                 cols.insert(1, QUEUE_COLUMN)
             table = self._replace_table(cols)
         if not table.total_count:
-            table.set_rows(message.upserts)
+            table.set_rows(diff.rows)
         else:
-            table.update_rows(message.upserts, message.removed)
-        self.query_one(FluxSummary).show(self.mc, snap, message.broker)
+            table.update_rows(diff.rows, diff.removed)
+        self.query_one(FluxSummary).show(self.mc, snap, self.broker_name)
         note = self.query_one("#jobs-note", Static)
         notes = []
         if self.index.truncated:
@@ -215,10 +226,6 @@ class JobsScreen(WorkflowActions, RefreshScreen):
 
     # ---- actions -----------------------------------------------------------------------------
 
-    def reasons(self) -> dict[int, list[Reason]]:
-        with self._index_lock:
-            return self._reasons
-
     def on_job_table_selected(self, message: JobTable.Selected) -> None:
         self._open(message.key)
 
@@ -231,7 +238,7 @@ class JobsScreen(WorkflowActions, RefreshScreen):
 
         job = self.index.jobs.get(key)
         if job is not None:
-            self.app.push_screen(JobDetailScreen(self.mc, job, lambda job_id: self.reasons().get(job_id)))
+            self.app.push_screen(JobDetailScreen(self.mc, job, self._reasons.get(key)))
 
     def action_back(self) -> None:
         box = self.query_one("#jobs-filter", Input)

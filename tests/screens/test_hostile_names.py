@@ -20,7 +20,7 @@ from fluxstate_tui.kube.resources import find_broker, get_minicluster
 from fluxstate_tui.screens.job_detail import JobDetailScreen
 from fluxstate_tui.screens.jobs import JobsScreen
 
-from .test_tui import make_app, text_of, until
+from .pilot import make_app, text_of, until
 
 NAMES = ["\x1b]2;TITLE\x07", "\x1b[31mred", "bell\x07", "csi\x9b1m", "del\x7f", "[/]x", "two\nlines", "us\x1fsep",
          "[bold]b[/bold]", "uni\u202eflip"]

@@ -6,24 +6,18 @@ Each test gets its own MiniCluster of size 2 and maxSize 3 on one in-process dem
 
 from __future__ import annotations
 
-import pytest
-
-from fluxstate_tui.demo.embedded import EmbeddedDemo
 from fluxstate_tui.kube.broker import Broker
 from fluxstate_tui.kube.resources import get_minicluster
 from fluxstate_tui.screens.job_detail import JobDetailScreen
 from fluxstate_tui.screens.jobs import JobsScreen
-from tests.screens.test_tui import make_app, text_of, until
 from tests.workflows.test_workflows import create_mc
+
+from .pilot import make_app, text_of, until
 
 REASON = "disk full on /scratch"
 
 
-@pytest.fixture(scope="module")
-def demo():
-    d = EmbeddedDemo(speed=5, empty=True).start()
-    yield d
-    d.stop()
+DEMO = {"speed": 5, "empty": True}
 
 
 async def stuck(app, pilot, name: str) -> tuple[JobsScreen, int]:

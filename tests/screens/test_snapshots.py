@@ -16,10 +16,8 @@ def no_cluster_app() -> FluxStateApp:
 
 
 async def first_fetch(pilot) -> None:
-    for _ in range(100):
-        if getattr(pilot.app.screen, "fetch_count", 0) >= 1:
-            break
-        await pilot.pause(0.05)
+    """The first fetch has failed and its error is shown (its worker is done, its message handled)."""
+    await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 import yaml
 from textual.command import CommandPalette
 from textual.widgets import Footer, Input
 
-from fluxstate_tui.app import FluxStateApp
-from fluxstate_tui.demo.embedded import EmbeddedDemo
 from fluxstate_tui.kube.broker import Broker
 from fluxstate_tui.kube.client import KubeClient, Target
 from fluxstate_tui.kube.errors import BrokerNotReady
@@ -24,28 +21,7 @@ from fluxstate_tui.screens.progress import ProgressScreen, WorkflowRun, current_
 from fluxstate_tui.screens.workflow_dialogs import AssetsModal, RecreateModal, ScaleModal
 from fluxstate_tui.workflows.events import Event
 
-from .test_tui import open_jobs, text_of, until
-
-
-@pytest.fixture(autouse=True)
-def state_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-
-
-@pytest.fixture(scope="module")
-def demo():
-    d = EmbeddedDemo(speed=10).start()
-    yield d
-    d.stop()
-
-
-def make_app(demo, **kw) -> FluxStateApp:
-    kubeconfig = kw.pop("kubeconfig", str(demo.kubeconfig))
-    return FluxStateApp(Target(kubeconfig=kubeconfig), refresh=kw.pop("refresh", 0.5), **kw)
-
-
-def note_text(app) -> str:
-    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
+from .pilot import make_app, note_text, open_jobs, text_of, until
 
 
 async def flux(demo, *argv: str) -> str:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import socket
 
-import pytest
 import yaml
-from rich.console import Console
 
 from fluxstate_tui.app import FluxStateApp
 from fluxstate_tui.demo.embedded import EmbeddedDemo
@@ -20,43 +17,9 @@ from fluxstate_tui.screens.help import HelpScreen
 from fluxstate_tui.screens.job_detail import JobDetailScreen
 from fluxstate_tui.screens.jobs import JobsFetched, JobsScreen
 
+from .pilot import Fetches, make_app, open_jobs, text_of, until
 
-@pytest.fixture(scope="module")
-def demo():
-    d = EmbeddedDemo(speed=5).start()
-    yield d
-    d.stop()
-
-
-def text_of(widget) -> str:
-    """What a Static shows, as plain text."""
-    console = Console(width=200, record=True, file=io.StringIO())
-    console.print(widget.content)
-    return console.export_text()
-
-
-def make_app(demo, **kw) -> FluxStateApp:
-    return FluxStateApp(Target(kubeconfig=str(demo.kubeconfig)), refresh=kw.pop("refresh", 0.5), **kw)
-
-
-async def until(pilot, predicate, timeout: float = 20, what: str = "condition"):
-    for _ in range(int(timeout / 0.05)):
-        value = predicate()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def open_jobs(app, pilot) -> JobsScreen:
-    clusters = app.screen
-    await until(pilot, lambda: "default/flux-sample" in clusters.summaries
-                and clusters.summaries["default/flux-sample"].snapshot is not None, what="flux-sample listed")
-    await pilot.press("enter")
-    jobs = app.screen
-    assert isinstance(jobs, JobsScreen)
-    await until(pilot, lambda: jobs.table.total_count >= 12, what="the seeded jobs")
-    return jobs
+DEMO = {"speed": 5}
 
 
 async def test_clusters_screen_lists_filters_and_opens(demo):
@@ -83,9 +46,9 @@ async def test_clusters_screen_lists_filters_and_opens(demo):
 
 
 async def test_jobs_table_live_refresh_keeps_cursor_and_shows_new_jobs_finishing(demo):
-    seen: list = []
+    fetches = Fetches()
     app = make_app(demo)
-    async with app.run_test(size=(140, 40), message_hook=seen.append) as pilot:
+    async with app.run_test(size=(140, 40), message_hook=fetches) as pilot:
         jobs = await open_jobs(app, pilot)
         table = jobs.table
         header = table.render_line(0).text.split()
@@ -95,10 +58,10 @@ async def test_jobs_table_live_refresh_keeps_cursor_and_shows_new_jobs_finishing
         # cursor: move to the third row, let refreshes happen, it stays on the same job
         await pilot.press("down", "down")
         key = table.cursor_key
-        count = jobs.fetch_count
-        await until(pilot, lambda: jobs.fetch_count >= count + 3, what="three refreshes")
+        count = fetches.count
+        await until(pilot, lambda: fetches.count >= count + 3, what="three refreshes")
         assert table.cursor_key == key
-        assert sum(isinstance(m, JobsFetched) for m in seen) >= 4
+        assert sum(isinstance(m, JobsFetched) for m in fetches.messages) >= 4
         # a new job appears, runs, and finishes, all live
         kube = await app.client()
         broker = Broker(kube, await get_minicluster(kube, "flux-sample", "default"))
@@ -142,7 +105,8 @@ async def test_job_detail_explains_pending_jobs(demo):
 
 async def test_broker_log_pause_help_and_refresh_now(demo):
     app = make_app(demo, refresh=0.5)
-    async with app.run_test(size=(120, 30)) as pilot:
+    fetches = Fetches()
+    async with app.run_test(size=(120, 30), message_hook=fetches) as pilot:
         clusters = app.screen
         await until(pilot, lambda: clusters.summaries, what="the list")
         await pilot.press("l")
@@ -155,26 +119,26 @@ async def test_broker_log_pause_help_and_refresh_now(demo):
 
         await pilot.press("space")
         assert app.paused and clusters.freshness.paused
-        count = clusters.fetch_count
+        count = fetches.count
         await pilot.pause(1.5)
-        assert clusters.fetch_count == count  # no fetch while paused
+        assert fetches.count == count  # no fetch while paused
         assert "PAUSED" in text_of(clusters.freshness)
         await pilot.press("space")
-        await until(pilot, lambda: clusters.fetch_count > count, what="refresh resumed")
+        await until(pilot, lambda: fetches.count > count, what="refresh resumed")
 
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = text_of(app.screen.query_one("#help-table"))
         for word in ("Filter", "Pause", "Refresh", "Broker log", "Quit", "command palette"):
             assert word in text
-        count = clusters.fetch_count
+        count = fetches.count
         await pilot.pause(1.5)
-        assert clusters.fetch_count == count  # no fetch while a modal is open
+        assert fetches.count == count  # no fetch while a modal is open
         await pilot.press("escape")
         assert app.screen is clusters
-        count = clusters.fetch_count
+        count = fetches.count
         await pilot.press("ctrl+r")
-        await until(pilot, lambda: clusters.fetch_count > count, timeout=2, what="refresh now")
+        await until(pilot, lambda: fetches.count > count, timeout=2, what="refresh now")
 
 
 async def test_command_palette_switches_namespace(demo):
@@ -227,9 +191,10 @@ async def test_errors_are_visible_and_never_crash(tmp_path):
         "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
         "users": [{"name": "u", "user": {}}], "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}))
     app = FluxStateApp(Target(kubeconfig=str(cfg)), refresh=0.5)
-    async with app.run_test(size=(100, 24)) as pilot:
+    fetches = Fetches()
+    async with app.run_test(size=(100, 24), message_hook=fetches) as pilot:
         clusters = app.screen
-        await until(pilot, lambda: clusters.fetch_count >= 2, what="two failed fetches")
+        await until(pilot, lambda: fetches.count >= 2, what="two failed fetches")
         assert "cannot list MiniClusters" in text_of(clusters.query_one("#mc-empty"))
         assert clusters.freshness.stale and "cannot reach" in clusters.freshness.error
     assert app.return_code in (None, 0)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from textual.app import App
 from textual.widgets import Button, Input, Log
 
@@ -23,36 +22,11 @@ from fluxstate_tui.screens.workflow_dialogs import RecreateModal, ScaleModal, pa
 from fluxstate_tui.workflows.events import Event, WorkflowError
 from fluxstate_tui.workflows.runner import Runs
 
-from .test_tui import open_jobs, text_of, until
-
-
-@pytest.fixture(autouse=True)
-def state_home(tmp_path, monkeypatch):
-    """Workflow journals go to a temporary $XDG_STATE_HOME, never the user's."""
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-
-
-@pytest.fixture(scope="module")
-def demo():
-    d = EmbeddedDemo(speed=10).start()
-    yield d
-    d.stop()
-
-
-def make_app(demo, **kw) -> FluxStateApp:
-    return FluxStateApp(Target(kubeconfig=str(demo.kubeconfig)), refresh=kw.pop("refresh", 0.5), **kw)
+from .pilot import Fetches, focused_id, make_app, note_text, open_jobs, text_of, until
 
 
 def notes(app) -> list:
     return list(app._notifications)
-
-
-def note_text(app) -> str:
-    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
-
-
-def focused_id(app) -> str:
-    return app.focused.id if app.focused is not None else ""
 
 
 def queue_line(jobs: JobsScreen) -> str:
@@ -244,7 +218,8 @@ async def test_keys_act_on_the_selected_minicluster_and_a_pause_timeout_offers_t
 
 async def test_stop_dump_archive_and_start_the_queue_from_the_jobs_screen(demo):
     app = make_app(demo)
-    async with app.run_test(size=(160, 45)) as pilot:
+    fetches = Fetches()
+    async with app.run_test(size=(160, 45), message_hook=fetches) as pilot:
         jobs = await open_jobs(app, pilot)
         await until(pilot, lambda: jobs.snapshot and jobs.snapshot.queue, what="the queue state")
         keys = set(jobs.active_bindings)
@@ -263,8 +238,8 @@ async def test_stop_dump_archive_and_start_the_queue_from_the_jobs_screen(demo):
             await pilot.press(cancel)
             await pilot.pause()
             assert app.screen is jobs
-        count = jobs.fetch_count
-        await until(pilot, lambda: jobs.fetch_count >= count + 2, what="two more refreshes")
+        count = fetches.count
+        await until(pilot, lambda: fetches.count >= count + 2, what="two more refreshes")
         assert "started" in queue_line(jobs) and "STOPPED" not in queue_line(jobs) and current_run(app) is None
 
         # Z above maximumSize: the engine says a recreate is needed, and the recreate modal is offered

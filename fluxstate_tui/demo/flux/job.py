@@ -13,6 +13,7 @@ from typing import Any
 
 from fluxstate_tui.flux.hostlist import hostlist_encode, idset_encode
 from fluxstate_tui.flux.ids import f58_encode
+from fluxstate_tui.flux.table import contextual_info
 
 from .util import jdumps
 
@@ -161,18 +162,8 @@ class Job:
         return self.runtime(now)
 
     def contextual_info(self, ascii: bool = False) -> str:
-        st = self.state
-        if st == PRIORITY:
-            return "priority-wait"
-        if st == DEPEND:
-            return "depends:" + ",".join(self.deps_text(ascii))
-        if st == SCHED:
-            if self.urgency == 0:
-                return "held"
-            if self.priority == 0:
-                return "priority-hold"
-            return ""
-        return self.nodelist
+        return contextual_info(STATE_NAMES.get(self.state, ""), self.urgency, self.priority,
+                               self.deps_text(ascii), self.nodelist)
 
     def deps_text(self, ascii: bool) -> list[str]:
         # Descriptions are written by the broker (UTF-8 locale); the client does not rewrite them.
