@@ -16,6 +16,9 @@ from .kube.client import KubeClient, Target, list_contexts
 from .kube.errors import KubeError
 from .screens.base import RefreshScreen
 from .screens.clusters import ClustersScreen
+from .screens.confirm import ConfirmModal
+from .screens.help import HelpScreen
+from .screens.progress import ProgressScreen, current_run, show_workflow
 from .workflows.runner import Runs
 
 if TYPE_CHECKING:
@@ -131,8 +134,6 @@ class FluxStateApp(App):
     # ---- actions -----------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from .screens.help import HelpScreen
-
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
@@ -176,14 +177,12 @@ class FluxStateApp(App):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "show_workflow":
-            from .screens.progress import ProgressScreen, current_run
 
             return current_run(self) is not None and not isinstance(self.screen, ProgressScreen)
         return True
 
     async def action_quit(self) -> None:
         """Quitting stops a running workflow mid-step (its journal lets a rerun finish it): ask first."""
-        from .screens.confirm import ConfirmModal
 
         running = self.workflows.any_running()
         if not running:
@@ -204,8 +203,6 @@ class FluxStateApp(App):
             "Quit anyway"), answered)
 
     def action_show_workflow(self) -> None:
-        from .screens.progress import show_workflow
-
         show_workflow(self)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -226,7 +223,6 @@ class FluxStateApp(App):
         if commands is not None:
             for title, help_text, callback in commands():
                 yield SystemCommand(title, help_text, callback)
-        from .screens.progress import current_run
 
         run = current_run(self)
         if run is not None:

@@ -125,36 +125,26 @@ class ResourceRow:
     properties: str = ""
 
 
+class RowSum:
+    """An attribute of Resources: `nnodes` or `ncores` summed over the rows of one state."""
+
+    def __init__(self, state: str, attr: str) -> None:
+        self.state, self.attr = state, attr
+
+    def __get__(self, resources: Resources, owner: type | None = None) -> int:
+        return sum(getattr(r, self.attr) for r in resources.rows if r.state == self.state)
+
+
 @dataclass
 class Resources:
     rows: list[ResourceRow]
 
-    def _sum(self, state: str, attr: str) -> int:
-        return sum(getattr(r, attr) for r in self.rows if r.state == state)
-
-    @property
-    def nodes_free(self) -> int:
-        return self._sum("free", "nnodes")
-
-    @property
-    def nodes_allocated(self) -> int:
-        return self._sum("allocated", "nnodes")
-
-    @property
-    def nodes_down(self) -> int:
-        return self._sum("down", "nnodes")
-
-    @property
-    def cores_free(self) -> int:
-        return self._sum("free", "ncores")
-
-    @property
-    def cores_allocated(self) -> int:
-        return self._sum("allocated", "ncores")
-
-    @property
-    def cores_down(self) -> int:
-        return self._sum("down", "ncores")
+    nodes_free = RowSum("free", "nnodes")
+    nodes_allocated = RowSum("allocated", "nnodes")
+    nodes_down = RowSum("down", "nnodes")
+    cores_free = RowSum("free", "ncores")
+    cores_allocated = RowSum("allocated", "ncores")
+    cores_down = RowSum("down", "ncores")
 
     def _all(self, attr: str) -> int | None:
         rows = [r for r in self.rows if r.state == "all"]

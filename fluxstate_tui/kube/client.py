@@ -7,6 +7,7 @@ context's namespace), `-A`; in a pod with no kubeconfig, the in-cluster service 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -164,8 +165,6 @@ class KubeClient:
 
 
 def _status_message(exc: ApiException) -> str:
-    import json
-
     try:
         return str(json.loads(exc.body or "{}").get("message", ""))
     except (ValueError, AttributeError):

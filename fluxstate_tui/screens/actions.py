@@ -19,7 +19,12 @@ from rich.text import Text
 from textual import events
 
 from ..kube.errors import KubeError
+from ..kube.lease import now_utc
 from ..kube.resources import get_minicluster
+from ..workflows import NeedsRecreate, PauseTimeout, dump, jobs_on_removed_ranks, pause, recreate, resume, scale
+from ..workflows.assets import set_annotation
+from ..workflows.locking import Busy
+from ..workflows.ops import cancel_jobs, list_running
 from .base import RefreshScreen
 from .confirm import ArchiveModal, ChoiceModal, ConfirmModal
 from .progress import Offer, ProgressScreen, WorkflowDone, WorkflowFailed, WorkflowRun, current_run, start_workflow
@@ -63,7 +68,6 @@ class WorkflowActions(RefreshScreen):
         """While a workflow of this screen's MiniCluster runs, a failed fetch is expected: say so. That is
         one of this app, or one of another process whose lock refused a workflow started here (its holder
         is shown until the lease it had then would have expired)."""
-        from ..kube.lease import now_utc
 
         subject = self.workflow_subject()
         if subject is None:
@@ -93,9 +97,19 @@ class WorkflowActions(RefreshScreen):
 
         self.run_worker(load(), group="fresh-subject", exclusive=True, exit_on_error=False)
 
+    def _ask_fresh(self, action: str) -> None:
+        subject = self._allowed(action)
+        if subject is not None:
+            self._with_fresh(action, subject)
+
     def on_fresh_subject(self, message: FreshSubject) -> None:
-        opener = {"recreate": self.open_recreate, "scale": self.open_scale, "assets": self.open_assets}
-        opener[message.action](message.subject)
+        subject = message.subject
+        if message.action == "recreate":
+            self.open_recreate(subject)
+        elif message.action == "scale":
+            self.app.push_screen(ScaleModal(subject.mc), partial(self._confirmed_scale, subject))
+        else:
+            self.app.push_screen(AssetsModal(subject.mc), partial(self._confirmed_assets, subject))
 
     async def _current(self, subject: Subject) -> MiniCluster:
         """For a workflow job: the MiniCluster as it is when the action starts, not when it was asked."""
@@ -113,8 +127,6 @@ class WorkflowActions(RefreshScreen):
 
     def _start(self, subject: Subject, title: str, job, *, show: bool = True, on_error=None,
                workflow: str = "", offer: Offer | None = None) -> None:
-        from ..workflows.locking import Busy
-
         app = self.app
         target = (subject.mc.namespace, subject.mc.name)
 
@@ -163,7 +175,6 @@ class WorkflowActions(RefreshScreen):
     def _confirmed_pause(self, subject: Subject, yes: bool | None, cancel_running: bool = False) -> None:
         if not yes:
             return
-        from ..workflows import pause
 
         async def job(progress):
             return await pause(await self.fs_app.client(), await self._current(subject),
@@ -177,7 +188,6 @@ class WorkflowActions(RefreshScreen):
 
     def _offer_cancel_running(self, subject: Subject) -> None:
         """From a waiting stop's progress screen: name the running jobs, then cancel exactly those."""
-        from ..workflows.ops import list_running
 
         async def load() -> None:
             try:
@@ -200,7 +210,6 @@ class WorkflowActions(RefreshScreen):
     def _cancel_confirmed(self, subject: Subject, ids: list[str], yes: bool | None) -> None:
         if not yes:
             return
-        from ..workflows.ops import cancel_jobs
 
         async def cancel() -> None:
             try:
@@ -213,8 +222,6 @@ class WorkflowActions(RefreshScreen):
         self.run_worker(cancel(), group="cancel-jobs", exit_on_error=False)
 
     def _pause_failed(self, subject: Subject, exc: BaseException) -> bool:
-        from ..workflows import PauseTimeout
-
         if not isinstance(exc, PauseTimeout):
             return False
         app = self.app
@@ -232,7 +239,6 @@ class WorkflowActions(RefreshScreen):
     def _confirmed_resume(self, subject: Subject, yes: bool | None) -> None:
         if not yes:
             return
-        from ..workflows import resume
 
         async def job(progress):
             return await resume(await self.fs_app.client(), await self._current(subject), progress=progress)
@@ -265,7 +271,6 @@ class WorkflowActions(RefreshScreen):
     def _confirmed_dump(self, subject: Subject, yes: bool | None) -> None:
         if not yes:
             return
-        from ..workflows import dump
 
         async def job(progress):
             return await dump(await self.fs_app.client(), await self._current(subject), progress=progress)
@@ -290,7 +295,6 @@ class WorkflowActions(RefreshScreen):
     def _confirmed_recreate(self, subject: Subject, size: int | None, assets: list[str] | tuple[str, ...] = ()) -> None:
         if size is None:
             return
-        from ..workflows import recreate
 
         async def job(progress):
             # The modal showed the annotated paths (read when it opened) and let them be edited: its list
@@ -303,12 +307,7 @@ class WorkflowActions(RefreshScreen):
     # ---- Z: scale --------------------------------------------------------------------------------
 
     def action_scale(self) -> None:
-        subject = self._allowed("scale")
-        if subject is not None:
-            self._with_fresh("scale", subject)
-
-    def open_scale(self, subject: Subject) -> None:
-        self.app.push_screen(ScaleModal(subject.mc), partial(self._confirmed_scale, subject))
+        self._ask_fresh("scale")
 
     def _confirmed_scale(self, subject: Subject, size: int | None) -> None:
         if size is None:
@@ -316,7 +315,6 @@ class WorkflowActions(RefreshScreen):
         if size >= subject.mc.size:
             self._run_scale(subject, size)
             return
-        from ..workflows import jobs_on_removed_ranks
 
         async def check() -> None:
             # A scale-down removes the highest ranks and Flux kills what runs there: look first.
@@ -363,8 +361,6 @@ class WorkflowActions(RefreshScreen):
             self._run_scale(subject, size, on_running="cancel", confirmed=jobs)
 
     def _run_scale(self, subject: Subject, size: int, *, on_running: OnRunning = "refuse", confirmed=None) -> None:
-        from ..workflows import scale
-
         async def job(progress):
             return await scale(await self.fs_app.client(), await self._current(subject), size=size,
                                on_running=on_running, confirmed=confirmed, progress=progress)
@@ -375,8 +371,6 @@ class WorkflowActions(RefreshScreen):
                     on_error=partial(self._scale_failed, subject), workflow="scale")
 
     def _scale_failed(self, subject: Subject, exc: BaseException) -> bool:
-        from ..workflows import NeedsRecreate
-
         if not isinstance(exc, NeedsRecreate):
             return False
         app = self.app
@@ -393,12 +387,7 @@ class WorkflowActions(RefreshScreen):
     # ---- F: filesystem assets -------------------------------------------------------------------
 
     def action_assets(self) -> None:
-        subject = self._allowed("assets")
-        if subject is not None:
-            self._with_fresh("assets", subject)
-
-    def open_assets(self, subject: Subject) -> None:
-        self.app.push_screen(AssetsModal(subject.mc), partial(self._confirmed_assets, subject))
+        self._ask_fresh("assets")
 
     def _confirmed_assets(self, subject: Subject, paths: list[str] | None) -> None:
         if paths is None:
@@ -406,7 +395,6 @@ class WorkflowActions(RefreshScreen):
         app = self.app
 
         async def save() -> None:
-            from ..workflows.assets import set_annotation
 
             try:
                 app.notify(await set_annotation(await self.fs_app.client(), subject.mc, paths), timeout=5)

@@ -8,6 +8,7 @@ fetch scheduled (Dolphie's self-rescheduling timer). Nothing is fetched while th
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol, cast
 
 from textual.app import App
@@ -47,10 +48,9 @@ class Fetched(Message):
     """Base of every screen's "new data" message."""
 
 
+@dataclass
 class FetchFailed(Message):
-    def __init__(self, error: str) -> None:
-        super().__init__()
-        self.error = error
+    error: str
 
 
 class RefreshScreen(Screen):

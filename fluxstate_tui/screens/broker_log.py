@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,10 +20,9 @@ MAX_LINES = 5000
 TAIL = 1000
 
 
+@dataclass
 class BrokerLogEvent(Message):
-    def __init__(self, event: LogEvent) -> None:
-        super().__init__()
-        self.event = event
+    event: LogEvent
 
 
 class BrokerLogScreen(Screen):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,21 +11,23 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from ..flux.display import printable
 from ..kube.errors import KubeError
+from ..kube.resources import get_minicluster
 from ..readmodel import Summary, overview
 from ..widgets.freshness import Freshness
 from .actions import WorkflowActions
 from .base import Fetched, RefreshScreen
+from .broker_log import BrokerLogScreen
+from .jobs import JobsScreen
 from .workflow_keys import APP_KEYS, WORKFLOW_BINDINGS, Subject
 
 COLUMNS = [("NAME", "name"), ("NAMESPACE", "namespace"), ("SIZE", "size"), ("PODS", "pods"), ("QUEUE", "queue"),
            ("RUN", "run"), ("PEND", "pend"), ("DONE", "done"), ("ARCHIVE", "archive")]
 
 
+@dataclass
 class ClustersFetched(Fetched):
-    def __init__(self, summaries: list[Summary], namespace: str | None) -> None:
-        super().__init__()
-        self.summaries = summaries
-        self.listed_namespace = namespace  # (Message.namespace is Textual's handler prefix)
+    summaries: list[Summary]
+    listed_namespace: str | None    # (Message.namespace is Textual's handler prefix)
 
 
 def row_cells(s: Summary) -> tuple:
@@ -176,7 +180,6 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
         summary = self.selected()
         if summary is None:
             return
-        from .jobs import JobsScreen
 
         self.app.push_screen(JobsScreen(summary.mc))
 
@@ -184,7 +187,6 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
         summary = self.selected()
         if summary is None:
             return
-        from .broker_log import BrokerLogScreen
 
         self.app.push_screen(BrokerLogScreen(summary.mc))
 
@@ -209,14 +211,12 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
 
     async def open_named(self, namespace: str, name: str) -> None:
         """For the command palette: open a MiniCluster by name."""
-        from .jobs import JobsScreen
 
         summary = self.summaries.get(f"{namespace}/{name}")
         if summary is not None:
             self.app.push_screen(JobsScreen(summary.mc))
             return
         try:
-            from ..kube.resources import get_minicluster
 
             mc = await get_minicluster(await self.fs_app.client(), name, namespace)
         except KubeError as exc:

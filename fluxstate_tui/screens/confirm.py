@@ -9,21 +9,22 @@ view); a dialog with a text field starts in the field.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TypeVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from ..flux.display import printable
+from ..kube.resources import MiniCluster
+from ..workflows.ops import ArchiveInfo, archive_info
 from .base import flux_app
-
-if TYPE_CHECKING:
-    from ..kube.resources import MiniCluster
-    from ..workflows.ops import ArchiveInfo
 
 MODAL_CSS = """
 {cls} {{ align: center middle; }}
@@ -40,7 +41,19 @@ KEYS_HINT = "y confirms · n or esc cancels · tab moves"
 FIELD_HINT = "enter confirms · esc cancels · tab moves"
 
 
-class ConfirmModal(ModalScreen[bool]):
+R = TypeVar("R")
+
+
+class Question(ModalScreen[R]):
+    """A dialog with a title and a body of text (the body may hold cluster text: given as Text)."""
+
+    def __init__(self, title: str, body: str | Text) -> None:
+        super().__init__()
+        self.modal_title = title
+        self.body = body
+
+
+class ConfirmModal(Question[bool]):
     DEFAULT_CSS = MODAL_CSS.format(cls="ConfirmModal")
     BINDINGS = [
         Binding("y", "confirm", "Confirm"),
@@ -48,9 +61,7 @@ class ConfirmModal(ModalScreen[bool]):
     ]
 
     def __init__(self, title: str, body: str | Text, action_label: str, *, destructive: bool = True) -> None:
-        super().__init__()
-        self.modal_title = title
-        self.body = body
+        super().__init__(title, body)
         self.action_label = action_label
         self.destructive = destructive
 
@@ -76,7 +87,7 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class ChoiceModal(ModalScreen[str | None]):
+class ChoiceModal(Question[str | None]):
     """A question with more than one way on: each button is named for what it does and returns its
     key; the last, Cancel, is focused (every choice here changes something)."""
 
@@ -84,9 +95,7 @@ class ChoiceModal(ModalScreen[str | None]):
     BINDINGS = [Binding("escape,n", "cancel", "Cancel")]
 
     def __init__(self, title: str, body: str | Text, choices: list[tuple[str, str]], cancel: str = "Cancel") -> None:
-        super().__init__()
-        self.modal_title = title
-        self.body = body
+        super().__init__(title, body)
         self.choices = choices
         self.cancel_label = cancel
 
@@ -144,7 +153,7 @@ def archive_text(info) -> Text:
         return Text("reading the archive…", style="dim")
     if not info.path:
         return Text("this MiniCluster has no spec.archive.path: nothing is saved or restored", style="bold red")
-    text.append("path      ", style="bold").append(info.path + "\n")
+    text.append("path      ", style="bold").append(printable(info.path) + "\n")
     text.append("exists    ", style="bold")
     if info.exists and info.readable is False:
         text.append("yes, but it is not an archive (tar cannot list it): a new broker would fail to load it; "
@@ -159,8 +168,14 @@ def archive_text(info) -> Text:
         text.append("no — a create will start with an empty queue\n", style="yellow")
     versions = list(info.versions or [])
     text.append("versions  ", style="bold")
-    text.append("\n          ".join(versions) if versions else "none kept")
+    text.append("\n          ".join(printable(v) for v in versions) if versions else "none kept")
     return text
+
+
+@dataclass
+class ArchiveRead(Message):
+    info: ArchiveInfo | None
+    error: str | None
 
 
 class ArchiveModal(ModalScreen[None]):
@@ -187,16 +202,17 @@ class ArchiveModal(ModalScreen[None]):
         self.run_worker(self._load(), exit_on_error=False, group="archive-info")
 
     async def _load(self) -> None:
-        from ..workflows import archive_info
-
         try:
             kube = await flux_app(self.app).client()
-            self.info = await archive_info(kube, self.mc)
-            self.query_one("#archive-info", Static).update(archive_text(self.info))
-        except Exception as exc:
-            self.error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-            self.query_one("#archive-info", Static).update(Text(f"cannot read the archive: {self.error}",
-                                                                style="bold red"))
+            self.post_message(ArchiveRead(await archive_info(kube, self.mc), None))
+        except Exception as exc:  # shown in the dialog: a bug or an unreachable cluster must not crash it
+            self.post_message(ArchiveRead(None, getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"))
+
+    def on_archive_read(self, message: ArchiveRead) -> None:
+        self.info, self.error = message.info, message.error
+        shown = archive_text(self.info) if message.error is None else \
+            Text(f"cannot read the archive: {printable(message.error)}", style="bold red")
+        self.query_one("#archive-info", Static).update(shown)
 
     @on(Button.Pressed, "#close-button")
     def action_close(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 import time
+from dataclasses import dataclass
 
 from rich.console import Group
 from rich.table import Table
@@ -31,14 +32,14 @@ from ..kube.errors import BrokerNotReady
 from ..kube.resources import MiniCluster
 from ..widgets.freshness import Freshness
 from .base import Fetched, RefreshScreen
+from .broker_log import BrokerLogScreen
 
 
+@dataclass
 class DetailFetched(Fetched):
-    def __init__(self, job: Job | None, detail: JobDetail, broker: Broker) -> None:
-        super().__init__()
-        self.job = job
-        self.detail = detail
-        self.broker = broker
+    job: Job | None
+    detail: JobDetail
+    broker: Broker
 
 
 def _t(text: object, style: str = "") -> Text:
@@ -120,8 +121,6 @@ class JobDetailScreen(RefreshScreen):
         self.query_one("#detail-output", Static).update(output_renderable(job, detail))
 
     def action_broker_log(self) -> None:
-        from .broker_log import BrokerLogScreen
-
         self.app.push_screen(BrokerLogScreen(self.mc))
 
 

@@ -23,6 +23,8 @@ from ..widgets.job_table import Column, JobTable
 from ..widgets.summary import FluxSummary
 from .actions import WorkflowActions
 from .base import Fetched, RefreshScreen
+from .broker_log import BrokerLogScreen
+from .job_detail import JobDetailScreen
 from .workflow_keys import APP_KEYS, WORKFLOW_BINDINGS, Subject
 
 COLUMNS = [
@@ -89,15 +91,13 @@ def diff_jobs(index: JobIndex, snap: Snapshot, queues_shown: bool, old_reasons: 
     return JobsDiff(merge, rows, merge.removed, reasons, queues)
 
 
+@dataclass
 class JobsFetched(Fetched):
-    def __init__(self, diff: JobsDiff, snapshot: Snapshot, broker: Broker, pod: tuple[str, datetime | None],
-                 mc: MiniCluster) -> None:
-        super().__init__()
-        self.diff = diff
-        self.snapshot = snapshot
-        self.broker = broker
-        self.pod = pod      # (name, created) of the broker pod the snapshot was read from
-        self.mc = mc
+    diff: JobsDiff
+    snapshot: Snapshot
+    broker: Broker
+    pod: tuple[str, datetime | None]    # (name, created) of the broker pod the snapshot was read from
+    mc: MiniCluster
 
 
 class JobsScreen(WorkflowActions, RefreshScreen):
@@ -234,8 +234,6 @@ class JobsScreen(WorkflowActions, RefreshScreen):
             self._open(self.table.cursor_key)
 
     def _open(self, key: int) -> None:
-        from .job_detail import JobDetailScreen
-
         job = self.index.jobs.get(key)
         if job is not None:
             self.app.push_screen(JobDetailScreen(self.mc, job, self._reasons.get(key)))
@@ -272,8 +270,6 @@ class JobsScreen(WorkflowActions, RefreshScreen):
         table.sort_by(table.sort_column, not table.sort_reverse)
 
     def action_broker_log(self) -> None:
-        from .broker_log import BrokerLogScreen
-
         self.app.push_screen(BrokerLogScreen(self.mc))
 
     # ---- state workflows (actions.py) ----------------------------------------------------------

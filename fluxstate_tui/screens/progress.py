@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -23,6 +24,7 @@ from textual.widgets import Footer, Header, Log, ProgressBar, Static
 from ..workflows.events import Event, Refused
 from ..workflows.runner import MAX_LOG, Job, Offer, WorkflowRun, run_job
 from .base import flux_app
+from .confirm import ConfirmModal
 
 MARKS = {"done": ("✔", "green"), "current": ("▶", "bold yellow"), "pending": ("·", "dim"), "failed": ("✗", "bold red")}
 
@@ -33,26 +35,23 @@ __all__ = ["Offer", "ProgressScreen", "WorkflowDone", "WorkflowFailed", "Workflo
            "current_run", "show_workflow", "start_workflow"]
 
 
+@dataclass
 class WorkflowStep(Message):
     """A run changed (a step began or ended, progress, a log line)."""
 
-    def __init__(self, run: WorkflowRun, event: Event) -> None:
-        super().__init__()
-        self.run = run
-        self.event = event
+    run: WorkflowRun
+    event: Event
 
 
+@dataclass
 class WorkflowDone(Message):
-    def __init__(self, run: WorkflowRun) -> None:
-        super().__init__()
-        self.run = run
+    run: WorkflowRun
 
 
+@dataclass
 class WorkflowFailed(Message):
-    def __init__(self, run: WorkflowRun, error: BaseException | None) -> None:
-        super().__init__()
-        self.run = run
-        self.error = error
+    run: WorkflowRun
+    error: BaseException | None
 
 
 def format_elapsed(seconds: float) -> str:
@@ -188,8 +187,6 @@ class ProgressScreen(Screen):
         return True
 
     def action_cancel_workflow(self) -> None:
-        from .confirm import ConfirmModal
-
         run = self.workflow
         if not run.running:
             return

@@ -14,6 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from ..limits import MAX_SIZE
+from ..workflows import archive_info
+from ..workflows.assets import ANNOTATION
 from .base import flux_app
 from .confirm import FIELD_HINT, MODAL_CSS, human_age, human_size
 
@@ -23,8 +25,6 @@ if TYPE_CHECKING:
 
 
 def annotated_assets(mc: MiniCluster) -> list[str]:
-    from ..workflows.assets import ANNOTATION
-
     text = ((mc.raw.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION, "")
     return [p.strip() for p in text.split(",") if p.strip()]
 
@@ -199,7 +199,6 @@ class RecreateModal(SizeModal):
 
     async def _load_archive(self) -> None:
         try:
-            from ..workflows import archive_info
 
             self.info = await archive_info(await flux_app(self.app).client(), self.mc)
         except Exception as exc:

@@ -45,13 +45,12 @@ CANCEL_NOTES = {
 }
 
 
+@dataclass
 class FreshSubject(Message):
     """The MiniCluster as it is now, read for an action that is about to ask or act."""
 
-    def __init__(self, action: str, subject: Subject) -> None:
-        super().__init__()
-        self.action = action
-        self.subject = subject
+    action: str
+    subject: Subject
 
 
 @dataclass

@@ -7,6 +7,8 @@ import time
 from rich.text import Text
 from textual.widgets import Static
 
+from ..flux.display import printable
+
 
 class Freshness(Static):
     DEFAULT_CSS = """
@@ -19,35 +21,30 @@ class Freshness(Static):
         self.error: str | None = None
         self.busy: str | None = None    # a workflow is changing what this screen shows
         self.paused = False
-        self.loading = False
         self.context = ""
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._redraw)
         self._redraw()
 
+    def _show(self, *, error: str | None = None, busy: str | None = None) -> None:
+        self.error, self.busy = error, busy
+        self._redraw()
+
     def mark_loading(self) -> None:
-        self.loading = True
+        """Before the first fetch ("loading…" until one succeeds). Not Widget.loading: that would cover
+        this line with a loading indicator."""
         self._redraw()
 
     def mark_updated(self) -> None:
         self.updated_at = time.monotonic()
-        self.error = None
-        self.busy = None
-        self.loading = False
-        self._redraw()
+        self._show()
 
     def mark_failed(self, error: str) -> None:
-        self.error = error
-        self.busy = None
-        self.loading = False
-        self._redraw()
+        self._show(error=error)
 
     def mark_busy(self, note: str) -> None:
-        self.busy = note
-        self.error = None
-        self.loading = False
-        self._redraw()
+        self._show(busy=note)
 
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
@@ -71,13 +68,13 @@ class Freshness(Static):
         elif self.busy is not None:
             text.append(" ⟳ BUSY ", style="bold reverse yellow")
             text.append(f"  updated {self._age()}  ")
-            text.append(self.busy, style="yellow")
+            text.append(printable(self.busy), style="yellow")
         elif self.error is not None:
             text.append(" STALE ", style="bold reverse red")
             text.append(f"  updated {self._age()}  ")
-            text.append(self.error, style="red")
+            text.append(printable(self.error), style="red")
         elif self.updated_at is None:
-            text.append(" loading… " if self.loading or self.updated_at is None else "")
+            text.append(" loading… ")
         else:
             text.append(" ● LIVE ", style="bold reverse green")
             text.append(f"  updated {self._age()}")

@@ -23,7 +23,8 @@ through it once more here: no escape sequence, bell or 8-bit CSI of a job name r
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
@@ -41,6 +42,19 @@ from .table_model import STYLE_NAMES, Column, Row, TableModel
 __all__ = ["Column", "JobTable", "Row"]
 
 _ROW_TEXT_CACHE_LIMIT = 4096
+
+
+T = TypeVar("T")
+
+
+class FromModel(Generic[T]):
+    """A read-only attribute of the table that is its model's attribute of that name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, table: Any, owner: type | None = None) -> T:
+        return getattr(table._model, self.name)
 
 
 class JobTable(ScrollView, can_focus=True):
@@ -95,29 +109,25 @@ class JobTable(ScrollView, can_focus=True):
         Binding("end,G", "last", "Last row", show=False),
     ]
 
-    class Highlighted(Message):
+    @dataclass
+    class RowMessage(Message):
+        table: JobTable
+
+        @property
+        def control(self) -> JobTable:
+            return self.table
+
+    @dataclass
+    class Highlighted(RowMessage):
         """The cursor moved to another key (None: the table became empty)."""
 
-        def __init__(self, table: JobTable, key: int | None) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
+        key: int | None
 
-        @property
-        def control(self) -> JobTable:
-            return self.table
-
-    class Selected(Message):
+    @dataclass
+    class Selected(RowMessage):
         """Enter pressed on a row, or the cursor row clicked."""
 
-        def __init__(self, table: JobTable, key: int) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> JobTable:
-            return self.table
+        key: int
 
     def __init__(
         self,
@@ -139,34 +149,14 @@ class JobTable(ScrollView, can_focus=True):
     def columns(self) -> list[Column]:
         return list(self._model.columns)
 
-    @property
-    def sort_column(self) -> str | None:
-        return self._model.sort_column
-
-    @property
-    def sort_reverse(self) -> bool:
-        return self._model.sort_reverse
-
-    @property
-    def filter_text(self) -> str:
-        return self._model.filter_text
-
-    @property
-    def cursor_key(self) -> int | None:
-        return self._model.cursor_key
-
-    @property
-    def cursor_row(self) -> int:
-        """Index of the cursor among the visible rows."""
-        return self._model.cursor_index
-
-    @property
-    def row_count(self) -> int:
-        return self._model.row_count
-
-    @property
-    def total_count(self) -> int:
-        return self._model.total_count
+    # The model's state, read under the names the screens use.
+    sort_column = FromModel[str | None]("sort_column")
+    sort_reverse = FromModel[bool]("sort_reverse")
+    filter_text = FromModel[str]("filter_text")
+    cursor_key = FromModel[int | None]("cursor_key")
+    cursor_row = FromModel[int]("cursor_index")     # index of the cursor among the visible rows
+    row_count = FromModel[int]("row_count")
+    total_count = FromModel[int]("total_count")
 
     def row_keys(self) -> list[int]:
         return list(self._model.order)

@@ -14,6 +14,7 @@ from textual.widgets import Static
 from ..flux.display import printable
 from ..flux.snapshot import Snapshot
 from ..kube.resources import MiniCluster
+from ..workflows.assets import annotated
 
 BAR = 24
 
@@ -65,7 +66,6 @@ class FluxSummary(Static):
                              ("flux-core ", "bold"), printable((snap.version or "-") if snap else "-"), "   ",
                              ("broker ", "bold"), printable(broker or "-"), "   ",
                              ("archive ", "bold"), printable(mc.archive_path or "none"))
-        from ..workflows.assets import annotated
 
         assets = annotated(mc)
         if assets:

@@ -23,6 +23,7 @@ pod mounts.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..flux import commands as fc
@@ -136,15 +137,13 @@ async def recreate(kube: KubeClient, mc: MiniCluster | None = None, *, size: int
     return result
 
 
+@dataclass
 class Run(World):
     """The steps of one recreate, on the World it re-checks before each (world.py)."""
 
-    def __init__(self, kube: KubeClient, journal: Journal, name: str, namespace: str, size: int, emit: Progress,
-                 pause_timeout: float, cancel_running: bool, keep: int) -> None:
-        super().__init__(kube, journal, name, namespace, size, emit)
-        self.pause_timeout = pause_timeout
-        self.cancel_running = cancel_running
-        self.keep = keep
+    pause_timeout: float
+    cancel_running: bool
+    keep: int
 
     async def mc(self) -> MiniCluster:
         return await get_minicluster(self.kube, self.name, self.namespace)

@@ -25,6 +25,7 @@ import re
 import shlex
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -93,15 +94,16 @@ def gone_message(name: str, namespace: str, journal_path: Path, during: str | No
     return text
 
 
+@dataclass
 class World:
-    def __init__(self, kube: KubeClient, journal: Journal, name: str, namespace: str, size: int,
-                 emit: Progress) -> None:
-        self.kube = kube
-        self.journal = journal
-        self.name = name
-        self.namespace = namespace
-        self.size = size
-        self.emit = emit
+    """The MiniCluster a workflow works on, as the journal says it should be, re-checked before each step."""
+
+    kube: KubeClient
+    journal: Journal
+    name: str
+    namespace: str
+    size: int
+    emit: Progress
 
     async def find(self) -> MiniCluster | None:
         try:

@@ -104,7 +104,8 @@ def test_drain_first_waits_for_the_job_then_scales(empty_demo, tmp_path):
     async def prepare():
         async with await connect(empty_demo) as kube:
             broker = await ready(kube, "dr")
-            jid = await submit(broker, "-N2", "sleep", "50")
+            # long enough (6 s at the tests' speed) to be still running when a slow machine starts the CLI
+            jid = await submit(broker, "-N2", "sleep", "150")
             await running_on(broker, jid, "[0-1]")
             return jid
 
