@@ -60,6 +60,20 @@ class ClusterCommands(Provider):
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
 
+def screen_key_commands(screen: Screen, skip: set[str]) -> Iterable[SystemCommand]:
+    for binding in screen.BINDINGS:
+        if not isinstance(binding, Binding) or binding.action.startswith("app.") or "(" in binding.action:
+            continue
+        name = f"action_{binding.action}"
+        method = getattr(screen, name, None)
+        if method is None or name in skip or name in ("action_back", "action_toggle_pause", "action_refresh_now"):
+            continue
+        if screen.check_action(binding.action, ()) is False:
+            continue
+        key = binding.key.split(",")[0]
+        yield SystemCommand(f"{binding.description} ({key})", binding.tooltip or binding.description, method)
+
+
 class FluxStateApp(App):
     TITLE = "fluxstate-tui"
     COMMANDS = App.COMMANDS | {ClusterCommands}
@@ -212,17 +226,15 @@ class FluxStateApp(App):
             yield SystemCommand("Refresh now (ctrl+r)", "fetch again without waiting", screen.action_refresh_now)
             yield SystemCommand("Pause or resume live refresh (space)", "stop fetching; the data stays",
                                 screen.action_toggle_pause)
-        for action, title, help_text in (("broker_log", "Broker log (l)", "the broker pod's log, following"),
-                                          ("filter", "Filter (/)", "show only matching rows"),
-                                          ("sort", "Sort by the next column (o)", "cycle the sort column")):
-            method = getattr(screen, f"action_{action}", None)
-            if method is not None:
-                yield SystemCommand(title, help_text, method)
-        # state workflows: the S D R Z A keys of the Jobs and MiniClusters screens, and `w`
+        # state workflows: the S D R Z A keys of the Jobs and MiniClusters screens, named for their MiniCluster
         commands = getattr(screen, "workflow_commands", None)
+        named = set()
         if commands is not None:
             for title, help_text, callback in commands():
+                named.add(getattr(callback, "__name__", ""))
                 yield SystemCommand(title, help_text, callback)
+        # every other key of the screen that is allowed now (job, queue and node actions, the views, sort)
+        yield from screen_key_commands(screen, named)
 
         run = current_run(self)
         if run is not None:

@@ -1,12 +1,17 @@
 """Regenerate screens/*.svg: one screenshot per screen, taken from the TUI running on the demo cluster.
 
-    .venv/bin/python scripts/make_screens.py      (or: make screens)
+    .venv/bin/python scripts/make_screens.py [DIR]      (or: make screens)
+
+The demo is the deterministic one (frozen clock, seeded names, a still scene of jobs), so the
+screenshots only change when the TUI does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,8 +21,9 @@ from fluxstate_tui.app import FluxStateApp  # noqa: E402
 from fluxstate_tui.demo.embedded import EmbeddedDemo  # noqa: E402
 from fluxstate_tui.kube.client import Target  # noqa: E402
 
-OUT = ROOT / "screens"
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "screens"
 SIZE = (120, 34)
+SEED_JOBS = 16
 
 
 async def until(pilot, predicate, timeout: float = 30) -> None:
@@ -30,7 +36,9 @@ async def until(pilot, predicate, timeout: float = 30) -> None:
 
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
-    demo = EmbeddedDemo(speed=3).start()
+    os.environ["TZ"] = "UTC"  # the job detail shows the eventlog's first stamp in local time
+    time.tzset()
+    demo = EmbeddedDemo(speed=10, frozen=True, seed_jobs=SEED_JOBS).start().wait_seeded()
     app = FluxStateApp(Target(kubeconfig=str(demo.kubeconfig)), refresh=1.0)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -45,8 +53,7 @@ async def main() -> None:
             await shot("miniclusters")
             await pilot.press("enter")
             jobs = app.screen
-            await until(pilot, lambda: jobs.table.total_count >= 12)
-            await pilot.pause(1.2)
+            await until(pilot, lambda: jobs.table.total_count == SEED_JOBS + 5)
             await shot("jobs")
             pending = next(k for k in jobs.table.row_keys() if jobs.index.jobs[k].name == "big-run")
             jobs.table.move_cursor_to(pending)
@@ -54,7 +61,7 @@ async def main() -> None:
             await until(pilot, lambda: getattr(app.screen, "detail", None) is not None)
             await shot("job-detail-pending")
             await pilot.press("escape")
-            done = next(k for k in jobs.table.row_keys() if jobs.index.jobs[k].name == "false")
+            done = next(k for k in jobs.table.row_keys() if jobs.index.jobs[k].result == "FAILED")
             jobs.table.move_cursor_to(done)
             await pilot.press("enter")
             await until(pilot, lambda: getattr(app.screen, "detail", None) is not None)

@@ -68,6 +68,13 @@ def start_demo_server(data_dir: Path, *extra: str, timeout: float = 30) -> DemoS
     return DemoServer(proc, Path(fields["kubeconfig"]), fields["server"], data_dir, env)
 
 
+@pytest.fixture(autouse=True)
+def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Journals and audit lines of workflows run in-process go to a temporary $XDG_STATE_HOME, never the user's."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return tmp_path / "state"
+
+
 @pytest.fixture
 def demo_factory(tmp_path: Path) -> Iterator[Callable[..., DemoServer]]:
     servers: list[DemoServer] = []

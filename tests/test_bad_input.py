@@ -105,6 +105,16 @@ CASES: list[tuple[list[str], int, str]] = [
     (["recreate", "no-such-mc", "--size", "2", "--yes"], FAILED, "not found"),
     (["--read-only", "pause", "flux-sample", "--yes"], FAILED, "read-only"),
     (["--read-only", "recreate", "flux-sample", "--size", "3", "--yes"], FAILED, "read-only"),
+    # job, queue and node actions: ids, values and ranks are checked before any request
+    (["hold", "flux-sample"], USAGE, "name the jobs to hold"),
+    (["cancel", "flux-sample", "$(reboot)"], USAGE, "not a job id"),
+    (["urgency", "flux-sample", "99", "ƒ2"], USAGE, "0 to 31"),
+    (["kill", "flux-sample", "ƒ2", "--signal", "NOPE"], USAGE, "not a signal"),
+    (["drain", "flux-sample", "1;2"], USAGE, "not a rank"),
+    (["queue", "flux-sample", "drain"], USAGE, "invalid choice"),
+    (["audit", "--since", "nan"], USAGE, "not a duration or a time"),
+    (["--read-only", "cancel", "flux-sample", "--all-pending", "--yes"], FAILED, "read-only"),
+    (["--read-only", "queue", "flux-sample", "stop", "--yes"], FAILED, "read-only"),
     (["demo-server", "--data-dir", "/proc/fluxstate-nope"], FAILED, "cannot"),
     (["demo-server", "--host", "10.1.2.3"], FAILED, "loopback"),
 ]

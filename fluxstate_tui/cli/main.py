@@ -111,9 +111,11 @@ def build_parser() -> Parser:
                                         "not running.")
     status.add_argument("name", type=validate.dns_label("MiniCluster name"), help="MiniCluster name")
     status.add_argument("--json", action="store_true", help="print one JSON document")
+    from .act_args import add_parsers as add_action_parsers
     from .workflow import add_parsers
 
     add_parsers(sub, client)
+    add_action_parsers(sub, client)
     demo = sub.add_parser(
         "demo-server",
         help="run the demo cluster: a local Kubernetes API with a simulated Flux Operator and Flux",
@@ -149,6 +151,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import workflow
 
         return workflow.run(args)
+    from .act_args import COMMANDS as ACTION_COMMANDS
+
+    if args.command in ACTION_COMMANDS:
+        from . import act
+
+        return act.run(args)
     if args.command in ("ls", "jobs", "status"):
         from . import read
 

@@ -26,10 +26,17 @@ OPERATOR_NS = "operator-system"
 
 class DemoCluster:
     def __init__(self, data_dir: Path, *, speed: float = 1.0, cores_per_node: int = 4,
-                 deny: tuple[str, ...] = ()) -> None:
+                 deny: tuple[str, ...] = (), frozen_at: float | None = None, seed: int | None = None) -> None:
+        """`frozen_at` stops the clock the pods read at that epoch and `seed` seeds every random
+        name and the Flux simulator: together they make a run repeatable (the deterministic demo)."""
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # The node's clock times every delay (pod start-up, grace periods), so it runs even when the
+        # clock the pods read (`date`, Flux's timestamps and job ids) is frozen.
         self.clock = SimClock(speed)
+        self.pod_clock = self.clock if frozen_at is None else SimClock(speed, frozen_at, frozen=True)
+        self.seed = seed
+        self.names = mf.Names(seed)
         self.cores_per_node = cores_per_node
         self.store = Store()
         self.logs = PodLogs()
@@ -41,7 +48,7 @@ class DemoCluster:
         self.kubelet = Kubelet(self)
         self.controllers = [
             FluxOperator(self.store, self.seen, oplog),
-            JobController(self.store, self.seen),
+            JobController(self.store, self.seen, self.names),
             VolumeBinder(self.store),
             self.kubelet,
             GarbageCollector(self.store),
@@ -118,7 +125,7 @@ class DemoCluster:
     def _operator_pod(self) -> str:
         self.store.create("namespaces", None, {"apiVersion": "v1", "kind": "Namespace",
                                                "metadata": {"name": OPERATOR_NS}})
-        name = f"operator-controller-manager-6c4f8b5d7-{mf.random_suffix()}"
+        name = f"operator-controller-manager-6c4f8b5d7-{self.names.suffix()}"
         self.store.create("pods", OPERATOR_NS, {
             "apiVersion": "v1",
             "kind": "Pod",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from . import manifests as mf
 from .apiserver import ApiError
+from .recorder import NORMAL, EventRecorder
 from .timefmt import rfc3339
 
 if TYPE_CHECKING:
@@ -150,9 +151,11 @@ class FluxOperator:
 class JobController:
     """Keeps one pod per completion index of each Indexed Job; scaling down removes the highest."""
 
-    def __init__(self, store: Store, seen: Seen) -> None:
+    def __init__(self, store: Store, seen: Seen, names: mf.Names | None = None) -> None:
         self.store = store
         self.seen = seen
+        self.names = names or mf.Names()
+        self.recorder = EventRecorder(store, "job-controller")
 
     def reconcile(self) -> None:
         pods_by_owner: dict[str, list[dict]] = {}
@@ -177,11 +180,13 @@ class JobController:
                 continue
             if index >= want:
                 self.store.delete("pods", ns, p["metadata"]["name"])
+                self.recorder.event(job, NORMAL, "SuccessfulDelete", f"Deleted pod: {p['metadata']['name']}")
                 continue
             live[index] = p
         for index in range(want):
             if index not in live:
-                self.store.create("pods", ns, mf.pod(job, index))
+                created = self.store.create("pods", ns, mf.pod(job, index, self.names.suffix()))
+                self.recorder.event(job, NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
         active = [p for p in live.values() if p["status"].get("phase") in ("Pending", "Running")]
         ready = sum(1 for p in active if _pod_ready(p))
 

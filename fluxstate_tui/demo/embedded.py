@@ -2,6 +2,11 @@
 
 It gets its own event loop so simulated Flux work (seeding, restores) never stalls the UI, and the
 TUI reaches it exactly as it reaches a real cluster: over HTTP and websockets on loopback.
+
+`frozen=True` makes it deterministic, for screenshots that must not change from run to run: the
+clock its pods read stands still at seed.FROZEN_EPOCH (delays still pass, so pods come up), pod
+names and the Flux simulator's choices come from seed.FROZEN_SEED, and its jobs are a still scene
+(seed.submit_still_scene) that nothing changes once `wait_seeded()` returns.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ from pathlib import Path
 
 class EmbeddedDemo:
     def __init__(self, *, speed: float = 1.0, seed_jobs: int = 0, empty: bool = False,
-                 data_dir: Path | None = None, deny: tuple[str, ...] = ()) -> None:
+                 data_dir: Path | None = None, deny: tuple[str, ...] = (), frozen: bool = False) -> None:
         self.deny = tuple(deny)
         self.speed = speed
         self.seed_jobs = seed_jobs
         self.empty = empty
+        self.frozen = frozen
         self._own_dir = data_dir is None
         self.data_dir = Path(tempfile.mkdtemp(prefix="fluxstate-demo-")) if data_dir is None else Path(data_dir)
         self.kubeconfig = self.data_dir / "kubeconfig"
@@ -28,6 +34,8 @@ class EmbeddedDemo:
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self._seeded = threading.Event()
+        self._seed_error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="fluxstate-demo", daemon=True)
 
     def start(self, timeout: float = 30) -> EmbeddedDemo:
@@ -38,23 +46,40 @@ class EmbeddedDemo:
             raise RuntimeError(f"the demo cluster failed to start: {self._error}") from self._error
         return self
 
+    def wait_seeded(self, timeout: float = 120) -> EmbeddedDemo:
+        """Block until every demo job is submitted (frozen: the scene stands still from then on)."""
+        if not self._seeded.wait(timeout):
+            raise RuntimeError("the demo's jobs were not all submitted in time")
+        if self._seed_error is not None:
+            raise RuntimeError(f"submitting the demo's jobs failed: {self._seed_error}") from self._seed_error
+        return self
+
+    def _seeding_done(self, task: asyncio.Task) -> None:
+        self._seed_error = task.exception() if not task.cancelled() else asyncio.CancelledError()
+        self._seeded.set()
+
     def _run(self) -> None:
         asyncio.run(self._main())
 
     async def _main(self) -> None:
         from .cluster import DemoCluster
-        from .seed import apply_default_state, submit_demo_jobs
+        from .seed import FROZEN_EPOCH, FROZEN_SEED, apply_default_state, submit_demo_jobs, submit_still_scene
         from .server import write_kubeconfig
 
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        cluster = DemoCluster(self.data_dir, speed=self.speed, deny=self.deny)
+        cluster = DemoCluster(self.data_dir, speed=self.speed, deny=self.deny,
+                              frozen_at=FROZEN_EPOCH if self.frozen else None,
+                              seed=FROZEN_SEED if self.frozen else None)
         try:
             self.url = await cluster.start()
             write_kubeconfig(self.kubeconfig, self.url)
-            if not self.empty:
+            if self.empty:
+                self._seeded.set()
+            else:
                 apply_default_state(cluster)
-                cluster.spawn(submit_demo_jobs(cluster, self.seed_jobs))
+                submit = submit_still_scene if self.frozen else submit_demo_jobs
+                cluster.spawn(submit(cluster, self.seed_jobs)).add_done_callback(self._seeding_done)
         except BaseException as exc:
             self._error = exc
             self._ready.set()

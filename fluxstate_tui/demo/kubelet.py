@@ -24,7 +24,9 @@ from . import manifests as mf
 from .apiserver import ApiError, PodLogs, Store
 from .controllers import Seen, deleting, key, uid
 from .flux import FluxInstance, run_flux
+from .podstatus import pending_status, running_status
 from .proc import Host, PodFS, Proc, SimClock, Stdin
+from .recorder import PodEvents
 from .shell import run_program
 from .timefmt import rfc3339
 
@@ -72,7 +74,9 @@ class NodeEnv(Protocol):
     """What the kubelet needs of the cluster it runs in (DemoCluster provides it)."""
 
     store: Store
-    clock: SimClock
+    clock: SimClock          # the node's: every delay of a pod's life
+    pod_clock: SimClock      # what processes in pods read (frozen in the deterministic demo)
+    seed: int | None         # the Flux instances' random choices
     seen: Seen
     logs: PodLogs
     data_dir: Path
@@ -97,6 +101,7 @@ class Kubelet:
         self.seen: Seen = cluster.seen
         self.pods: dict[str, PodRuntime] = {}
         self.brokers: dict[tuple[str, str], Broker] = {}
+        self.events = PodEvents(self.store, mf.NODE_NAME)
 
     # ---- reconcile -------------------------------------------------------------------------
 
@@ -127,16 +132,20 @@ class Kubelet:
         if rt.stage == "new":
             if not self._mount_volumes(pod, rt):
                 return
+            self.events.scheduled(pod)
             rt.stage = "init" if pod["spec"].get("initContainers") else "initdone"
-            self._set_status(pod, self._pending_status(pod, init_running=rt.stage == "init"))
+            self._set_status(pod, pending_status(pod, init_running=rt.stage == "init"))
+            if rt.stage == "init":
+                self.events.started(pod, init=True)
         if rt.stage == "init" and age >= INIT_DONE:
             self._run_init(pod, rt)
             rt.stage = "initdone"
-            self._set_status(pod, self._pending_status(pod, init_running=False))
+            self._set_status(pod, pending_status(pod, init_running=False))
         if rt.stage == "initdone" and age >= APP_RUNNING:
             rt.stage = "running"
             rt.started_at = self.clock.now()
-            self._set_status(pod, self._running_status(pod))
+            self._set_status(pod, running_status(pod, self.cluster.pod_ip(pod)))
+            self.events.started(pod, init=False)
             self._start_app(pod, rt)
         if rt.stage == "running" and rt.minicluster and rt.index and not rt.joined:
             broker = self.brokers.get((rt.namespace, rt.minicluster))
@@ -182,14 +191,16 @@ class Kubelet:
                 claim = vol["persistentVolumeClaim"]["claimName"]
                 target = self._claim_dir(ns, claim)
                 if target is None:
+                    message = f'0/1 nodes are available: persistentvolumeclaim "{claim}" not found or not bound.'
+                    conditions = (pod.get("status") or {}).get("conditions") or []
+                    if not any(c.get("reason") == "Unschedulable" for c in conditions):
+                        self.events.unschedulable(pod, message)  # once: the scheduler's retries add no news
                     self._set_status(pod, {
                         "phase": "Pending",
                         "qosClass": "BestEffort",
                         "conditions": [{
                             "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                            "message": f'0/1 nodes are available: persistentvolumeclaim "{claim}" '
-                                       'not found or not bound.',
-                            "lastTransitionTime": rfc3339(time.time()),
+                            "message": message, "lastTransitionTime": rfc3339(time.time()),
                         }],
                     })
                     return False
@@ -223,51 +234,6 @@ class Kubelet:
 
         self.store.update("pods", ns, name, apply)
 
-    def _pending_status(self, pod: dict, init_running: bool) -> dict:
-        now = rfc3339(time.time())
-        inits = []
-        for c in pod["spec"].get("initContainers") or []:
-            state = ({"running": {"startedAt": now}} if init_running
-                     else {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": now, "finishedAt": now}})
-            inits.append({"name": c["name"], "image": c["image"], "imageID": "", "ready": not init_running,
-                          "restartCount": 0, "started": init_running, "state": state})
-        containers = [{
-            "name": c["name"], "image": c["image"], "imageID": "", "ready": False, "restartCount": 0,
-            "started": False, "state": {"waiting": {"reason": "PodInitializing" if inits else "ContainerCreating"}},
-        } for c in pod["spec"]["containers"]]
-        status = {
-            "phase": "Pending",
-            "qosClass": "BestEffort",
-            "hostIP": "192.168.49.2",
-            "startTime": (pod.get("status") or {}).get("startTime") or now,
-            "conditions": [
-                {"type": "Initialized", "status": "False" if init_running else "True", "lastTransitionTime": now},
-                {"type": "Ready", "status": "False", "lastTransitionTime": now},
-                {"type": "ContainersReady", "status": "False", "lastTransitionTime": now},
-                {"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
-            ],
-            "containerStatuses": containers,
-        }
-        if inits:
-            status["initContainerStatuses"] = inits
-        return status
-
-    def _running_status(self, pod: dict) -> dict:
-        now = rfc3339(time.time())
-        status = self._pending_status(pod, init_running=False)
-        status["phase"] = "Running"
-        status["podIP"] = self.cluster.pod_ip(pod)
-        status["podIPs"] = [{"ip": status["podIP"]}]
-        status["hostIPs"] = [{"ip": status["hostIP"]}]
-        for cond in status["conditions"]:
-            cond["status"] = "True"
-        status["containerStatuses"] = [{
-            "name": c["name"], "image": c["image"], "imageID": f"docker-pullable://{c['image']}",
-            "containerID": f"docker://{pod['metadata']['uid'].replace('-', '')}", "ready": True,
-            "restartCount": 0, "started": True, "state": {"running": {"startedAt": now}},
-        } for c in pod["spec"]["containers"]]
-        return status
-
     # ---- containers ------------------------------------------------------------------------
 
     def _host(self, rt: PodRuntime) -> Host:
@@ -275,7 +241,7 @@ class Kubelet:
             async def flux(proc: Proc) -> int:
                 return await run_flux(proc, self.instance_for(rt, target_uri(proc)))
 
-            rt.host = Host(hostname=rt.hostname, fs=rt.fs, clock=self.clock, run=run_program, flux=flux)
+            rt.host = Host(hostname=rt.hostname, fs=rt.fs, clock=self.cluster.pod_clock, run=run_program, flux=flux)
         return rt.host
 
     def _run_init(self, pod: dict, rt: PodRuntime) -> None:
@@ -360,7 +326,8 @@ class Kubelet:
             return FluxInstance(
                 hostnames=broker.hostnames,
                 cores_per_node=self.cluster.cores_per_node,
-                clock=self.clock,
+                clock=self.cluster.pod_clock,
+                seed=self.cluster.seed,
                 uri=mf.FLUX_SOCKET,
                 executor=self._executor(rt.namespace, rt.minicluster),
                 restore=restore,
@@ -425,6 +392,8 @@ class Kubelet:
         now = self.clock.now()
         if rt.stop_at is None:
             rt.stop_at = now + STOP_GRACE
+            if rt.stage in ("init", "running"):
+                self.events.killing(pod, init=rt.stage == "init")
             self._stop_flux(rt)
             return
         if now >= rt.stop_at:

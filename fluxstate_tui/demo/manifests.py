@@ -8,6 +8,7 @@ named like the MiniCluster, init container `flux-view`.
 from __future__ import annotations
 
 import copy
+import random
 import secrets
 from typing import Any
 
@@ -28,8 +29,15 @@ NODE_NAME = "fluxstate-demo"
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # what Kubernetes uses for generated names
 
 
-def random_suffix(n: int = 5) -> str:
-    return "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(n))
+class Names:
+    """Where the random suffixes of generated names come from: the system's randomness, or a
+    generator seeded so that a deterministic demo names its pods the same every run."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._rng: random.Random = secrets.SystemRandom() if seed is None else random.Random(seed)
+
+    def suffix(self, n: int = 5) -> str:
+        return "".join(self._rng.choice(_SUFFIX_ALPHABET) for _ in range(n))
 
 
 def owner_ref(obj: dict, *, controller: bool = True) -> dict:
@@ -318,8 +326,8 @@ def job(mc: dict) -> dict:
     }
 
 
-def pod(job_obj: dict, index: int, uid_hint: str = "") -> dict:
-    """A pod of an Indexed Job, as the Job controller names and labels it."""
+def pod(job_obj: dict, index: int, suffix: str) -> dict:
+    """A pod of an Indexed Job, as the Job controller names (`<job>-<index>-<suffix>`) and labels it."""
     name = job_obj["metadata"]["name"]
     template = job_obj["spec"]["template"]
     labels = dict(template["metadata"].get("labels") or {})
@@ -340,7 +348,7 @@ def pod(job_obj: dict, index: int, uid_hint: str = "") -> dict:
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
-            "name": f"{name}-{index}-{random_suffix()}",
+            "name": f"{name}-{index}-{suffix}",
             "namespace": job_obj["metadata"]["namespace"],
             "labels": labels,
             "annotations": {"batch.kubernetes.io/job-completion-index": str(index)},

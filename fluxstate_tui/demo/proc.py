@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import posixpath
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 Writer = Callable[[bytes], Awaitable[None]]
 
@@ -24,16 +26,29 @@ class SimClock:
     like a real run (a `sleep 10` job shows a 10 s runtime).
     """
 
-    def __init__(self, speed: float = 1.0, epoch: float | None = None) -> None:
+    def __init__(self, speed: float = 1.0, epoch: float | None = None, *, frozen: bool = False) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.speed = float(speed)
+        # A frozen clock reads `epoch` until advance() moves it, while its delays (sleep, call_later)
+        # still pass: the deterministic demo's processes all see the same instant every run.
+        self.frozen = frozen
         self._mono0 = time.monotonic()
         self._epoch0 = time.time() if epoch is None else epoch
 
     def now(self) -> float:
         """Simulated seconds since the Unix epoch."""
+        if self.frozen:
+            return self._epoch0
         return self._epoch0 + (time.monotonic() - self._mono0) * self.speed
+
+    def advance(self, sim_seconds: float) -> None:
+        """Move a frozen clock on at once, for a scene where nothing was due meanwhile."""
+        if not self.frozen:
+            raise RuntimeError("only a frozen clock is moved by hand")
+        if sim_seconds < 0:
+            raise ValueError("a clock does not go back")
+        self._epoch0 += sim_seconds
 
     def real(self, sim_seconds: float) -> float:
         """Wall-clock seconds that `sim_seconds` of simulated time take."""
@@ -46,8 +61,27 @@ class SimClock:
         return asyncio.get_running_loop().call_later(self.real(sim_seconds), callback, *args)
 
 
+class Terminal(Protocol):
+    """The pseudo-terminal of an exec with a tty, as the processes on it see it."""
+
+    columns: int
+    lines: int
+
+    def claim_interrupts(self) -> asyncio.Event:
+        """Make the caller the foreground: ^C sets the returned event until it is released."""
+
+    def release_interrupts(self, event: asyncio.Event) -> None:
+        """Give the foreground back to whoever claimed it before."""
+
+    def remember(self, line: str) -> None:
+        """Add a command line to the history the arrow keys recall."""
+
+
 class Stdin:
     """A process's standard input: read whole, on demand (commands that never read it never wait)."""
+
+    # Set when the input is a terminal (an exec with tty=true): interactive shells look for it.
+    terminal: Terminal | None = None
 
     def __init__(self, data: bytes = b"", reader: Callable[[], Awaitable[bytes]] | None = None) -> None:
         self._data = data
@@ -58,6 +92,53 @@ class Stdin:
             self._data += await self._reader()
             self._reader = None
         return self._data
+
+
+class StreamStdin(Stdin):
+    """Standard input that arrives while the process runs (an exec's channel 0).
+
+    `read_chunk` hands out what has arrived so far, so a shell can run each line as it comes and
+    leave the rest to the commands it starts; `read` still waits for the end of file. A terminal
+    feeds it one line at a time and may send an end of file (^D) that only the next read sees;
+    `close` is the end of file for good (the client closed stdin or went away).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._chunks: deque[bytes] = deque()
+        self._closed = False
+        self._ready = asyncio.Event()
+
+    def feed(self, data: bytes) -> None:
+        if data and not self._closed:
+            self._chunks.append(bytes(data))
+            self._ready.set()
+
+    def end_of_file(self) -> None:
+        if not self._closed:
+            self._chunks.append(b"")
+            self._ready.set()
+
+    def discard(self) -> None:
+        """Drop the input nobody has read yet (a terminal's ^C flushes typed-ahead lines)."""
+        self._chunks.clear()
+
+    def close(self) -> None:
+        self._closed = True
+        self._ready.set()
+
+    async def read_chunk(self) -> bytes:
+        """The next piece of input; b"" at an end of file."""
+        while not self._chunks and not self._closed:
+            self._ready.clear()
+            await self._ready.wait()
+        return self._chunks.popleft() if self._chunks else b""
+
+    async def read(self) -> bytes:
+        out = bytearray()
+        while chunk := await self.read_chunk():
+            out += chunk
+        return bytes(out)
 
 
 class PodFS:

@@ -1,7 +1,8 @@
 """The demo cluster's default state: the Flux Operator "State" tutorial's setup with jobs in it.
 
 The objects are what the tutorial's volumes.yaml and minicluster.yaml create; the jobs are
-submitted through the broker pod's shell exactly as a user would with kubectl exec.
+submitted through the broker pod's shell exactly as a user would with kubectl exec. The
+deterministic demo (`EmbeddedDemo(frozen=True)`) gets a still scene of them instead.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import logging
 import shlex
 
 from .cluster import DemoCluster
+from .flux import FluxInstance
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,21 @@ PENDING = ["--job-name=big-run", "-N2", "sleep", "60"]
 HELD = ["--urgency=0", "--job-name=held", "hostname"]
 
 
+# The deterministic demo: the pods' clock stands at FROZEN_EPOCH (2025-06-02 09:00:00 UTC) and every
+# random choice comes from FROZEN_SEED, so each run shows the same job ids, pod names and times.
+FROZEN_EPOCH = 1748854800.0
+FROZEN_SEED = 13
+
+# Its scene holds still: the running jobs sleep forever, so the job waiting for two whole nodes and the
+# one depending on it wait forever, and the held job stays held. Each running job is followed by the
+# simulated seconds its frozen clock is moved on, so the TIME column reads like a run's.
+STILL_RUNNING = [
+    (["--job-name=simulation", "-n4", "sleep", "infinity"], 50.0),
+    (["--job-name=train", "-n2", "sleep", "infinity"], 25.0),
+]
+STILL_UPTIME = 20 * 60.0  # how long the instance has run when the history is seeded
+
+
 def apply_default_state(cluster: DemoCluster) -> None:
     for obj in VOLUMES:
         plural = "persistentvolumes" if obj["kind"] == "PersistentVolume" else "persistentvolumeclaims"
@@ -82,25 +99,66 @@ def apply_default_state(cluster: DemoCluster) -> None:
     cluster.store.create("miniclusters", NAMESPACE, MINICLUSTER)
 
 
-async def submit_demo_jobs(cluster: DemoCluster, seed_jobs: int = 0, timeout: float = 120.0) -> None:
-    """Once flux-sample's broker answers, fill its queue."""
-    await cluster.wait_until(lambda: cluster.flux_ready(NAMESPACE, NAME), timeout)
-    broker = cluster.broker_pod(NAMESPACE, NAME)
-    if broker is None:
-        return
-    if seed_jobs:
-        cluster.kubelet.brokers[(NAMESPACE, NAME)].instance.seed_jobs(seed_jobs)
+class Submitter:
+    """Submits jobs to flux-sample through its broker pod's shell, as `kubectl exec` would."""
 
-    async def submit(args: list[str]) -> str:
+    def __init__(self, cluster: DemoCluster, broker_pod: str, instance: FluxInstance) -> None:
+        self.cluster = cluster
+        self.broker_pod = broker_pod
+        self.instance = instance
+
+    @classmethod
+    async def when_up(cls, cluster: DemoCluster, timeout: float) -> Submitter | None:
+        """Once flux-sample's broker answers; None if its pod went away meanwhile."""
+        await cluster.wait_until(lambda: cluster.flux_ready(NAMESPACE, NAME), timeout)
+        pod = cluster.broker_pod(NAMESPACE, NAME)
+        broker = cluster.kubelet.brokers.get((NAMESPACE, NAME))
+        if pod is None or broker is None or broker.instance is None:
+            return None
+        return cls(cluster, pod.name, broker.instance)
+
+    async def submit(self, args: list[str]) -> str:
         script = ". /mnt/flux/flux-view.sh && flux proxy $fluxsocket flux submit " + shlex.join(args)
-        rc, out, err = await cluster.run_in_pod(NAMESPACE, broker.name, ["/bin/bash", "-c", script])
+        rc, out, err = await self.cluster.run_in_pod(NAMESPACE, self.broker_pod, ["/bin/bash", "-c", script])
         if rc != 0:
             log.warning("seed job %s failed: %s", args, err.strip())
         return out.strip()
 
+    async def submit_waiting(self) -> None:
+        """The jobs that wait: one for two whole nodes, one on it (a dependency), one held."""
+        big = await self.submit(PENDING)
+        if big:
+            await self.submit([f"--dependency=afterok:{big}", "--job-name=report", "echo", "done"])
+        await self.submit(HELD)
+
+
+async def submit_demo_jobs(cluster: DemoCluster, seed_jobs: int = 0, timeout: float = 120.0) -> None:
+    """Once flux-sample's broker answers, fill its queue."""
+    flux = await Submitter.when_up(cluster, timeout)
+    if flux is None:
+        return
+    if seed_jobs:
+        flux.instance.seed_jobs(seed_jobs)
     for args in FINISHED + RUNNING:
-        await submit(args)
-    big = await submit(PENDING)
-    if big:
-        await submit([f"--dependency=afterok:{big}", "--job-name=report", "echo", "done"])
-    await submit(HELD)
+        await flux.submit(args)
+    await flux.submit_waiting()
+
+
+async def submit_still_scene(cluster: DemoCluster, seed_jobs: int = 0, timeout: float = 120.0) -> None:
+    """The deterministic demo's jobs on its frozen clock: `seed_jobs` finished ones of a seeded history,
+    then STILL_RUNNING, then the waiting ones. Each starts before the next is submitted, so their
+    order and ids never depend on how fast this machine runs."""
+    flux = await Submitter.when_up(cluster, timeout)
+    if flux is None:
+        return
+    nodes = flux.instance.nodes
+    # Every rank up first: a job placed while one is still joining would land elsewhere.
+    await cluster.wait_until(lambda: all(n.online for n in nodes), timeout)
+    clock = cluster.pod_clock
+    clock.advance(STILL_UPTIME)
+    if seed_jobs:
+        flux.instance.seed_jobs(seed_jobs)
+    for args, then in STILL_RUNNING:
+        await flux.submit(["--wait-event=start", *args])
+        clock.advance(then)
+    await flux.submit_waiting()

@@ -54,17 +54,42 @@ def queue_status() -> list[str]:
     return flux("queue", "status", "-v")
 
 
-def queue_stop(reason: str | None = None, all_queues: bool = True) -> list[str]:
-    argv = flux("queue", "stop")
-    if all_queues:
-        argv.append("--all")
-    if reason:
-        argv += ["-m", reason]
-    return argv
+def _queue_target(queue: str | None, all_queues: bool) -> list[str]:
+    """A named queue, or `--all` (which also covers the anonymous queue); the name goes last, after `--`,
+    so no queue name is read as an option."""
+    if queue is not None:
+        return ["--", queue]
+    return ["--all"] if all_queues else []
 
 
-def queue_start(all_queues: bool = True) -> list[str]:
-    return flux("queue", "start", *(["--all"] if all_queues else []))
+def _message(reason: str | None) -> list[str]:
+    # One word `--message=…`: a reason that starts with '-' is still the reason, not an option.
+    return [f"--message={reason}"] if reason else []
+
+
+def queue_stop(reason: str | None = None, all_queues: bool = True, queue: str | None = None) -> list[str]:
+    return flux("queue", "stop", *_message(reason), *_queue_target(queue, all_queues))
+
+
+def queue_start(all_queues: bool = True, queue: str | None = None) -> list[str]:
+    return flux("queue", "start", *_queue_target(queue, all_queues))
+
+
+def queue_enable(queue: str | None = None) -> list[str]:
+    return flux("queue", "enable", *_queue_target(queue, True))
+
+
+def queue_disable(reason: str | None = None, queue: str | None = None) -> list[str]:
+    """Without a reason flux records `disabled by administrator`."""
+    return flux("queue", "disable", *_message(reason), *_queue_target(queue, True))
+
+
+QUEUE_LIST_FORMAT = "{queue}|{queuem}"
+
+
+def queue_list(fmt: str = QUEUE_LIST_FORMAT) -> list[str]:
+    """The configured queues, one per line (none but an empty name: only the anonymous queue)."""
+    return flux("queue", "list", "-n", "-o", fmt)
 
 
 def queue_idle(timeout: float) -> list[str]:
@@ -96,9 +121,7 @@ def dump(path: str, quiet: bool = True) -> list[str]:
 
 
 def cancel(ids: Iterable[str] = (), *, states: str | None = None, message: str | None = None) -> list[str]:
-    argv = flux("cancel")
-    if message:
-        argv += ["-m", message]
+    argv = flux("cancel", *_message(message))
     ids = list(ids)
     if ids:
         return argv + ids
@@ -107,13 +130,34 @@ def cancel(ids: Iterable[str] = (), *, states: str | None = None, message: str |
 
 def resource_drain(targets: str, reason: str) -> list[str]:
     """Drain ranks (an idset such as `1-3`): running jobs go on, no new job is scheduled there.
-    Without -f, flux-core 0.88 refuses ranks already drained with a reason: drain only the others."""
-    return flux("resource", "drain", targets, reason)
+    Without -f, flux-core 0.88 refuses ranks already drained with a reason: drain only the others.
+    After `--` a reason that starts with '-' stays the reason."""
+    return flux("resource", "drain", "--", targets, *([reason] if reason else []))
 
 
 def resource_undrain(targets: str) -> list[str]:
     """Undrain ranks; flux fails the whole request if one of them is not drained."""
-    return flux("resource", "undrain", targets)
+    return flux("resource", "undrain", "--", targets)
+
+
+def resource_r() -> list[str]:
+    """The instance's resource set R (JSON): every rank's cores, up or down."""
+    return flux("resource", "R")
+
+
+# flux job urgency's words (FLUX_JOB_URGENCY_HOLD, _DEFAULT, _EXPEDITE); numbers run from 0 to 31.
+URGENCY_HOLD, URGENCY_DEFAULT, URGENCY_EXPEDITE = 0, 16, 31
+URGENCY_WORDS = {"hold": URGENCY_HOLD, "default": URGENCY_DEFAULT, "expedite": URGENCY_EXPEDITE}
+
+
+def job_urgency(jobid: str, urgency: int | str) -> list[str]:
+    """One job's urgency (flux-core 0.88 takes one id per call); fails once the job has resources."""
+    return flux("job", "urgency", jobid, urgency)
+
+
+def job_kill(ids: Iterable[str], signal: str = "SIGTERM") -> list[str]:
+    """Signal running jobs; flux reports each id it could not signal and goes on with the rest."""
+    return flux("job", "kill", f"--signal={signal}", *ids)
 
 
 def resource_drained(fmt: str = "{ranks}|{reason}") -> list[str]:

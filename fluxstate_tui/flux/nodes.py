@@ -11,11 +11,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .rows import SEP
+from .rows import SEP, unquote
 
 STATUS_FIELDS = ("statex", "status", "nnodes", "ranks", "nodelist", "timestamp", "reason")
-# The reason comes last: it is free text, so only it may hold anything (split at most 6 times).
-STATUS_FORMAT = SEP.join("{%s}" % f for f in STATUS_FIELDS)
+# The reason comes last and quoted (`!a`, as the job rows' free text): whoever drains a node writes it,
+# and a newline or separator in it must not end the line or add a field.
+STATUS_FORMAT = SEP.join("{%s!a}" % f if f == "reason" else "{%s}" % f for f in STATUS_FIELDS)
 DRAIN_STATES = ("drained", "draining")
 
 
@@ -121,5 +122,13 @@ def parse_node_status(text: str) -> NodeStatus:
         stamp = f["timestamp"].strip()
         groups.append(NodeGroup(state=f["statex"].strip(), online=f["status"] == "online", nnodes=int(f["nnodes"]),
                                 ranks=f["ranks"].strip(), nodelist=f["nodelist"].strip(),
-                                timestamp=float(stamp) if stamp else None, reason=f["reason"]))
+                                timestamp=float(stamp) if stamp else None, reason=_reason(f["reason"])))
     return NodeStatus(groups)
+
+
+def _reason(text: str) -> str:
+    """The drain reason: an ascii() literal; a bare one (an older format) is taken as it is."""
+    try:
+        return unquote(text)
+    except (ValueError, SyntaxError):
+        return text

@@ -21,6 +21,10 @@ NEEDS = {
     "resume": [EXEC, *LEASE],
     "dump": [EXEC, *LEASE],
     "archive": [EXEC, *LEASE],
+    # Job actions (cancel, hold, release, urgency, kill) take no lock: they must work while a pause waits.
+    "jobs": [EXEC],
+    "queue": [EXEC, *LEASE],
+    "nodes": [EXEC, *LEASE],
     "scale": [("patch", MC_GROUP, "miniclusters", "scale"), ("list", "", "pods", ""), *LEASE],
     "recreate": [("get", MC_GROUP, "miniclusters", ""), ("delete", MC_GROUP, "miniclusters", ""),
                  ("create", MC_GROUP, "miniclusters", ""), ("list", "", "pods", ""), EXEC,

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 
-from ..kube.client import KubeClient
+from ..kube.client import KubeClient, Target
 from ..kube.errors import KubeError
 from ..widgets.freshness import Freshness
 from ..workflows.runner import Runs
@@ -35,6 +35,7 @@ class FluxApp(Protocol):
     namespace: str | None
     context_name: str | None
     workflows: Runs
+    target: Target
 
     async def client(self) -> KubeClient: ...
 
@@ -57,7 +58,8 @@ class RefreshScreen(Screen):
     BINDINGS = [
         # Listed by ? and the palette; the footer keeps its room for the actions.
         Binding("ctrl+r", "refresh_now", "Refresh", show=False),
-        Binding("space", "toggle_pause", "Pause", show=False),
+        # p everywhere; space too, except in the jobs table, where it marks rows (as in k9s).
+        Binding("space,p", "toggle_pause", "Pause", show=False),
     ]
 
     # Each screen defines what it fetches: an async method returning its Fetched message.

@@ -14,10 +14,11 @@ from ..kube.errors import KubeError
 from ..kube.resources import get_minicluster
 from ..readmodel import Summary, overview
 from ..widgets.freshness import Freshness
+from ..widgets.keyed_table import cursor_row_key, sync_rows
 from .actions import WorkflowActions
 from .base import Fetched, RefreshScreen
-from .broker_log import BrokerLogScreen
 from .jobs import JobsScreen
+from .views import VIEW_BINDINGS, MiniClusterViews
 from .workflow_keys import APP_KEYS, WORKFLOW_BINDINGS, Subject
 
 COLUMNS = [("NAME", "name"), ("NAMESPACE", "namespace"), ("SIZE", "size"), ("PODS", "pods"), ("QUEUE", "queue"),
@@ -48,7 +49,7 @@ def row_cells(s: Summary) -> tuple:
     )
 
 
-class ClustersScreen(WorkflowActions, RefreshScreen):
+class ClustersScreen(WorkflowActions, MiniClusterViews, RefreshScreen):
     # The footer shows these in order and cuts the rest at narrow widths: ? and the actions first.
     BINDINGS = [
         Binding("question_mark", "app.help", "Help"),
@@ -56,7 +57,7 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
         Binding("slash", "filter", "Filter"),
         *WORKFLOW_BINDINGS,  # S D R Z F A (actions.py), on the selected MiniCluster
         *APP_KEYS,           # w q
-        Binding("l", "broker_log", "Broker log"),
+        *VIEW_BINDINGS,      # n l d y s (views.py)
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -110,21 +111,7 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
         table = self.query_one(DataTable)
         table.loading = False
         wanted = self._visible()
-        cursor_key = self.cursor_key()
-        with self.app.batch_update():
-            for key in [k.value for k in list(table.rows) if k.value is not None and k.value not in wanted]:
-                table.remove_row(key)
-            for key, s in wanted.items():
-                cells = row_cells(s)
-                if key in table.rows:
-                    for (_label, col), value in zip(COLUMNS, cells, strict=True):
-                        if table.get_cell(key, col) != value:
-                            # A few MiniClusters: keeping the columns wide enough costs nothing.
-                            table.update_cell(key, col, value, update_width=True)
-                else:
-                    table.add_row(*cells, key=key)
-            if cursor_key in wanted:
-                table.move_cursor(row=table.get_row_index(cursor_key), scroll=False)
+        sync_rows(table, COLUMNS, {key: row_cells(s) for key, s in wanted.items()})
         empty = self.query_one("#mc-empty", Static)
         if not wanted:
             if self.filter_text and self.summaries:
@@ -159,13 +146,7 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
         self.action_refresh_now()
 
     def cursor_key(self) -> str | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        try:
-            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:
-            return None
+        return cursor_row_key(self.query_one(DataTable))
 
     def selected(self) -> Summary | None:
         key = self.cursor_key()
@@ -183,12 +164,6 @@ class ClustersScreen(WorkflowActions, RefreshScreen):
 
         self.app.push_screen(JobsScreen(summary.mc))
 
-    def action_broker_log(self) -> None:
-        summary = self.selected()
-        if summary is None:
-            return
-
-        self.app.push_screen(BrokerLogScreen(summary.mc))
 
     def action_filter(self) -> None:
         box = self.query_one("#mc-filter", Input)

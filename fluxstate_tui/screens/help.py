@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 # Keys that widgets handle themselves, worth saying out loud.
 TABLE_KEYS = [("↑ ↓ / k j", "move"), ("PgUp PgDn", "page"), ("Home End / g G", "first / last")]
+JOB_TABLE_KEYS = [("space / v", "mark the job (again: unmark) for an action on many; esc clears the marks")]
 
 
 def key_name(binding: Binding, app) -> str:
@@ -61,7 +62,7 @@ class HelpScreen(ModalScreen[None]):
                       Text(f"on this screen: {self.under.title or type(self.under).__name__}", style="bold underline"))
         add_all(b for _, b in self._screen_bindings())
         if type(self.under).__name__ in ("JobsScreen", "ClustersScreen"):
-            for key, text in TABLE_KEYS:
+            for key, text in TABLE_KEYS + (JOB_TABLE_KEYS if type(self.under).__name__ == "JobsScreen" else []):
                 table.add_row(key, text)
         table.add_row("", "")
         table.add_row("", Text("everywhere", style="bold underline"))

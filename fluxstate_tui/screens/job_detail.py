@@ -25,6 +25,7 @@ from ..flux.display import printable, printable_lines
 from ..flux.fsd import fsd
 from ..flux.ids import f58_encode
 from ..flux.model import Job
+from ..flux.snapshot import Snapshot
 from ..flux.table import info
 from ..flux.why import Reason, summary
 from ..kube.broker import Broker
@@ -33,6 +34,9 @@ from ..kube.resources import MiniCluster
 from ..widgets.freshness import Freshness
 from .base import Fetched, RefreshScreen
 from .broker_log import BrokerLogScreen
+from .job_keys import JobKeys
+from .nodes import NodesScreen
+from .workflow_keys import JOB_BINDINGS, Subject
 
 
 @dataclass
@@ -56,20 +60,27 @@ def _ctx(context: dict) -> Text:
     return _t(" ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in context.items()))
 
 
-class JobDetailScreen(RefreshScreen):
+class JobDetailScreen(JobKeys, RefreshScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("l", "broker_log", "Broker log"),
         Binding("question_mark", "app.help", "Help"),
+        *JOB_BINDINGS,       # ctrl+d h r u ctrl+k E on this job (job_keys.py)
+        Binding("S", "queue_toggle", "Stop/start", show=False, tooltip="stop or start the queue (asks first)"),
+        Binding("R", "recreate", "Recreate", show=False, tooltip="recreate at a size that fits (asks first)"),
+        Binding("Z", "scale", "Scale", show=False, tooltip="live resize within maxSize (asks first)"),
+        Binding("n", "nodes", "Nodes", show=False, tooltip="every rank: u there undrains a drained one"),
+        Binding("l", "broker_log", "Broker log"),
     ]
 
-    def __init__(self, mc: MiniCluster, job: Job, reasons: list[Reason] | None) -> None:
+    def __init__(self, mc: MiniCluster, job: Job, reasons: list[Reason] | None,
+                 snapshot: Snapshot | None = None) -> None:
         """`reasons`: why the job waits, as the jobs screen last worked out (None: it has not seen the job
-        pending); the jobs list holds the queue and resources that this screen does not read."""
+        pending), and `snapshot` what that screen last read (queue, resources): this screen reads the job."""
         super().__init__(id=f"job-{job.id}")
         self.mc = mc
         self.job = job
         self.reasons = reasons
+        self.snapshot = snapshot
         self.detail: JobDetail | None = None
         self._broker: Broker | None = None
         self.jobid = f58_encode(job.id)
@@ -114,7 +125,7 @@ class JobDetailScreen(RefreshScreen):
         self.query_one("#detail-head", Static).update(head_text(self.jobid, job))
         why = self.query_one("#detail-why", Static)
         if job.pending:
-            why.update(why_renderable(self.reasons))
+            why.update(why_renderable(self.reasons, fixes=True))
         why.display = job.pending
         self.query_one("#detail-request", Static).update(request_renderable(job, detail))
         self.query_one("#detail-events", Static).update(events_renderable(detail))
@@ -122,6 +133,20 @@ class JobDetailScreen(RefreshScreen):
 
     def action_broker_log(self) -> None:
         self.app.push_screen(BrokerLogScreen(self.mc))
+
+    def action_nodes(self) -> None:
+        self.app.push_screen(NodesScreen(self.mc))
+
+    def workflow_subject(self) -> Subject:
+        return Subject(self.mc, self.snapshot, None)
+
+    def chosen_jobs(self) -> list[Job]:
+        return [self.job]
+
+    def action_recreate(self, size: int | None = None) -> None:
+        # A job too big for the MiniCluster: offer the size it needs.
+        too_big = any(r.kind == "too-few-nodes" for r in self.reasons or [])
+        super().action_recreate(size or (self.job.nnodes if too_big and self.job.nnodes else None))
 
 
 # ---- what the screen shows, as renderables (pure: tests render them with any string) -------------
@@ -137,8 +162,35 @@ def head_text(jobid: str, job: Job) -> Text:
     return head
 
 
-def why_renderable(reasons: list[Reason] | None) -> Group:
-    lines = [_reason_line(i, r) for i, r in enumerate(reasons or [], 1)]
+# What fixes each kind of reason from the detail screen: (key, what it does), or (None, why nothing here can).
+FIXES: dict[str, tuple[str | None, str]] = {
+    "held": ("r", "releases it"),
+    "priority-hold": ("u", "sets its urgency above 0 (unless a priority plugin holds it)"),
+    "dependency": ("ctrl+d", "cancels it, when what it waits on failed or will never end"),
+    "priority-wait": (None, "flux is working out its priority: it passes by itself"),
+    "queue-stopped": ("S", "starts the queue"),
+    "drained": ("n", "shows the nodes: u there undrains the rank"),
+    "down": ("Z", "scales up, when the offline ranks are beyond the MiniCluster's size (up to maxSize); "
+                  "other ranks come back with their pods"),
+    "too-few-nodes": ("R", "recreates the MiniCluster at a size that fits it"),
+    "busy": (None, "it starts when running jobs end; nothing is wrong"),
+    "fifo": (None, "the job ahead waits for resources: hold (h) or cancel it in the jobs list"),
+}
+
+
+def _fix_line(reason: Reason) -> Text:
+    key, does = FIXES.get(reason.kind, (None, "nothing here can change this"))
+    if key is None:
+        return Text(f"   {does}", style="dim")
+    return Text.assemble("   ", (key, "bold cyan"), f" {does}")
+
+
+def why_renderable(reasons: list[Reason] | None, fixes: bool = False) -> Group:
+    lines: list[Text] = []
+    for i, r in enumerate(reasons or [], 1):
+        lines.append(_reason_line(i, r))
+        if fixes:
+            lines.append(_fix_line(r))
     # None: the jobs list has not seen this job pending yet, so there is nothing to say but that.
     lines = lines or [_t("waiting" if reasons is None else summary(reasons), style="bold yellow")]
     return Group(Text("Why it is not running", style="bold underline"), *lines)

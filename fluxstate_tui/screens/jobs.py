@@ -21,11 +21,11 @@ from ..kube.resources import MiniCluster, get_minicluster
 from ..widgets.freshness import Freshness
 from ..widgets.job_table import Column, JobTable
 from ..widgets.summary import FluxSummary
-from .actions import WorkflowActions
 from .base import Fetched, RefreshScreen
-from .broker_log import BrokerLogScreen
 from .job_detail import JobDetailScreen
-from .workflow_keys import APP_KEYS, WORKFLOW_BINDINGS, Subject
+from .job_keys import JobKeys
+from .views import VIEW_BINDINGS, MiniClusterViews
+from .workflow_keys import APP_KEYS, JOB_BINDINGS, WORKFLOW_BINDINGS, Subject
 
 COLUMNS = [
     Column("jobid", "JOBID", align="right", min_width=12),
@@ -100,7 +100,7 @@ class JobsFetched(Fetched):
     mc: MiniCluster
 
 
-class JobsScreen(WorkflowActions, RefreshScreen):
+class JobsScreen(JobKeys, MiniClusterViews, RefreshScreen):
     # The footer shows these in order and cuts the rest at narrow widths: ? and the actions first.
     BINDINGS = [
         Binding("question_mark", "app.help", "Help"),
@@ -108,9 +108,10 @@ class JobsScreen(WorkflowActions, RefreshScreen):
         Binding("slash", "filter", "Filter"),
         *WORKFLOW_BINDINGS,  # S D R Z F A (actions.py)
         *APP_KEYS,           # w q
+        *JOB_BINDINGS,       # ctrl+d h r u ctrl+k E (job_keys.py)
         Binding("o", "sort", "Sort"),
         Binding("O", "reverse_sort", "Reverse", show=False),
-        Binding("l", "broker_log", "Broker log"),
+        *VIEW_BINDINGS,      # n l d y s (views.py)
         Binding("enter", "open_job", "Job detail", show=False),
     ]
 
@@ -136,7 +137,7 @@ class JobsScreen(WorkflowActions, RefreshScreen):
 
     def on_mount(self) -> None:
         self.title = f"fluxstate-tui · {self.mc.namespace}/{self.mc.name}"
-        self.sub_title = f"{self.fs_app.context_name or ''}" + (" · read-only" if self.fs_app.read_only else "")
+        self._show_sub_title(0)
         self.query_one("#jobs-filter").display = False
         self.query_one("#jobs-note").display = False
         self.query_one(FluxSummary).show(self.mc, None, None)
@@ -210,6 +211,7 @@ class JobsScreen(WorkflowActions, RefreshScreen):
     def _replace_table(self, columns: list[Column]) -> JobTable:
         old = self.table
         new = JobTable(columns, id="job-table-q")
+        new.marked = set(old.marked)
         self.mount(new, before=old)
         old.remove()
         new.id = "job-table"
@@ -236,16 +238,30 @@ class JobsScreen(WorkflowActions, RefreshScreen):
     def _open(self, key: int) -> None:
         job = self.index.jobs.get(key)
         if job is not None:
-            self.app.push_screen(JobDetailScreen(self.mc, job, self._reasons.get(key)))
+            self.app.push_screen(JobDetailScreen(self.mc, job, self._reasons.get(key), self.snapshot))
+
+    def _show_sub_title(self, marked: int) -> None:
+        parts = [self.fs_app.context_name or ""]
+        if self.fs_app.read_only:
+            parts.append("read-only")
+        if marked:
+            parts.append(f"{marked} marked (esc clears)")
+        self.sub_title = " · ".join(p for p in parts if p)
+
+    def on_job_table_marks_changed(self, message: JobTable.MarksChanged) -> None:
+        self._show_sub_title(message.count)
 
     def action_back(self) -> None:
+        """esc: the filter first, then the marks, then back to the list."""
         box = self.query_one("#jobs-filter", Input)
         if box.display:
             box.value = ""
             box.display = False
             self.table.focus()
-            return
-        self.app.pop_screen()
+        elif self.table.marked:
+            self.table.clear_marks()
+        else:
+            self.app.pop_screen()
 
     def action_filter(self) -> None:
         box = self.query_one("#jobs-filter", Input)
@@ -269,10 +285,16 @@ class JobsScreen(WorkflowActions, RefreshScreen):
         table = self.table
         table.sort_by(table.sort_column, not table.sort_reverse)
 
-    def action_broker_log(self) -> None:
-        self.app.push_screen(BrokerLogScreen(self.mc))
 
-    # ---- state workflows (actions.py) ----------------------------------------------------------
+    # ---- state workflows (actions.py) and job keys (job_keys.py) ---------------------------------
+
+    def chosen_jobs(self) -> list[Job]:
+        jobs = self.index.jobs
+        keys = sorted(self.table.marked) or ([self.table.cursor_key] if self.table.cursor_key is not None else [])
+        return [jobs[k] for k in keys if k in jobs]
+
+    def jobs_acted(self) -> None:
+        self.table.clear_marks()
 
     def workflow_subject(self) -> Subject:
         snap = self.snapshot

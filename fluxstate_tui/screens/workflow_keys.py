@@ -24,6 +24,16 @@ WORKFLOW_BINDINGS = [
     Binding("F", "assets", "Assets", tooltip="paths in the broker pod carried with the queue (files jobs wrote)"),
     Binding("A", "archive", "Archive", tooltip="show the archive: size, age, jobs, versions"),
 ]
+# On the marked jobs, or the one under the cursor (job_keys.py); k9s's ctrl+d and ctrl+k for the dangerous ones.
+JOB_BINDINGS = [
+    Binding("ctrl+d", "cancel_jobs", "Cancel job", tooltip="flux cancel the marked jobs or the one under the cursor"),
+    Binding("h", "hold_jobs", "Hold", show=False, tooltip="urgency 0: not scheduled until released"),
+    Binding("r", "release_jobs", "Release", show=False, tooltip="urgency back to the default: scheduled again"),
+    Binding("u", "urgency_jobs", "Urgency", show=False, tooltip="set the urgency, 0 to 31"),
+    Binding("ctrl+k", "kill_jobs", "Kill", show=False, tooltip="flux job kill with a signal (running jobs)"),
+    Binding("E", "queue_submission", "Enable/disable", show=False,
+            tooltip="enable or disable submission to the queue, with a reason"),
+]
 # The app's own keys, repeated by the screens so the footer shows them before the less used ones
 # (the footer lists the screen's keys first and the app's last).
 APP_KEYS = [
@@ -32,9 +42,11 @@ APP_KEYS = [
 ]
 # action -> what it is called in the read-only refusal and the palette
 MUTATING = {"queue_toggle": "stop/start queue", "dump": "dump", "recreate": "recreate", "scale": "scale",
-            "assets": "edit assets"}
+            "assets": "edit assets", "cancel_jobs": "cancel jobs", "hold_jobs": "hold jobs",
+            "release_jobs": "release jobs", "urgency_jobs": "set urgency", "kill_jobs": "kill jobs",
+            "queue_submission": "enable/disable submission", "drain": "drain", "undrain": "undrain"}
 # key -> action, for telling a read-only user why a mutating key does nothing
-READ_ONLY_KEYS = {b.key: b.action for b in WORKFLOW_BINDINGS if b.action in MUTATING}
+READ_ONLY_KEYS = {b.key: b.action for b in WORKFLOW_BINDINGS + JOB_BINDINGS if b.action in MUTATING}
 # What a cancel from the progress screen leaves behind, per workflow (said before and after).
 CANCEL_NOTES = {
     "pause": "The queue stays stopped (S starts it again); running jobs go on.",

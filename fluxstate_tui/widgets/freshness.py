@@ -64,7 +64,7 @@ class Freshness(Static):
         text = Text()
         if self.paused:
             text.append(" ⏸ PAUSED ", style="bold reverse")
-            text.append(f"  updated {self._age()}  (space resumes)")
+            text.append(f"  updated {self._age()}  (p resumes)")
         elif self.busy is not None:
             text.append(" ⟳ BUSY ", style="bold reverse yellow")
             text.append(f"  updated {self._age()}  ")

@@ -63,6 +63,7 @@ class JobTable(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "job-table--header",
         "job-table--cursor",
+        "job-table--marked",
         *(f"job-table--{name}" for name in STYLE_NAMES),
     }
 
@@ -96,6 +97,7 @@ class JobTable(ScrollView, can_focus=True):
         & > .job-table--canceled { color: $text-accent; }
         & > .job-table--timeout { color: $text-error; }
         & > .job-table--held { color: $text-warning; text-style: italic; }
+        & > .job-table--marked { background: $accent 35%; text-style: bold; }
     }
     """
 
@@ -107,6 +109,8 @@ class JobTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home,g", "first", "First row", show=False),
         Binding("end,G", "last", "Last row", show=False),
+        # k9s: space marks the row under the cursor for an action on many (v as in vim's visual mode).
+        Binding("space,v", "toggle_mark", "Mark", show=False),
     ]
 
     @dataclass
@@ -122,6 +126,12 @@ class JobTable(ScrollView, can_focus=True):
         """The cursor moved to another key (None: the table became empty)."""
 
         key: int | None
+
+    @dataclass
+    class MarksChanged(RowMessage):
+        """A row was marked or unmarked, or marked rows went away."""
+
+        count: int
 
     @dataclass
     class Selected(RowMessage):
@@ -141,6 +151,7 @@ class JobTable(ScrollView, can_focus=True):
         self._model = TableModel(columns)
         self._row_text: dict[int, tuple[int, str]] = {}  # key -> (width generation, text)
         self._last_highlighted: int | None = None
+        self.marked: set[int] = set()   # keys marked for an action on many, in no order
         self._sync_virtual_size()
 
     # --- public read API ------------------------------------------------------------------
@@ -175,6 +186,10 @@ class JobTable(ScrollView, can_focus=True):
     def update_rows(self, upserts: Mapping[int, Row], removed: Iterable[int] = ()) -> None:
         """Keyed diff: add or replace `upserts`, drop `removed`. Keeps cursor key and scroll_y."""
         change = self._model.update(upserts, removed)
+        gone = self.marked.intersection(removed)
+        if gone:
+            self.marked -= gone
+            self.post_message(self.MarksChanged(self, len(self.marked)))
         if change.widths_changed:
             self._row_text.clear()
         else:
@@ -186,6 +201,9 @@ class JobTable(ScrollView, can_focus=True):
     def set_rows(self, rows: Mapping[int, Row]) -> None:
         """Replace all rows (first load). Same cursor rule as `update_rows`."""
         self._model.set_rows(rows)
+        if self.marked - rows.keys():
+            self.marked &= rows.keys()
+            self.post_message(self.MarksChanged(self, len(self.marked)))
         self._row_text.clear()
         self._after_change(layout=True)
 
@@ -283,6 +301,9 @@ class JobTable(ScrollView, can_focus=True):
                 dim=state_style.dim,
                 strike=state_style.strike,
             )
+        if key in self.marked:
+            marked = self.get_component_rich_style("job-table--marked")
+            style = style + Style(bgcolor=marked.bgcolor, bold=True)
         if is_cursor:
             cursor = self.get_component_rich_style("job-table--cursor")
             if self.has_focus:
@@ -332,6 +353,20 @@ class JobTable(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         self._move_cursor(self._model.row_count - 1)
+
+    def action_toggle_mark(self) -> None:
+        key = self._model.cursor_key
+        if key is None:
+            return
+        self.marked ^= {key}
+        self.refresh()
+        self.post_message(self.MarksChanged(self, len(self.marked)))
+
+    def clear_marks(self) -> None:
+        if self.marked:
+            self.marked.clear()
+            self.refresh()
+            self.post_message(self.MarksChanged(self, 0))
 
     def action_select_cursor(self) -> None:
         key = self._model.cursor_key

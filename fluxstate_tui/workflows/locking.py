@@ -6,6 +6,9 @@ without a line of their own. A workflow that runs another one (recreate pauses a
 holds the lock: the inner one sees that through a context variable and does not ask again, which
 would refuse it against its own caller. Read-only commands never come here.
 
+The same wrapper writes the audit log line of every locked workflow (workflows/audit.py), refused,
+failed or done, and only for the outermost call: a pause inside a recreate is part of the recreate.
+
 While the workflow runs, a task renews the lease. If it finds the lease taken over (this process was
 stopped for longer than the lease lasts, and another took it as stale), the workflow is cancelled at
 its next await and fails saying so: two workflows must not both go on. The lease is released however
@@ -27,6 +30,7 @@ from ..kube.client import KubeClient
 from ..kube.errors import KubeError
 from ..kube.lease import Holder, Lease, LeaseHeld, LeaseLost, clock, now_utc
 from ..kube.resources import MiniCluster, get_minicluster
+from . import audit
 from .events import Event, Progress, Refused, WorkflowError, quiet
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
@@ -125,9 +129,17 @@ def locked(workflow: str) -> Callable[[F], F]:
             namespace = mc.namespace if mc is not None else (kwargs.get("namespace") or kube.namespace)
             if (kube.server, namespace, name) in _HELD.get():
                 return await fn(*args, **kwargs)  # inside a workflow that holds the lock already
-            async with hold(kube, namespace, name, workflow, kwargs.get("progress")):
-                if mc is not None:
-                    await unchanged(kube, mc, workflow)
-                return await fn(*args, **kwargs)
+            emit = kwargs.get("progress") or quiet
+            entry = audit.call_entry(workflow, fn, args, kwargs, context=kube.context, server=kube.server,
+                                     namespace=namespace, name=name)
+            async with audit.audited(entry, lambda why: emit(Event("log", f"warning: {why}"))) as note:
+                async with hold(kube, namespace, name, workflow, kwargs.get("progress")):
+                    if mc is not None:
+                        await unchanged(kube, mc, workflow)
+                    result = await fn(*args, **kwargs)
+                audit.settle(note, result)
+            if hasattr(result, "audit_error"):
+                result.audit_error = note.error
+            return result
         return cast(F, run)
     return wrap

@@ -25,6 +25,7 @@ from ..kube.errors import KubeError
 from ..kube.resources import MiniCluster
 from . import assets as fs_assets
 from .events import Event, PauseTimeout, Progress, Refused, WorkflowError, quiet
+from .job_actions import act_on_jobs
 from .locking import locked
 from .pod import TAR_FLAG, install, list_versions, remove_stale_temps, shell, split_archive, temp_name
 from .scaling import scale as scale
@@ -52,14 +53,14 @@ async def list_running(kube: KubeClient, mc: MiniCluster) -> list[str]:
 async def cancel_jobs(kube: KubeClient, mc: MiniCluster, ids: list[str], *,
                       message: str = "canceled by fluxstate-tui") -> str:
     """Cancel exactly these jobs (named by the user's confirmation), never "all running"."""
-    await access.check(kube, mc.namespace, access.NEEDS["pause"])
     if not ids:
         return "no job to cancel"
-    result = await Broker(kube, mc).flux(fc.cancel(ids, message=message), ok=(0, 1))
-    # A job that ended meanwhile makes flux cancel exit 1 with "job is inactive": that one is done anyway.
-    errors = [line for line in result.stderr.splitlines() if "ERROR" in line and "inactive" not in line]
-    if result.returncode != 0 and errors:
-        raise WorkflowError(f"flux cancel failed: {errors[0].strip()}", step="cancel")
+    result = await act_on_jobs(kube, mc, "cancel", [parse_jobid(i) for i in ids], reason=message,
+                               described="the running jobs a stop waits for")
+    # A job that ended meanwhile is "inactive" to flux cancel: that one is done anyway.
+    errors = [f"{f58_encode(i)}: {m}" for i, m in result.failed.items() if "inactive" not in m]
+    if errors:
+        raise WorkflowError(f"flux cancel failed: {errors[0]}", step="cancel")
     return f"canceled {len(ids)} job(s) of {mc.name}: {' '.join(ids)}"
 
 

@@ -503,3 +503,34 @@ def test_model_random_updates_match_brute_force(sort):
         assert model.index_of == {k: i for i, k in enumerate(expected)}
         if cursor in model.index_of:
             assert model.cursor_key == cursor
+
+
+async def test_space_and_v_mark_rows_esc_clears_and_marks_of_removed_rows_go():
+    counts: list[int] = []
+
+    class MarkApp(TableApp):
+        def on_job_table_marks_changed(self, message: JobTable.MarksChanged) -> None:
+            counts.append(message.count)
+
+    app = MarkApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(JobTable)
+        table.set_rows(make_rows(20))
+        await settle(pilot)
+        keys = table.row_keys()
+        await pilot.press("space", "down", "v", "down", "down", "space")
+        await settle(pilot)
+        assert table.marked == {keys[0], keys[1], keys[3]}
+        marked_style = table._line_style(keys[1], False, table.rich_style)
+        plain_style = table._line_style(keys[2], False, table.rich_style)
+        assert marked_style.bgcolor != plain_style.bgcolor and marked_style.bold
+        await pilot.press("space")  # the cursor is on keys[3]: unmarked again
+        await settle(pilot)
+        assert table.marked == {keys[0], keys[1]}
+        table.update_rows({}, removed=[keys[0]])   # a marked job purged: its mark goes, and the count says so
+        await settle(pilot)
+        assert table.marked == {keys[1]} and counts[-1] == 1
+        table.clear_marks()
+        await settle(pilot)
+        assert table.marked == set() and counts[-1] == 0
+        assert counts == [1, 2, 3, 2, 1, 0]

@@ -1,5 +1,6 @@
 """The demo cluster's Kubernetes API server: an aiohttp app on loopback that speaks the real
-Kubernetes wire protocol (REST, watch, Table, discovery, OpenAPI v3, pod logs, exec over WebSocket),
+Kubernetes wire protocol (REST, watch, Table, discovery, OpenAPI v3, pod logs, exec over WebSocket,
+content negotiation with protobuf request bodies, core/v1 and events.k8s.io/v1 events),
 so the official `kubernetes` Python client and kubectl work against it unchanged."""
 
 from .app import make_app, serve

@@ -9,7 +9,6 @@ import logging
 import yaml
 from aiohttp import web
 
-from ..timefmt import rfc3339
 from .discovery import (
     AGGREGATED_TYPE,
     VERSION,
@@ -23,10 +22,13 @@ from .discovery import (
     wants_aggregated,
 )
 from .errors import ApiError
-from .exec_ws import ExecFn, all_container_names, container_status, default_container, handle_exec
-from .logs import PodLogs, limit
-from .rbac import Policy, verb_of
-from .resources import Resource, find, resources_in
+from .events import VIEWS
+from .exec_ws import ExecFn, handle_exec
+from .logs import PodLogs
+from .negotiate import Output, output
+from .podlog import pod_log
+from .rbac import Policy, self_subject_review, verb_of
+from .resources import ALL_VERBS, RESOURCES, Resource, find, resources_in
 from .store import Store
 from .tables import table
 from .wire import (
@@ -39,7 +41,6 @@ from .wire import (
     is_dry_run,
     read_body,
     respond,
-    wants_table,
 )
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ STORE = web.AppKey("store", Store)
 LOGS = web.AppKey("logs", PodLogs)
 EXEC = web.AppKey("exec_fn", object)
 STOP = web.AppKey("stop", asyncio.Event)
+OUTPUT = web.RequestKey("output", Output)  # the negotiated answer format, for handle()
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEFAULT_WATCH_TIMEOUT = 1800.0
@@ -64,15 +66,22 @@ class ApiServer:
     # -- entry point ------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        resp: web.StreamResponse
         try:
-            return await self.route(request)
+            resp = await self.route(request)
         except ApiError as err:
-            return error_response(err)
+            resp = error_response(err)
         except (ConnectionResetError, asyncio.CancelledError):
             raise
         except Exception as exc:  # noqa: BLE001
             log.exception("internal error serving %s %s", request.method, request.path_qs)
-            return error_response(ApiError(500, "InternalError", f"Internal error occurred: {exc}"))
+            resp = error_response(ApiError(500, "InternalError", f"Internal error occurred: {exc}"))
+        out = request.get(OUTPUT)
+        if out is not None and out.form == "yaml" and isinstance(resp, web.Response) \
+                and resp.content_type == "application/json" and resp.text is not None:
+            resp.text = yaml.safe_dump(json.loads(resp.text), sort_keys=False)
+            resp.content_type = "application/yaml"
+        return resp
 
     async def route(self, request: web.Request) -> web.StreamResponse:
         path = request.path.rstrip("/") or "/"
@@ -82,8 +91,17 @@ class ApiServer:
             simple = self.simple_get(request, parts)
             if simple is not None:
                 return simple
-        if parts == ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews"] and method == "POST":
-            return respond(self.policy.review(await read_body(request)), status=201)
+        if parts[:3] == ["apis", "authorization.k8s.io", "v1"] and len(parts) == 4 and method == "POST":
+            body = await read_body(request)
+            if parts[3] == "selfsubjectaccessreviews":
+                return respond(self.policy.review(body), status=201)
+            if parts[3] == "selfsubjectrulesreviews":
+                served = [(r.group, f"{r.plural}/{sub}" if sub else r.plural) for r in RESOURCES.values()
+                          for sub in ("", *r.subresources)]
+                return respond(self.policy.rules_review(body, served, ALL_VERBS), status=201)
+        if parts == ["apis", "authentication.k8s.io", "v1", "selfsubjectreviews"] and method == "POST":
+            await read_body(request)
+            return respond(self_subject_review(), status=201)
         if len(parts) >= 2 and parts[0] == "api" and parts[1] == "v1":
             return await self.resource_request(request, "", "v1", parts[2:])
         if len(parts) >= 3 and parts[0] == "apis":
@@ -139,8 +157,8 @@ class ApiServer:
         if not resources_in(group, version):
             raise ApiError.unknown_url()
         namespace: str | None = None
-        if len(rest) >= 3 and rest[0] == "namespaces" and find(group, version, rest[2]) is not None \
-                and find(group, version, rest[2]).namespaced:
+        scoped = find(group, version, rest[2]) if len(rest) >= 3 and rest[0] == "namespaces" else None
+        if scoped is not None and scoped.namespaced:
             namespace = rest[1]
             rest = rest[2:]
         if not rest:
@@ -156,38 +174,69 @@ class ApiServer:
         watch = request.query.get("watch") in ("true", "1")
         verb = "create" if sub in ("exec", "attach") else verb_of(method, name, watch)
         self.policy.check(verb, group, res.plural, sub, namespace, name)
+        if sub in ("exec", "log"):
+            return await self.stream_subresource(request, res, namespace or "", name or "", sub)
+        out = output(request.headers.get("Accept"))
+        request[OUTPUT] = out
         if name is None:
-            if method == "GET":
-                return await self.list_or_watch(request, res, namespace)
-            if method == "POST":
-                return await self.create(request, res, namespace)
-            if method == "DELETE":
-                return await self.delete_collection(request, res, namespace)
-            raise ApiError.method_not_allowed()
+            return await self.collection(request, res, namespace, out)
         if sub is None:
-            if method == "GET":
-                obj = self.store.get(res.plural, namespace, name)
-                if obj is None:
-                    raise ApiError.not_found(res.plural, name)
-                return self.object_response(request, res, obj)
-            if method == "PUT":
-                body = check_type(res, await read_body(request))
-                return respond(self.store.replace(res.plural, namespace, name, body, dry_run=is_dry_run(request)))
-            if method == "PATCH":
-                return await self.patch(request, res, namespace, name, None)
-            if method == "DELETE":
-                return await self.delete(request, res, namespace, name)
-            raise ApiError.method_not_allowed()
+            return await self.item(request, res, namespace, name, out)
+        return await self.subresource(request, res, namespace, name, sub)
+
+    async def collection(self, request: web.Request, res: Resource, namespace: str | None,
+                         out: Output) -> web.StreamResponse:
+        method = request.method
+        if method == "GET":
+            if flag(request.query, "watch"):
+                return await self.watch(request, res, namespace, out)
+            return self.list(request, res, namespace, out)
+        if method == "POST":
+            return await self.create(request, res, namespace, out)
+        if method == "DELETE":
+            return await self.delete_collection(request, res, namespace, out)
+        raise ApiError.method_not_allowed()
+
+    async def item(self, request: web.Request, res: Resource, namespace: str | None, name: str,
+                   out: Output) -> web.StreamResponse:
+        method = request.method
+        if method == "GET":
+            obj = self.store.get(res.storage, namespace, name)
+            if obj is None:
+                raise ApiError.not_found(res.key, name)
+            if out.table:
+                return respond(table(res.storage, [obj], self.store.now(), obj["metadata"].get("resourceVersion"),
+                                     include=request.query.get("includeObject")))
+            return respond(self.render(res, out, obj))
+        if method == "PUT":
+            body = self.into(res, check_type(res, await read_body(request, res.custom)))
+            stored = self.store.replace(res.storage, namespace, name, body, dry_run=is_dry_run(request))
+            return respond(self.render(res, out, stored))
+        if method == "PATCH":
+            return await self.patch(request, res, namespace, name, None, out)
+        if method == "DELETE":
+            return await self.delete(request, res, namespace, name, out)
+        raise ApiError.method_not_allowed()
+
+    async def stream_subresource(self, request: web.Request, res: Resource, namespace: str, name: str,
+                                 sub: str) -> web.StreamResponse:
         if sub not in res.subresources:
             raise ApiError.unknown_url()
         if sub == "exec":
-            if method not in ("GET", "POST"):
+            if request.method not in ("GET", "POST"):
                 raise ApiError.method_not_allowed()
-            return await handle_exec(request, self.store, self.exec_fn, namespace or "", name)
-        if sub == "log":
-            if method != "GET":
-                raise ApiError.method_not_allowed()
-            return await self.pod_log(request, namespace or "", name)
+            return await handle_exec(request, self.store, self.exec_fn, namespace, name)
+        if request.method != "GET":
+            raise ApiError.method_not_allowed()
+        return await pod_log(request, self.store, self.logs, self.stop, namespace, name)
+
+    async def subresource(self, request: web.Request, res: Resource, namespace: str | None, name: str,
+                          sub: str) -> web.StreamResponse:
+        if sub not in res.subresources:
+            raise ApiError.unknown_url()
+        method = request.method
+        if method == "PATCH" and sub in ("status", "scale"):
+            return await self.patch(request, res, namespace, name, sub, Output())
         if sub == "status":
             if method == "GET":
                 obj = self.store.get(res.plural, namespace, name)
@@ -195,53 +244,75 @@ class ApiServer:
                     raise ApiError.not_found(res.plural, name)
                 return respond(obj)
             if method == "PUT":
-                body = check_type(res, await read_body(request))
+                body = check_type(res, await read_body(request, res.custom))
                 return respond(self.store.replace_status(res.plural, namespace, name, body,
                                                          dry_run=is_dry_run(request)))
-            if method == "PATCH":
-                return await self.patch(request, res, namespace, name, "status")
             raise ApiError.method_not_allowed()
         if sub == "scale":
             if method == "GET":
                 return respond(self.store.get_scale(res.plural, namespace, name))
             if method == "PUT":
-                body = await read_body(request)
+                body = await read_body(request, res.custom)
                 if not isinstance(body, dict):
                     raise ApiError.bad_request("couldn't get version/kind; json parse error: expected an object")
                 return respond(self.store.replace_scale(res.plural, namespace, name, body, dry_run=is_dry_run(request)))
-            if method == "PATCH":
-                return await self.patch(request, res, namespace, name, "scale")
             raise ApiError.method_not_allowed()
         raise ApiError.unknown_url()
 
-    def object_response(self, request: web.Request, res: Resource, obj: dict) -> web.Response:
-        if wants_table(request):
-            return respond(table(res.plural, [obj], self.store.now(), obj["metadata"].get("resourceVersion")))
-        return respond(obj)
+    # -- shapes -----------------------------------------------------------------------------
+
+    @staticmethod
+    def render(res: Resource, out: Output, obj: dict) -> dict:
+        """A stored object as this resource serves it: through its view, or as PartialObjectMetadata."""
+        if obj.get("kind") == "Status":
+            return obj
+        if res.stored_as:
+            obj = VIEWS[res.key].out(obj)
+        if out.form == "partial":
+            return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}
+        return obj
+
+    @staticmethod
+    def into(res: Resource, body: dict) -> dict:
+        return VIEWS[res.key].into(body) if res.stored_as else body
+
+    @staticmethod
+    def field_selector(res: Resource, request: web.Request) -> str | None:
+        selector = request.query.get("fieldSelector")
+        return VIEWS[res.key].field_selector(selector) if res.stored_as else selector
+
+    def list_body(self, res: Resource, out: Output, items: list[dict]) -> dict:
+        meta = {"resourceVersion": str(self.store.resource_version)}
+        if out.form == "partial":
+            return {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta,
+                    "items": [self.render(res, out, o) for o in items]}
+        return {"kind": res.list_kind, "apiVersion": res.api_version, "metadata": meta,
+                "items": [self.render(res, out, o) for o in items]}
 
     # -- verbs ------------------------------------------------------------------------------
 
-    async def list_or_watch(self, request: web.Request, res: Resource, namespace: str | None) -> web.StreamResponse:
-        q = request.query
-        label_selector = q.get("labelSelector")
-        field_selector = q.get("fieldSelector")
-        if flag(q, "watch"):
-            return await self.watch(request, res, namespace, label_selector, field_selector)
-        items = self.store.list(res.plural, namespace, label_selector, field_selector)
-        rv = str(self.store.resource_version)
-        if wants_table(request):
-            return respond(table(res.plural, items, self.store.now(), rv))
-        return respond({"kind": res.list_kind, "apiVersion": res.api_version, "metadata": {"resourceVersion": rv},
-                        "items": items})
+    def list(self, request: web.Request, res: Resource, namespace: str | None, out: Output) -> web.Response:
+        items = self.store.list(res.storage, namespace, request.query.get("labelSelector"),
+                                self.field_selector(res, request))
+        if out.table:
+            return respond(table(res.storage, items, self.store.now(), str(self.store.resource_version),
+                                 include=request.query.get("includeObject")))
+        return respond(self.list_body(res, out, items))
 
     async def watch(self, request: web.Request, res: Resource, namespace: str | None,
-                    label_selector: str | None, field_selector: str | None) -> web.StreamResponse:
+                    out: Output) -> web.StreamResponse:
         q = request.query
         timeout = int_param(q, "timeoutSeconds")
-        as_table = wants_table(request)
-        stream = self.store.watch(res.plural, namespace, label_selector, field_selector, q.get("resourceVersion"),
-                                  float(timeout) if timeout is not None else DEFAULT_WATCH_TIMEOUT, stop=self.stop)
-        self.store.check_watch(res.plural, label_selector, field_selector, q.get("resourceVersion"))
+        labels, fields = q.get("labelSelector"), self.field_selector(res, request)
+        initial = flag(q, "sendInitialEvents")
+        if initial and q.get("resourceVersionMatch") != "NotOlderThan":
+            raise ApiError.invalid("ListOptions", "", [{
+                "reason": "FieldValueForbidden", "field": "resourceVersionMatch",
+                "message": "Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"}])
+        stream = self.store.watch(res.storage, namespace, labels, fields, q.get("resourceVersion"),
+                                  float(timeout) if timeout is not None else DEFAULT_WATCH_TIMEOUT, stop=self.stop,
+                                  initial_events=initial)
+        self.store.check_watch(res.storage, labels, fields, q.get("resourceVersion"))
         resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json",
                                                        "Cache-Control": "no-cache, private"})
         resp.enable_chunked_encoding()
@@ -250,12 +321,16 @@ class ApiServer:
             await resp.prepare(request)
             try:
                 async for ev in stream:
-                    if as_table:
-                        ev = {"type": ev["type"], "object": table(res.plural, [ev["object"]], self.store.now(),
-                                                                   ev["object"]["metadata"].get("resourceVersion"),
-                                                                   columns=first)}
+                    obj = ev["object"]
+                    if ev["type"] == "BOOKMARK":  # metadata only, whatever the form asked for
+                        pass
+                    elif out.table:
+                        obj = table(res.storage, [obj], self.store.now(), obj["metadata"].get("resourceVersion"),
+                                    columns=first, include=q.get("includeObject"))
                         first = False
-                    await resp.write((dumps(ev) + "\n").encode())
+                    else:
+                        obj = self.render(res, out, obj)
+                    await resp.write((dumps({"type": ev["type"], "object": obj}) + "\n").encode())
             except ApiError as err:
                 await resp.write((dumps({"type": "ERROR", "object": err.status()}) + "\n").encode())
             await resp.write_eof()
@@ -265,16 +340,18 @@ class ApiServer:
             await stream.aclose()
         return resp
 
-    async def create(self, request: web.Request, res: Resource, namespace: str | None) -> web.Response:
-        body = check_type(res, await read_body(request))
-        dry_run = is_dry_run(request)
+    async def create(self, request: web.Request, res: Resource, namespace: str | None, out: Output) -> web.Response:
+        body = check_type(res, await read_body(request, res.custom))
         if res.has_status:
             body.pop("status", None)
-        obj = self.store.create(res.plural, namespace, body, dry_run=dry_run)
-        return respond(obj, 201)
+        body = self.into(res, body)
+        if res.stored_as:
+            VIEWS[res.key].validate_create(body, namespace)
+        obj = self.store.create(res.storage, namespace, body, dry_run=is_dry_run(request))
+        return respond(self.render(res, out, obj), 201)
 
     async def patch(self, request: web.Request, res: Resource, namespace: str | None, name: str,
-                    sub: str | None) -> web.Response:
+                    sub: str | None, out: Output) -> web.Response:
         ctype = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         patch_type = PATCH_TYPES.get(ctype)
         if patch_type is None or (patch_type == "strategic" and res.custom):
@@ -293,9 +370,10 @@ class ApiServer:
             if request.query.get("fieldManager") in (None, ""):
                 raise ApiError.bad_request("PATCH with apply requires a fieldManager")
             check_type(res, body)
-        obj, created = self.store.apply_patch(res.plural, namespace, name, body, patch_type, sub,
-                                              dry_run=is_dry_run(request))
-        return respond(obj, 201 if created else 200)
+        obj, created = self.store.apply_patch(res.storage, namespace, name, body, patch_type, sub,
+                                              dry_run=is_dry_run(request),
+                                              view=VIEWS[res.key] if res.stored_as else None)
+        return respond(self.render(res, out, obj) if sub is None else obj, 201 if created else 200)
 
     async def _delete_options(self, request: web.Request) -> tuple[str | None, int | None, bool, dict]:
         q = request.query
@@ -321,112 +399,25 @@ class ApiServer:
             raise ApiError.bad_request("couldn't get version/kind; json parse error: preconditions must be an object")
         return propagation, grace, dry_run, preconditions
 
-    async def delete(self, request: web.Request, res: Resource, namespace: str | None, name: str) -> web.Response:
+    async def delete(self, request: web.Request, res: Resource, namespace: str | None, name: str,
+                     out: Output) -> web.Response:
         propagation, grace, dry_run, preconditions = await self._delete_options(request)
-        return respond(self.store.delete(res.plural, namespace, name, propagation, grace, dry_run, preconditions))
+        gone = self.store.delete(res.storage, namespace, name, propagation, grace, dry_run, preconditions)
+        return respond(self.render(res, out, gone))
 
-    async def delete_collection(self, request: web.Request, res: Resource, namespace: str | None) -> web.Response:
+    async def delete_collection(self, request: web.Request, res: Resource, namespace: str | None,
+                                out: Output) -> web.Response:
         propagation, grace, dry_run, _ = await self._delete_options(request)
-        q = request.query
-        items = self.store.list(res.plural, namespace, q.get("labelSelector"), q.get("fieldSelector"))
+        items = self.store.list(res.storage, namespace, request.query.get("labelSelector"),
+                                self.field_selector(res, request))
         for obj in items:
             try:
-                self.store.delete(res.plural, obj["metadata"].get("namespace"), obj["metadata"]["name"],
+                self.store.delete(res.storage, obj["metadata"].get("namespace"), obj["metadata"]["name"],
                                   propagation, grace, dry_run)
             except ApiError as err:
                 if err.code != 404:
                     raise
-        return respond({"kind": res.list_kind, "apiVersion": res.api_version,
-                        "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": items})
-
-    # -- pod logs ---------------------------------------------------------------------------
-
-    async def pod_log(self, request: web.Request, namespace: str, name: str) -> web.StreamResponse:
-        q = request.query
-        pod = self.store.get("pods", namespace, name)
-        if pod is None:
-            raise ApiError.not_found("pods", name)
-        containers, inits = all_container_names(pod)
-        container = q.get("container")
-        if not container:
-            ann = (pod.get("metadata") or {}).get("annotations") or {}
-            if len(containers) == 1:
-                container = containers[0]
-            elif ann.get("kubectl.kubernetes.io/default-container") in containers:
-                container = default_container(pod)
-            else:
-                msg = f"a container name must be specified for pod {name}, choose one of: [{' '.join(containers)}]"
-                if inits:
-                    msg += f" or one of the init containers: [{' '.join(inits)}]"
-                raise ApiError.bad_request(msg)
-        if container not in containers + inits:
-            raise ApiError.bad_request(f"container {container} is not valid for pod {name}")
-        if flag(q, "previous"):
-            raise ApiError.bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
-        cs = container_status(pod, container)
-        waiting = ((cs or {}).get("state") or {}).get("waiting")
-        has_text = self.logs.has(namespace, name, container)
-        if waiting is not None and not has_text:
-            reason = waiting.get("reason") or "ContainerCreating"
-            raise ApiError.bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
-        if cs is None and not has_text and (pod.get("status") or {}).get("phase", "Pending") == "Pending":
-            reason = "PodInitializing" if container in containers and inits else "ContainerCreating"
-            raise ApiError.bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
-        tail_lines = int_param(q, "tailLines")
-        limit_bytes = int_param(q, "limitBytes")
-        timestamps = flag(q, "timestamps")
-        since = int_param(q, "sinceSeconds")
-        if not flag(q, "follow"):
-            text = self.logs.read(namespace, name, container, tail_lines)
-            if timestamps:
-                text = self._stamp(text, pod, container)
-            text = limit(text, limit_bytes)
-            if since is not None:
-                pass  # buffers carry no per-line times: sinceSeconds returns everything kept
-            return web.Response(text=text, content_type="text/plain")
-        resp = web.StreamResponse(status=200, headers={"Content-Type": "text/plain"})
-        resp.enable_chunked_encoding()
-        await resp.prepare(request)
-        sent = 0
-        follower = self.logs.follow(namespace, name, container, tail_lines)
-        stopper = asyncio.ensure_future(self.stop.wait())
-        nxt: asyncio.Future | None = None
-        try:
-            while True:
-                nxt = asyncio.ensure_future(follower.__anext__())
-                done, _ = await asyncio.wait({nxt, stopper}, return_when=asyncio.FIRST_COMPLETED)
-                if nxt not in done:
-                    break
-                try:
-                    chunk = nxt.result()
-                except StopAsyncIteration:
-                    break
-                if timestamps:
-                    chunk = self._stamp(chunk, pod, container)
-                data = chunk.encode()
-                if limit_bytes is not None and limit_bytes > 0:
-                    data = data[: max(0, limit_bytes - sent)]
-                if data:
-                    await resp.write(data)
-                    sent += len(data)
-                if limit_bytes is not None and limit_bytes > 0 and sent >= limit_bytes:
-                    break
-            await resp.write_eof()
-        except (ConnectionResetError, ConnectionError):
-            pass
-        finally:
-            stopper.cancel()
-            # The generator cannot be closed while a __anext__ is still running in it.
-            if nxt is not None and not nxt.done():
-                nxt.cancel()
-                await asyncio.gather(nxt, return_exceptions=True)
-            await follower.aclose()
-        return resp
-
-    def _stamp(self, text: str, pod: dict, container: str) -> str:
-        """`timestamps=true`: the buffers keep no per-line times, so every line gets the current time."""
-        now = rfc3339(self.store.now()).replace("Z", ".000000000Z")
-        return "".join(f"{now} {line}" for line in text.splitlines(keepends=True))
+        return respond(self.list_body(res, out, items))
 
 
 def make_app(store: Store, logs: PodLogs, exec_fn: ExecFn, policy: Policy | None = None) -> web.Application:

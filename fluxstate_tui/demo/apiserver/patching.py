@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from .errors import ApiError, field_invalid
+from .events import View
 from .patch import json_patch, merge_patch, strategic_merge_patch
 from .resources import SCALE_PATHS, resource
 
@@ -73,8 +74,9 @@ class PatchMixin:
         return self.apply_patch(plural, namespace, name, body, patch_type, subresource, dry_run)[0]
 
     def apply_patch(self, plural: str, namespace: str | None, name: str, body: Any, patch_type: str,
-                    subresource: str | None = None, dry_run: bool = False) -> tuple[dict, bool]:
-        """Like patch(); returns (object, created)."""
+                    subresource: str | None = None, dry_run: bool = False,
+                    view: View | None = None) -> tuple[dict, bool]:
+        """Like patch(); returns (object, created). With a view, the patch is in the view's shape."""
         res = resource(plural)
         if patch_type not in ("merge", "json", "strategic", "apply"):
             raise ApiError.unsupported_media_type(patch_type)
@@ -86,7 +88,7 @@ class PatchMixin:
                 if patch_type == "apply" and subresource is None:
                     if not isinstance(body, dict):
                         raise ApiError.bad_request("apply patch body must be an object")
-                    obj = copy.deepcopy(body)
+                    obj = view.into(body) if view else copy.deepcopy(body)
                     meta = obj.setdefault("metadata", {})
                     if meta.get("name") and meta["name"] != name:
                         raise ApiError.bad_request(f"the name of the object ({meta['name']}) does not match "
@@ -99,7 +101,7 @@ class PatchMixin:
             if subresource == "scale":
                 base = self.scale_of(plural, old)
             else:
-                base = old
+                base = view.out(old) if view else old
             if patch_type == "json":
                 patched = json_patch(base, body)
             elif not isinstance(body, dict):
@@ -112,6 +114,8 @@ class PatchMixin:
                 raise ApiError.bad_request("the patched object is not a JSON object")
             if subresource == "scale":
                 return self.replace_scale(plural, namespace, name, patched, dry_run=dry_run), False
+            if view is not None:
+                patched = view.into(patched)
             patched.setdefault("metadata", {})
             if not isinstance(patched["metadata"], dict):
                 raise ApiError.bad_request("metadata must be an object")

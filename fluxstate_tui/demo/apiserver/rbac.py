@@ -54,6 +54,32 @@ class Policy:
         return out
 
 
+    def rules_review(self, body: dict, resources: Iterable[tuple[str, str]], verbs: list[str]) -> dict:
+        """A SelfSubjectRulesReview: per served (group, resource), the verbs this policy allows."""
+        rules = []
+        for group, name in resources:
+            allowed = [v for v in verbs if self.allowed(v, name)]
+            if allowed:
+                rules.append({"verbs": allowed, "apiGroups": [group], "resources": [name]})
+        return {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview",
+                "metadata": {"creationTimestamp": None}, "spec": body.get("spec") or {},
+                "status": {"resourceRules": rules,
+                           "nonResourceRules": [{"verbs": ["get"], "nonResourceURLs": ["/api", "/api/*", "/apis",
+                                                                                       "/apis/*", "/healthz",
+                                                                                       "/openapi/*", "/version"]}],
+                           "incomplete": False}}
+
+
+def self_subject_review() -> dict:
+    """`kubectl auth whoami`: who the demo's one user is."""
+    namespace = USER.split(":")[2]
+    return {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview",
+            "metadata": {"creationTimestamp": None},
+            "status": {"userInfo": {"username": USER, "groups": ["system:serviceaccounts",
+                                                                 f"system:serviceaccounts:{namespace}",
+                                                                 "system:authenticated"]}}}
+
+
 def verb_of(method: str, name: str | None, watch: bool) -> str:
     if method in ("GET", "HEAD"):
         return "watch" if watch else ("get" if name else "list")

@@ -24,6 +24,16 @@ class Resource:
     subresources: dict = field(default_factory=dict)
     custom: bool = False  # a CRD (CustomResource): Status-bodied deletes, no strategic merge patch
     generation: bool = False  # metadata.generation is kept and bumped on spec changes
+    stored_as: str = ""  # served from another resource's storage in another shape (events.k8s.io events)
+
+    @property
+    def key(self) -> str:
+        """The registry key: the plural, or `plural.group` for a view that shares its plural."""
+        return self.group_resource if self.stored_as else self.plural
+
+    @property
+    def storage(self) -> str:
+        return self.stored_as or self.plural
 
     @property
     def api_version(self) -> str:
@@ -65,7 +75,7 @@ RESOURCES: dict[str, Resource] = {}
 
 
 def register(res: Resource) -> Resource:
-    RESOURCES[res.plural] = res
+    RESOURCES[res.key] = res
     return res
 
 
@@ -111,6 +121,9 @@ register(Resource(
     },
 ))
 
+register(Resource("events", "event", "Event", "", "v1", short_names=("ev",)))
+register(Resource("events", "event", "Event", "events.k8s.io", "v1", short_names=("ev",), stored_as="events"))
+
 # What fluxstate-tui locks a MiniCluster with (one workflow at a time, across machines).
 register(Resource("leases", "lease", "Lease", "coordination.k8s.io", "v1"))
 
@@ -141,9 +154,9 @@ def resources_in(group: str, version: str) -> list[Resource]:
 
 
 def find(group: str, version: str, plural: str) -> Resource | None:
-    res = RESOURCES.get(plural)
-    if res is not None and res.group == group and res.version == version:
-        return res
+    for res in RESOURCES.values():
+        if res.plural == plural and res.group == group and res.version == version:
+            return res
     return None
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from .errors import ApiError
+from .events import CORE_FIELDS
 
 LabelPredicate = Callable[[dict], bool]
 
@@ -80,7 +81,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "persistentvolumeclaims": ("status.phase",),
     "persistentvolumes": ("status.phase",),
     "services": ("spec.clusterIP", "spec.type"),
+    "events": CORE_FIELDS,
 }
+# A field label that names another path of the object (an event's `source` is its source.component).
+FIELD_PATHS = {("events", "source"): "source.component"}
 
 
 def _field_value(obj: dict, path: str) -> str:
@@ -108,7 +112,7 @@ def parse_field_selector(selector: str | None, plural: str = "") -> Callable[[di
         path, op, value = m.group(1), m.group(2), m.group(3).strip()
         if path not in allowed:
             raise ApiError.bad_request(f'field label not supported: {path}')
-        reqs.append((path, op == "!=", value))
+        reqs.append((FIELD_PATHS.get((plural, path), path), op == "!=", value))
 
     def match(obj: dict) -> bool:
         for path, negate, value in reqs:

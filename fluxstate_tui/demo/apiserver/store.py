@@ -19,6 +19,7 @@ from typing import Any
 
 from ..timefmt import rfc3339
 from .errors import ApiError, field_required
+from .events import Retention, validate_event
 from .leases import default_lease, validate_lease
 from .names import name_errors
 from .patching import PatchMixin
@@ -66,6 +67,9 @@ class Store(WatchMixin, PatchMixin):
         self._lock = threading.RLock()
         self.defaulters["leases"] = default_lease
         self.validators["leases"] = validate_lease
+        self.validators["events"] = validate_event
+        # run after a create: what bounds a kind the apiserver keeps only for a while (events' TTL)
+        self.retention: dict[str, Callable[[Store], None]] = {"events": Retention()}
         for ns in ("default", "kube-system"):
             self.create("namespaces", None, {"metadata": {"name": ns}})
         self.create("nodes", None, DEMO_NODE)
@@ -112,6 +116,10 @@ class Store(WatchMixin, PatchMixin):
         if obj is None:
             raise ApiError.not_found(plural, name)
         return obj
+
+    def count(self, plural: str) -> int:
+        with self._lock:
+            return len(self._objects[plural])
 
     def list(self, plural: str, namespace: str | None = None, label_selector: str | None = None,
              field_selector: str | None = None) -> list[dict]:
@@ -189,6 +197,9 @@ class Store(WatchMixin, PatchMixin):
             obj["metadata"]["resourceVersion"] = self._bump()
             self._objects[plural][key] = obj
             self._emit("ADDED", plural, obj)
+            retain = self.retention.get(plural)
+            if retain is not None:
+                retain(self)
             return copy.deepcopy(obj)
 
     def _store_modified(self, res: Resource, old: dict, new: dict, dry_run: bool = False,

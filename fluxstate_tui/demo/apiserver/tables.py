@@ -288,6 +288,56 @@ def _svc_row(svc: dict, now: float) -> list:
     ]
 
 
+# -- events -----------------------------------------------------------------------------------
+
+def _since(stamp: str | None, now: float) -> str:
+    """translateTimestampSince: `<unknown>` for an unset time."""
+    ts = parse_rfc3339(stamp)
+    return "<unknown>" if ts is None else human_duration(now - ts)
+
+
+def _event_row(ev: dict, now: float) -> list:
+    """printEvent: an event made through events.k8s.io has eventTime and a series instead of the
+    deprecated first/last timestamps and count."""
+    first = _since(ev.get("firstTimestamp"), now) if ev.get("firstTimestamp") else _since(ev.get("eventTime"), now)
+    last = _since(ev.get("lastTimestamp"), now) if ev.get("lastTimestamp") else first
+    count = int(ev.get("count") or 0)
+    series = ev.get("series")
+    if series:
+        last = _since(series.get("lastObservedTime"), now)
+        count = int(series.get("count") or 0)
+    elif count == 0:
+        count = 1
+    involved = ev.get("involvedObject") or {}
+    kind = (involved.get("kind") or "").lower()
+    target = f"{kind}/{involved['name']}" if involved.get("name") else kind
+    source = ev.get("source") or {}
+    component = source.get("component") or ev.get("reportingComponent") or ""
+    host = source.get("host") or ev.get("reportingInstance") or ""
+    return [last, ev.get("type", ""), ev.get("reason", ""), target, involved.get("fieldPath", ""),
+            f"{component}, {host}" if host else component, (ev.get("message") or "").strip(), first, count,
+            ev["metadata"]["name"]]
+
+
+EVENT_COLUMNS = [
+    _col("Last Seen", desc="The time at which the most recent occurrence of this event was recorded."),
+    _col("Type", desc="Type of this event (Normal, Warning), new types could be added in the future"),
+    _col("Reason", desc="This should be a short, machine understandable string that gives the reason for the "
+                        "transition into the object's current status."),
+    _col("Object", desc="The object that this event is about."),
+    _col("Subobject", desc="If referring to a piece of an object instead of an entire object, this string should "
+                           "contain a valid JSON/Go field access statement, such as "
+                           "desiredState.manifest.containers[2].", priority=1),
+    _col("Source", desc="The component reporting this event. Should be a short machine understandable string.",
+         priority=1),
+    _col("Message", desc="A human-readable description of the status of this operation."),
+    _col("First Seen", desc="The time at which the event was first recorded. (Time of server receipt is in "
+                            "TypeMeta.)", priority=1),
+    _col("Count", desc="The number of times this event has occurred.", priority=1),
+    {**NAME, "priority": 1},
+]
+
+
 TABLES: dict[str, tuple[list[dict], Callable[[dict, float], list]]] = {
     "pods": (POD_COLUMNS, _pod_row),
     "jobs": (JOB_COLUMNS, _job_row),
@@ -297,6 +347,7 @@ TABLES: dict[str, tuple[list[dict], Callable[[dict, float], list]]] = {
     "configmaps": ([NAME, _col("Data", "integer"), AGE], _cm_row),
     "services": ([NAME, _col("Type"), _col("Cluster-IP"), _col("External-IP"), _col("Port(s)"), AGE,
                   _col("Selector", priority=1)], _svc_row),
+    "events": (EVENT_COLUMNS, _event_row),
     "leases": ([NAME, _col("Holder", desc="holderIdentity contains the identity of the holder of a current lease."),
                 AGE], lease_row),
 }
@@ -311,11 +362,14 @@ def _partial(obj: dict) -> dict:
 
 
 def table(plural: str, objects: list[dict], now: float, resource_version: str | None = None,
-          columns: bool = True) -> dict:
+          columns: bool = True, include: str | None = None) -> dict:
+    """`include` is TableOptions.includeObject: Metadata (the default), Object (kubectl --sort-by needs the
+    whole object) or None."""
     cols, row_fn = TABLES.get(plural, (GENERIC_COLUMNS, lambda o, n: [o["metadata"]["name"], age(o, n)]))
     out: dict = {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {}}
     if resource_version is not None:
         out["metadata"]["resourceVersion"] = resource_version
     out["columnDefinitions"] = cols if columns else None
-    out["rows"] = [{"cells": row_fn(o, now), "object": _partial(o)} for o in objects]
+    shown = {"Object": lambda o: o, "None": lambda o: None}.get(include or "Metadata", _partial)
+    out["rows"] = [{"cells": row_fn(o, now), "object": shown(o)} for o in objects]
     return out

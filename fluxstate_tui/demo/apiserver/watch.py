@@ -83,11 +83,14 @@ class WatchMixin:
 
     async def watch(self, plural: str, namespace: str | None = None, label_selector: str | None = None,
                     field_selector: str | None = None, resource_version: str | None = None,
-                    timeout: float | None = None, stop: asyncio.Event | None = None) -> AsyncIterator[dict]:
+                    timeout: float | None = None, stop: asyncio.Event | None = None,
+                    initial_events: bool = False) -> AsyncIterator[dict]:
         """Yields watch events `{"type": ..., "object": ...}` (dicts ready to serialise).
 
         resourceVersion unset/"0": synthetic ADDED events for the current objects first. Otherwise
-        only events after that version; ApiError 410 if those are no longer kept."""
+        only events after that version; ApiError 410 if those are no longer kept.
+        initial_events (a watch-list, `sendInitialEvents=true`): the current objects whatever the
+        version, then the BOOKMARK annotated `k8s.io/initial-events-end` that client-go waits for."""
         res = resource(plural)
         match = make_filter(plural, label_selector, field_selector)
 
@@ -98,7 +101,7 @@ class WatchMixin:
 
         watcher = Watcher(asyncio.get_running_loop())
         with self._lock:
-            if resource_version in (None, "", "0"):
+            if initial_events or resource_version in (None, "", "0"):
                 initial = [{"type": "ADDED", "object": o}
                            for o in self.list(plural, namespace, label_selector, field_selector)]
                 backlog: list[Event] = []
@@ -118,6 +121,10 @@ class WatchMixin:
         try:
             for ev in initial:
                 yield ev
+            if initial_events:
+                yield {"type": "BOOKMARK", "object": {
+                    "kind": res.kind, "apiVersion": res.api_version,
+                    "metadata": {"resourceVersion": str(last), "annotations": {"k8s.io/initial-events-end": "true"}}}}
             pending = list(backlog)
             stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None
             try:

@@ -8,7 +8,9 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from . import protobuf
 from .errors import ApiError
+from .negotiate import JSON, PROTOBUF, YAML, body_type, unsupported
 from .resources import Resource
 
 PATCH_TYPES = {
@@ -45,21 +47,25 @@ def int_param(query, name: str) -> int | None:
         raise ApiError.bad_request(f'invalid value for {name}: "{raw}"') from None
 
 
-def wants_table(request: web.Request) -> bool:
-    accept = request.headers.get("Accept", "")
-    return any("as=Table" in part and "g=meta.k8s.io" in part for part in accept.split(","))
-
-
-async def read_body(request: web.Request, allow_yaml: bool = True) -> Any:
+async def read_body(request: web.Request, custom: bool = False) -> Any:
+    """The request body by its Content-Type (negotiate.py); `custom`: a CR, which has no protobuf form."""
     raw = await request.read()
-    ctype = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if not raw.strip():
         raise ApiError.bad_request("the body of the request was empty")
-    if allow_yaml and ("yaml" in ctype):
+    return decode_body(raw, request.headers.get("Content-Type"), custom)
+
+
+def decode_body(raw: bytes, content_type: str | None, custom: bool = False) -> Any:
+    media = body_type(content_type)
+    if media == PROTOBUF and not custom:
+        return protobuf.decode(raw)
+    if media == YAML:
         try:
             return yaml.safe_load(raw)
         except yaml.YAMLError as exc:
             raise ApiError.bad_request(f"error converting YAML to JSON: {exc}") from None
+    if media != JSON:
+        raise unsupported(protobuf=not custom)
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -251,6 +251,7 @@ def _job_from_keys(inst, jid: int, keys: dict[str, tuple[str, bytes]]) -> Job:
     job.argv = list(task["command"])
     system = spec.get("attributes", {}).get("system", {})
     job.cwd = system.get("cwd", "/")
+    job.queue = system.get("queue", "") or ""
     job.duration = float(system.get("duration", 0) or 0)
     job.name = (system.get("job") or {}).get("name") or (job.argv[0].rsplit("/", 1)[-1] if job.argv else "")
     res = spec["resources"][0]

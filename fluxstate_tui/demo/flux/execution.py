@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+import signal
 from collections.abc import Awaitable, Callable
 
 from fluxstate_tui.demo.proc import CommandNotFound
@@ -26,6 +27,9 @@ Executor = Callable[[int, list[str], dict[str, str], Writer, Writer], Awaitable[
 WS_CANCEL = 143 << 8  # 36608: job shell killed by SIGTERM reports exit 143
 WS_TIMEOUT = 142 << 8  # 36352: SIGALRM
 WS_NOTFOUND = 127 << 8  # 32512
+# Signals a task survives by default (ignored, or stopped/continued rather than ended).
+IGNORED_SIGNALS = {int(s) for s in (signal.SIGCHLD, signal.SIGCONT, signal.SIGURG, signal.SIGWINCH, signal.SIGSTOP,
+                                    signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)}
 
 
 
@@ -164,6 +168,17 @@ class ExecutionMixin:
         self.exception(job, "cancel", note, userid)
         self._changed()
         return None
+
+    def signal_job(self, job: Job, signum: int) -> None:
+        """`flux job kill`: the job shell passes the signal to its tasks. No exception is raised: tasks
+        killed by it end the job with exit code 128+signal (FAILED); signals whose default action is to
+        ignore, stop or continue a process leave it running."""
+        if signum in IGNORED_SIGNALS or job.state != RUN:
+            return
+        self.dmesg("job-exec", "debug", f"killing job {job.f58u} with signal {signum}")
+        job.attrs["_kill_ws"] = ((128 + signum) & 0xFF) << 8
+        if job.task is not None and not job.task.done():
+            job.task.cancel()
 
     def _finish(self, job: Job, ws: int) -> None:
         if job.timer is not None:

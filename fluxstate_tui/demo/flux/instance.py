@@ -41,7 +41,7 @@ class FluxInstance(ResourcesMixin, QueueMixin, SubmitMixin, SchedulerMixin, Exec
       pending     dict id -> Job in DEPEND/PRIORITY/SCHED;  running: RUN/CLEANUP
       inactive    list of INACTIVE jobs, oldest t_inactive first
       nodes       list of Node (rank, hostname, ncores, free cores, online, drained)
-      queue_enabled / disable_reason / queue_started / stop_reason
+      queue_list() / named / anon: the queues (queue_enabled / queue_started: any of them)
       size, cores_per_node, uri, t_start
     """
 
@@ -69,8 +69,7 @@ class FluxInstance(ResourcesMixin, QueueMixin, SubmitMixin, SchedulerMixin, Exec
         self.running: dict[int, Job] = {}
         self.inactive: list[Job] = []
         self.counts = {COMPLETED: 0, FAILED: 0, CANCELED: 0, TIMEOUT: 0}
-        self.queue_enabled, self.disable_reason = True, ""
-        self.queue_started, self.stop_reason = True, ""
+        self.init_queues()
         self.dmesg_ring: deque[str] = deque(maxlen=2000)
         self.resource_events: list[tuple[float, str, dict | None]] = []
         self.admin_events: list[tuple[float, str, dict | None]] = []

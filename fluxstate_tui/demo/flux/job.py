@@ -314,6 +314,8 @@ def make_jobspec(job: Job) -> dict:
     system: dict[str, Any] = {"duration": int(dur) if float(dur).is_integer() else dur, "cwd": job.cwd}
     if job.name and job.argv and job.name != job.argv[0].rsplit("/", 1)[-1]:
         system["job"] = {"name": job.name}
+    if job.queue:
+        system["queue"] = job.queue
     system["shell"] = {"options": {"rlimit": dict(RLIMIT)}}
     attributes: dict[str, Any] = {"system": system}
     user = {k[5:]: v for k, v in job.attrs.items() if k.startswith("user.")}

@@ -8,6 +8,7 @@ import json
 from fluxstate_tui.flux.fsd import parse_fsd
 from fluxstate_tui.flux.ids import dothex, f58_encode, kvs_path, parse_jobid
 
+from . import job_admin
 from .job import (
     CANCELED,
     CLEANUP,
@@ -152,8 +153,8 @@ async def run(proc, inst, args: list[str]) -> int:
     sub, rest = args[0], args[1:]
     try:
         handler = {"info": _info, "eventlog": _eventlog, "status": _status, "attach": _attach, "id": _id,
-                   "last": _last, "urgency": _urgency, "wait-event": _wait_event, "stats": _stats,
-                   "cancel": _cancel}.get(sub)
+                   "last": _last, "urgency": job_admin.urgency, "kill": job_admin.kill, "wait-event": _wait_event,
+                   "stats": _stats, "cancel": _cancel}.get(sub)
         if handler is None:
             await proc.err(f"flux-job: Unknown subcommand: {sub}\n")
             return 1
@@ -355,22 +356,6 @@ async def _last(proc, inst, args: list[str]) -> int:
         raise _Err("job history is empty")
     ascii = ascii_ids_c(proc.env)
     await proc.out("".join(f58_encode(i, ascii=ascii) + "\n" for i in ids))
-    return 0
-
-
-async def _urgency(proc, inst, args: list[str]) -> int:
-    opts, pos = _split_opts(args, set())
-    if len(pos) != 2:
-        raise _Err("Usage: flux-job urgency [-v] id urgency")
-    job = _lookup(inst, pos[0])
-    words = {"hold": 0, "expedite": 31, "default": 16}
-    try:
-        urg = words[pos[1]] if pos[1] in words else int(pos[1])
-    except ValueError:
-        raise _Err("urgency must be an integer or hold, expedite, default") from None
-    if job.state == INACTIVE:
-        raise _Err("flux_job_set_urgency: job is inactive")
-    inst.set_urgency(job, urg)
     return 0
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from . import archive, cancel_cmd, job_cmd, jobs_cmd, misc_cmd, queue_cmd, submit_cmd
+from . import archive, cancel_cmd, config_cmd, job_cmd, jobs_cmd, misc_cmd, queue_cmd, submit_cmd
 from .instance import FluxInstance
 
 PYTHON_CMDS = {"jobs", "queue", "submit", "run", "resource", "cancel", "pgrep", "pstree", "batch", "alloc",
                "bulksubmit"}
-BUILTINS = {"uptime", "getattr", "setattr", "dmesg", "overlay", "dump", "restore", "kvs", "logger", "ping", "module"}
+BUILTINS = {"uptime", "getattr", "setattr", "dmesg", "overlay", "dump", "restore", "kvs", "logger", "ping", "module",
+            "config"}
 
 
 def _socket_path(env: dict[str, str]) -> str:
@@ -66,6 +67,8 @@ async def run_flux(proc, instance: FluxInstance | None) -> int:
         return await misc_cmd.getattr_(proc, instance, rest)
     if cmd == "dump":
         return await archive.dump_cmd(proc, instance, rest)
+    if cmd == "config":
+        return await config_cmd.run(proc, instance, rest)
     if cmd == "logger":
         instance.dmesg("logger", "notice", " ".join(rest))
         return 0

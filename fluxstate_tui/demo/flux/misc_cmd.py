@@ -147,6 +147,9 @@ async def resource(proc, inst, args: list[str]) -> int:
                 fmt = val
             else:
                 states = val.split(",")
+        elif a == "--" and sub in ("drain", "undrain"):  # argparse: every word after it is an operand
+            pos.extend(rest[i + 1:])
+            break
         elif a in ("-n", "--no-header"):
             noheader = True
         elif a == "--skip-empty" and sub == "status":

@@ -1,4 +1,4 @@
-"""`flux queue` for the anonymous queue (the MiniCluster configures no named queues)."""
+"""`flux queue`: the anonymous queue, or the named queues `flux config reload` configured."""
 
 from __future__ import annotations
 
@@ -24,14 +24,19 @@ LIST_HELP = [("default", "Default flux-queue list format string"),
 USAGE = "usage: flux-queue [-h] {list,status,enable,disable,start,stop,drain,idle} ...\n"
 
 
-def enable_line(inst) -> str:
-    return "Job submission is enabled" if inst.queue_enabled else f"Job submission is disabled: {inst.disable_reason}"
+def _prefix(q) -> str:
+    return f"{q.name}: " if q.name else ""
 
 
-def start_line(inst) -> str:
-    if inst.queue_started:
-        return "Scheduling is started"
-    return "Scheduling is stopped" + (f": {inst.stop_reason}" if inst.stop_reason else "")
+def enable_line(q) -> str:
+    text = "Job submission is enabled" if q.enabled else f"Job submission is disabled: {q.disable_reason}"
+    return _prefix(q) + text
+
+
+def start_line(q) -> str:
+    if q.started:
+        return _prefix(q) + "Scheduling is started"
+    return _prefix(q) + "Scheduling is stopped" + (f": {q.stop_reason}" if q.stop_reason else "")
 
 
 def alloc_lines(inst) -> list[str]:
@@ -46,6 +51,9 @@ def _parse(args: list[str], with_value: set[str], flags: set[str]) -> tuple[dict
     i = 0
     while i < len(args):
         a = args[i]
+        if a == "--":  # argparse: every word after it is an operand
+            pos.extend(args[i + 1:])
+            break
         if a.startswith("-") and a != "-":
             key, eq, val = a.partition("=") if a.startswith("--") else (a[:2], "", a[2:])
             if key in with_value:
@@ -89,27 +97,39 @@ async def run(proc, inst, args: list[str]) -> int:
     except ValueError as exc:
         await proc.err(USAGE + f"flux-queue: error: {exc}\n")
         return 2
-    queue = pos[0] if pos else (opts.get("-q") or opts.get("--queue") if sub == "status" else None)
-    if queue and sub != "list":
-        await proc.err(f"flux-queue: ERROR: queue '{queue}' does not exist\n")
+    name = pos[0] if pos else (opts.get("-q") or opts.get("--queue") if sub == "status" else None)
+    every = opts.get("-a") or opts.get("--all")
+    if name and sub != "list":
+        q = inst.lookup_queue(name)
+        if q is None:
+            await proc.err(f"flux-queue: ERROR: {sub}: '{name}' is not a valid queue\n")
+            return 1
+        targets = [q]
+    elif sub in ("enable", "disable", "start", "stop") and inst.named and not every:
+        await proc.err("flux-queue: ERROR: Named queues are defined. Specify queues or use --all.\n")
         return 1
+    else:
+        targets = inst.queue_list()
     verbose = opts.get("-v") or opts.get("--verbose")
     quiet = opts.get("--quiet")
     lines: list[str] = []
     if sub == "status":
-        lines = [enable_line(inst), start_line(inst)] + (alloc_lines(inst) if verbose else [])
+        for q in targets:
+            lines += [enable_line(q), start_line(q)]
+        lines += alloc_lines(inst) if verbose else []
     elif sub in ("enable", "disable"):
         if sub == "enable":
-            inst.set_enabled(True)
+            inst.set_enabled(True, queues=targets)
         else:
-            inst.set_enabled(False, opts.get("-m") or opts.get("--message") or "disabled by administrator")
-        lines = [] if quiet else [enable_line(inst)]
+            inst.set_enabled(False, opts.get("-m") or opts.get("--message") or "disabled by administrator",
+                             queues=targets)
+        lines = [] if quiet else [enable_line(q) for q in targets]
     elif sub in ("start", "stop"):
         if sub == "start":
-            inst.set_started(True)
+            inst.set_started(True, queues=targets)
         else:
-            inst.set_started(False, opts.get("-m") or opts.get("--message") or "")
-        lines = [] if quiet else [start_line(inst)] + (alloc_lines(inst) if verbose else [])
+            inst.set_started(False, opts.get("-m") or opts.get("--message") or "", queues=targets)
+        lines = [] if quiet else [start_line(q) for q in targets] + (alloc_lines(inst) if verbose else [])
     elif sub in ("idle", "drain"):
         tmo = opts.get("-t") or opts.get("--timeout")
         try:
@@ -137,42 +157,48 @@ async def run(proc, inst, args: list[str]) -> int:
         except FormatError as exc:
             await proc.err(f"flux-queue: ERROR: {exc}\n")
             return 1
-        lines = of.render([inst], header=not (opts.get("-n") or opts.get("--no-header")))
+        wanted = opts.get("-q") or opts.get("--queue")
+        rows = [q for q in inst.queue_list() if not wanted or q.name in wanted.split(",")]
+        lines = of.render(rows, header=not (opts.get("-n") or opts.get("--no-header")))
     if lines:
         await proc.out("".join(line + "\n" for line in lines))
     return 0
 
 
 def queue_fields(inst) -> dict[str, FieldDef]:
+    """Fields of one queue row (an anonymous queue's name columns are empty, so `?:` drops them)."""
     F = FieldDef
     size, total = inst.size, inst.size * inst.cores_per_node
     up = [n for n in inst.nodes if n.up]
 
-    def en(i):
-        return "\u2714" if i.queue_enabled else "\u2717"
+    def en(q):
+        return "\u2714" if q.enabled else "\u2717"
 
-    def stt(i):
-        return "\u2714" if i.queue_started else "\u2717"
+    def stt(q):
+        return "\u2714" if q.started else "\u2717"
+
+    def marked(q):
+        return (q.name or "") + ("*" if q.name and q.name == inst.default_queue else "")
 
     return {
-        "queue": F("QUEUE", lambda i: ""), "queuem": F("QUEUE", lambda i: ""), "parent": F("PARENT", lambda i: ""),
-        "color_enabled": F("", lambda i: GREEN if i.queue_enabled else RED),
-        "color_started": F("", lambda i: GREEN if i.queue_started else RED),
-        "color_off": F("", lambda i: OFF),
+        "queue": F("QUEUE", lambda q: q.name or ""), "queuem": F("QUEUE", marked), "parent": F("PARENT", lambda q: ""),
+        "color_enabled": F("", lambda q: GREEN if q.enabled else RED),
+        "color_started": F("", lambda q: GREEN if q.started else RED),
+        "color_off": F("", lambda q: OFF),
         "enabled": F("EN", en), "started": F("ST", stt),
-        "enabled.ascii": F("EN", lambda i: "y" if i.queue_enabled else "n"),
-        "started.ascii": F("ST", lambda i: "y" if i.queue_started else "n"),
-        "submission": F("SUBMIT", lambda i: "enabled" if i.queue_enabled else "disabled"),
-        "scheduling": F("SCHED", lambda i: "started" if i.queue_started else "stopped"),
-        "defaults.timelimit": F("TDEFAULT", lambda i: float("inf")),
-        "limits.timelimit": F("TLIMIT", lambda i: float("inf")),
-        "limits.range.nnodes": F("NNODES", lambda i: f"0-{size}"),
-        "limits.range.ncores": F("NCORES", lambda i: f"0-{total}"),
-        "limits.range.ngpus": F("NGPUS", lambda i: "0-0"),
-        "limits.range.effective.nnodes": F("NNODES", lambda i: f"0-{size}"),
-        "limits.range.effective.ncores": F("NCORES", lambda i: f"0-{total}"),
-        "limits.range.effective.ngpus": F("NGPUS", lambda i: "0-0"),
-        "nnodes": F("NNODES", lambda i: size), "nnodes_up": F("UP", lambda i: len(up)),
-        "nnodes_alloc": F("ALLOC", lambda i: sum(1 for n in inst.nodes if len(n.free) < n.ncores)),
-        "nnodes_free": F("FREE", lambda i: sum(1 for n in up if n.free)),
+        "enabled.ascii": F("EN", lambda q: "y" if q.enabled else "n"),
+        "started.ascii": F("ST", lambda q: "y" if q.started else "n"),
+        "submission": F("SUBMIT", lambda q: "enabled" if q.enabled else "disabled"),
+        "scheduling": F("SCHED", lambda q: "started" if q.started else "stopped"),
+        "defaults.timelimit": F("TDEFAULT", lambda q: float("inf")),
+        "limits.timelimit": F("TLIMIT", lambda q: q.duration_limit),
+        "limits.range.nnodes": F("NNODES", lambda q: f"0-{size}"),
+        "limits.range.ncores": F("NCORES", lambda q: f"0-{total}"),
+        "limits.range.ngpus": F("NGPUS", lambda q: "0-0"),
+        "limits.range.effective.nnodes": F("NNODES", lambda q: f"0-{size}"),
+        "limits.range.effective.ncores": F("NCORES", lambda q: f"0-{total}"),
+        "limits.range.effective.ngpus": F("NGPUS", lambda q: "0-0"),
+        "nnodes": F("NNODES", lambda q: size), "nnodes_up": F("UP", lambda q: len(up)),
+        "nnodes_alloc": F("ALLOC", lambda q: sum(1 for n in inst.nodes if len(n.free) < n.ncores)),
+        "nnodes_free": F("FREE", lambda q: sum(1 for n in up if n.free)),
     }

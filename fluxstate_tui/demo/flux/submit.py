@@ -54,10 +54,7 @@ class SubmitMixin:
     """job-ingest and the job-manager's depend/priority stages; part of FluxInstance."""
 
     def submit(self, req: JobRequest) -> Job:
-        if not self.queue_enabled:
-            raise SubmitError(22, f"job submission is disabled: {self.disable_reason}")
-        if req.queue:
-            raise SubmitError(22, f"'{req.queue}' is not a valid queue")
+        queue = self.admit(req.queue, float(req.duration or 0.0))
         deps: list[tuple[str, int, str]] = []
         for kind, target in req.dependencies:
             if kind not in DEP_KINDS:
@@ -71,6 +68,7 @@ class SubmitMixin:
         job.argv = list(req.argv)
         job.name = req.name or (req.argv[0].rsplit("/", 1)[-1] if req.argv else "")
         job.cwd, job.env, job.host = req.cwd, dict(req.env), req.host
+        job.queue = queue or ""
         job.urgency = req.urgency
         job.cores_per_task = max(1, req.cores_per_task)
         if req.nnodes and not req.ntasks:

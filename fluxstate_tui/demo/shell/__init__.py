@@ -1,8 +1,9 @@
 """The tiny shell of the demo cluster's simulated pods.
 
 `run_program(proc)` runs an argv the way `kubectl exec POD -- ARGV` would: `bash -c SCRIPT`,
-`bash FILE`, `bash` with a script on stdin, coreutils-like programs, and `flux` (only when a
-`flux` file is on $PATH in the pod fs). Unknown programs raise proc.CommandNotFound.
+`bash FILE`, `bash` reading stdin (a script as it arrives, or a prompt when stdin is a terminal),
+coreutils-like programs, and `flux` (only when a `flux` file is on $PATH in the pod fs). Unknown
+programs raise proc.CommandNotFound.
 It never runs anything on the real host: only its own builtins and programs.
 """
 

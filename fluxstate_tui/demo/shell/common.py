@@ -7,7 +7,7 @@ import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from ..proc import Proc, Stdin
+from ..proc import Proc, Stdin, StreamStdin
 
 DEV_NULL = "/dev/null"
 
@@ -21,6 +21,10 @@ class ConsumableStdin(Stdin):
         super().__init__(data, reader)
         self._parent = parent
         self._pos = 0
+        # Input still arriving (an exec's stdin) is taken a piece at a time, never waited for whole:
+        # a shell reading its script from it runs each line as it comes.
+        self._stream = parent if isinstance(parent, StreamStdin) else None
+        self.terminal = parent.terminal if parent is not None else None
 
     async def _fill(self) -> None:
         if self._parent is not None:
@@ -30,19 +34,31 @@ class ConsumableStdin(Stdin):
             self._data += await self._reader()
             self._reader = None
 
-    async def read(self) -> bytes:
-        await self._fill()
-        out = self._data[self._pos:]
-        self._pos = len(self._data)
-        return out
-
-    async def readline(self) -> bytes:
-        await self._fill()
-        end = self._data.find(b"\n", self._pos)
-        end = len(self._data) if end < 0 else end + 1
+    def _take(self, end: int) -> bytes:
         out = self._data[self._pos:end]
         self._pos = end
         return out
+
+    async def read(self) -> bytes:
+        if self._stream is not None:
+            # A terminal's ^D ends this read only: the stream stays for the next reader.
+            rest = self._take(len(self._data))
+            return rest + await self._stream.read()
+        await self._fill()
+        return self._take(len(self._data))
+
+    async def readline(self) -> bytes:
+        if self._stream is not None:
+            while self._data.find(b"\n", self._pos) < 0:
+                chunk = await self._stream.read_chunk()
+                if not chunk:
+                    break
+                self._data = self._data[self._pos:] + chunk
+                self._pos = 0
+        else:
+            await self._fill()
+        end = self._data.find(b"\n", self._pos)
+        return self._take(len(self._data) if end < 0 else end + 1)
 
 
 def wrap_stdin(stdin: Stdin) -> ConsumableStdin:

@@ -59,6 +59,8 @@ class Shell(Expander, Redirector):
         self.last_bg_pid = ""
         self.pid = 4242
         self.subst_status: int | None = None
+        # Set by the prompt loop (interactive.py): errors then name no line, as bash's do at a prompt.
+        self.interactive = False
 
     # -- state ---------------------------------------------------------------------------------
     def copy(self) -> Shell:
@@ -73,6 +75,8 @@ class Shell(Expander, Redirector):
         return sh
 
     def prefix(self) -> str:
+        if self.interactive:
+            return f"{self.errname}: "
         return f"{self.errname}: line {self.lineno}: "
 
     async def error(self, io: IO, msg: str) -> None:
@@ -101,7 +105,8 @@ class Shell(Expander, Redirector):
         if name == "!":
             return self.last_bg_pid
         if name == "-":
-            return "h" + ("e" if self.opts["errexit"] else "") + ("u" if self.opts["nounset"] else "")
+            return "h" + ("e" if self.opts["errexit"] else "") + ("u" if self.opts["nounset"] else "") + \
+                ("i" if self.interactive else "")
         if name == "0":
             return self.name
         if name.isdigit():

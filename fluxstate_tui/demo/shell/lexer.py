@@ -27,11 +27,12 @@ def _append_lit(parts: list[Part], text: str, quoted: bool) -> None:
 
 
 class Lexer:
-    def __init__(self, src: str) -> None:
+    def __init__(self, src: str, line: int = 1) -> None:
         self.src = src
         self.pos = 0
-        self.line = 1
+        self.line = line
         self.pending: list[HereDoc] = []
+        self.open_heredoc = False   # a here-document ran to the end of src without its delimiter
 
     # -- helpers -------------------------------------------------------------------------------
     def _peek(self, off: int = 0) -> str:
@@ -354,6 +355,8 @@ class Lexer:
                 if check == hd.delimiter:
                     break
                 lines.append(check + "\n")
+            else:
+                self.open_heredoc = True
             body = "".join(lines)
             if hd.quoted:
                 hd.body = [Lit(body, True)]

@@ -1,4 +1,5 @@
-"""`bash`/`sh` as a program: -c SCRIPT [NAME [ARGS]], FILE [ARGS], or a script on stdin."""
+"""`bash`/`sh` as a program: -c SCRIPT [NAME [ARGS]], FILE [ARGS], or commands on stdin (a prompt
+when stdin is a terminal or with -i: see interactive.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from ..proc import Proc
 from .builtins import SHELL_BUILTINS, apply_set_flags
 from .common import hpath, strerror
 from .control import make_io
+from .interactive import run_stdin, startup_files
 from .interp import Runner, Shell
 
 
@@ -16,10 +18,12 @@ async def run_shell(proc: Proc, runner: Runner) -> int:
     args = argv[1:]
     command = None
     set_flags: list[str] = []
+    modes: set[str] = set()     # i (interactive), l (login), s (script on stdin), norc
     i = 0
     while i < len(args):
         a = args[i]
         if a in ("--norc", "--noprofile", "--login", "--posix", "--noediting"):
+            modes |= {"--norc": {"norc"}, "--login": {"l"}}.get(a, set())
             i += 1
             continue
         if a == "--":
@@ -33,6 +37,8 @@ async def run_shell(proc: Proc, runner: Runner) -> int:
             for c in a[1:]:
                 if c == "c":
                     command = ""
+                elif c in "ils":
+                    modes.add(c)
                 elif c in "euxf":
                     set_flags.append("-" + c)
             i += 1
@@ -49,7 +55,7 @@ async def run_shell(proc: Proc, runner: Runner) -> int:
         sh = Shell(proc, name=zero, params=rest[2:], errname=zero, builtins=SHELL_BUILTINS, runner=runner)
         apply_set_flags(sh, set_flags)
         return await sh.run_top(src, io, where="-c: ")
-    if rest:
+    if rest and "s" not in modes:
         script = rest[0]
         try:
             p = hpath(proc, script)
@@ -63,7 +69,8 @@ async def run_shell(proc: Proc, runner: Runner) -> int:
         sh = Shell(proc, name=script, params=rest[1:], errname=script, builtins=SHELL_BUILTINS, runner=runner)
         apply_set_flags(sh, set_flags)
         return await sh.run_top(data.decode(errors="surrogateescape"), io)
-    data = await io.stdin.read()
-    sh = Shell(proc, name=name, params=[], errname=name, builtins=SHELL_BUILTINS, runner=runner)
+    sh = Shell(proc, name=name, params=rest, errname=name, builtins=SHELL_BUILTINS, runner=runner)
     apply_set_flags(sh, set_flags)
-    return await sh.run_top(data.decode(errors="surrogateescape"), io)
+    # bash is interactive when asked (-i) or when its stdin is a terminal
+    interactive = "i" in modes or io.stdin.terminal is not None
+    return await run_stdin(sh, io, interactive, startup_files(name, "l" in modes, "norc" in modes))
