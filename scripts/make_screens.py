@@ -19,9 +19,13 @@ sys.path.insert(0, str(ROOT))
 
 from fluxstate_tui.app import FluxStateApp  # noqa: E402
 from fluxstate_tui.demo.embedded import EmbeddedDemo  # noqa: E402
+from fluxstate_tui.flux.node_view import NodeView  # noqa: E402
+from fluxstate_tui.kube.broker import Broker  # noqa: E402
 from fluxstate_tui.kube.client import Target  # noqa: E402
+from fluxstate_tui.kube.resources import get_minicluster  # noqa: E402
 
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "screens"
+NO_NODES = NodeView([])
 SIZE = (120, 34)
 SEED_JOBS = 16
 
@@ -73,6 +77,24 @@ async def main() -> None:
             await pilot.press("escape")
             await pilot.press("question_mark")
             await shot("help")
+            await pilot.press("escape")
+            # A stuck queue, for the troubleshooting pictures: a rank drained and the queue stopped.
+            kube = await app.client()
+            broker = Broker(kube, await get_minicluster(kube, "flux-sample", "default"))
+            await broker.flux(["flux", "resource", "drain", "1", "bad disk on /scratch"])
+            await broker.flux(["flux", "queue", "stop", "-m", "maintenance"])
+            await pilot.press("n")
+            await until(pilot, lambda: any(r.state in ("drained", "draining")
+                                           for r in (getattr(app.screen, "view", None) or NO_NODES).rows))
+            await shot("nodes")
+            await pilot.press("escape")
+            await until(pilot, lambda: jobs.snapshot is not None and jobs.snapshot.queue is not None
+                        and jobs.snapshot.queue.all_stopped)
+            held = next(k for k in jobs.table.row_keys() if jobs.index.jobs[k].name == "held")
+            jobs.table.move_cursor_to(held)
+            await pilot.press("enter")
+            await until(pilot, lambda: getattr(app.screen, "detail", None) is not None)
+            await shot("job-detail-fixes")
     finally:
         demo.stop()
 
