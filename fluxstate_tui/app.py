@@ -224,7 +224,7 @@ class FluxStateApp(App):
         yield SystemCommand("Help: every key (?)", "list the keys of this screen", self.action_help)
         if isinstance(screen, RefreshScreen):
             yield SystemCommand("Refresh now (ctrl+r)", "fetch again without waiting", screen.action_refresh_now)
-            yield SystemCommand("Pause or resume live refresh (space)", "stop fetching; the data stays",
+            yield SystemCommand("Pause or resume live refresh (p)", "stop fetching; the data stays",
                                 screen.action_toggle_pause)
         # state workflows: the S D R Z A keys of the Jobs and MiniClusters screens, named for their MiniCluster
         commands = getattr(screen, "workflow_commands", None)

@@ -7,7 +7,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import validate
+from ..kube.client import Target
+from . import act, act_args, read, submit, validate, workflow
 
 
 class UsageError(Exception):
@@ -111,11 +112,9 @@ def build_parser() -> Parser:
                                         "not running.")
     status.add_argument("name", type=validate.dns_label("MiniCluster name"), help="MiniCluster name")
     status.add_argument("--json", action="store_true", help="print one JSON document")
-    from .act_args import add_parsers as add_action_parsers
-    from .workflow import add_parsers
-
-    add_parsers(sub, client)
-    add_action_parsers(sub, client)
+    workflow.add_parsers(sub, client)
+    act_args.add_parsers(sub, client)
+    submit.add_parser(sub, client)
     demo = sub.add_parser(
         "demo-server",
         help="run the demo cluster: a local Kubernetes API with a simulated Flux Operator and Flux",
@@ -141,29 +140,26 @@ def build_parser() -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    words, command_argv = submit.split_command(words)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
         merge_flags(args)
+        args.command_argv = command_argv
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
     if args.command in ("pause", "resume", "dump", "recreate", "scale", "archive"):
-        from . import workflow
-
         return workflow.run(args)
-    from .act_args import COMMANDS as ACTION_COMMANDS
-
-    if args.command in ACTION_COMMANDS:
-        from . import act
-
+    if args.command in act_args.COMMANDS:
         return act.run(args)
     if args.command in ("ls", "jobs", "status"):
-        from . import read
-
         return read.run(args)
+    if args.command == "submit":
+        return submit.run(args)
     if args.command == "demo-server":
-        from ..demo.server import DemoOptions
-        from ..demo.server import main as demo_main
+        # The demo (an API server, an operator, Flux) loads only for the commands that run it: start-up speed.
+        from ..demo.server import DemoOptions, main as demo_main  # noqa: I001
 
         return demo_main(DemoOptions(
             port=args.port, host=args.host, kubeconfig=args.demo_kubeconfig, data_dir=args.data_dir,
@@ -173,14 +169,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    # Textual loads only for the TUI, never for a CLI command: start-up speed.
     from ..app import FluxStateApp
-    from ..kube.client import Target
 
     demo = None
     target = Target(kubeconfig=args.kubeconfig, context=args.context, namespace=args.namespace,
                     all_namespaces=args.all_namespaces)
     if args.demo:
-        from ..demo.embedded import EmbeddedDemo
+        from ..demo.embedded import EmbeddedDemo  # only with --demo: start-up speed
 
         try:
             demo = EmbeddedDemo(seed_jobs=args.demo_seed_jobs).start()

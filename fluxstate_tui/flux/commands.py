@@ -175,3 +175,22 @@ def job_info(jobid: str, key: str) -> list[str]:
 
 def job_output(jobid: str) -> list[str]:
     return flux("job", "info", jobid, "guest.output")
+
+
+def submit(command: Sequence[str], *, nodes: int | None = None, tasks: int | None = None,
+           cores_per_task: int | None = None, time_limit: str | None = None, name: str | None = None,
+           count: int = 1, dependency: str | None = None, urgency: int | None = None,
+           queue: str | None = None) -> list[str]:
+    """`flux submit` with one option per field, the command last as its own words; `count` copies with
+    --cc (one id printed per copy). `dependency` is a job id the new jobs wait for (afterok)."""
+    options: list[object] = []
+    for flag, value in (("--nodes", nodes), ("--ntasks", tasks), ("--cores-per-task", cores_per_task),
+                        ("--time-limit", time_limit), ("--job-name", name), ("--urgency", urgency),
+                        ("--queue", queue)):
+        if value is not None and value != "":
+            options.append(f"{flag}={value}")
+    if dependency:
+        options.append(f"--dependency=afterok:{dependency}")
+    if count > 1:
+        options.append(f"--cc=1-{count}")
+    return flux("submit", *options, *command)

@@ -163,6 +163,16 @@ def why_pending(job: Job, *, queue: QueueReport | None = None, resources: Resour
     return summary(reasons_for(job, queue=queue, resources=resources, nodes=nodes, head=head))
 
 
+def reasons_again(job: Job, before: Sequence[Reason], queue: QueueReport | None, resources: Resources | None,
+                  nodes: NodeStatus | None = None) -> list[Reason]:
+    """A job's reasons worked out again from a fresh read of it and of the queue, resources and nodes, for a
+    screen that does not hold the other pending jobs: the FIFO reason, which needs them, is kept from before."""
+    fresh = reasons_for(job, queue=queue, resources=resources, nodes=nodes)
+    if job.pending and not any(r.kind in RESOURCE_KINDS for r in fresh):
+        fresh += [r for r in before if r.kind == "fifo"]
+    return fresh
+
+
 def reasons_by_job(jobs: Mapping[int, Job], queue: QueueReport | None, resources: Resources | None,
                    nodes: NodeStatus | None = None) -> dict[int, list[Reason]]:
     """Every reason of every pending job, in one pass over the queue in FIFO order (priority

@@ -13,45 +13,35 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
 from ..flux.display import printable
-from .confirm import FIELD_HINT, MODAL_CSS, Question
+from .confirm import FIELD_HINT, MODAL_CSS, ActionModal
 from .workflow_dialogs import SIZE_CSS
 
 # A checker returns None for a good value, else the sentence that says what is wrong.
 Check = Callable[[str], "str | None"]
 
 
-class AskModal(Question[str | None]):
+class AskModal(ActionModal[str | None]):
     DEFAULT_CSS = MODAL_CSS.format(cls="AskModal") + SIZE_CSS.format(cls="AskModal") + \
         "AskModal .size-row Input { width: 1fr; }"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    hint = FIELD_HINT
 
     def __init__(self, title: str, body: str | Text, *, label: str, action_label: str, value: str = "",
                  placeholder: str = "", check: Check | None = None, destructive: bool = True) -> None:
-        super().__init__(title, body)
-        self.label = label
-        self.action_label = action_label
-        self.value = value
-        self.placeholder = placeholder
+        super().__init__(title, body, action_label, destructive=destructive)
+        self.field = (label, value, placeholder)
         self.check = check
-        self.destructive = destructive
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="modal-body" + (" destructive" if self.destructive else "")) as box:
-            box.border_title = self.modal_title
-            yield Static(self.body, classes="modal-text", id="ask-body")
-            with Horizontal(classes="size-row"):
-                yield Label(self.label)
-                yield Input(value=self.value, placeholder=self.placeholder, id="ask-input")
-            yield Static("", classes="size-error", id="ask-error")
-            with Horizontal(classes="modal-buttons"):
-                yield Button(Text(self.action_label), id="confirm-button",
-                             variant="error" if self.destructive else "primary")
-                yield Button("Cancel", id="cancel-button")
-            yield Static(FIELD_HINT, classes="modal-hint")
+    def compose_fields(self) -> ComposeResult:
+        label, value, placeholder = self.field
+        with Horizontal(classes="size-row"):
+            yield Label(label)
+            yield Input(value=value, placeholder=placeholder, id="ask-input")
+        yield Static("", classes="size-error", id="ask-error")
 
     def on_mount(self) -> None:
         self.query_one("#ask-input", Input).focus()

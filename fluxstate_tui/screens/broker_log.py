@@ -15,6 +15,7 @@ from ..flux.display import printable
 from ..kube.logs import LogEnded, LogEvent, LogFollowing, LogLines, LogTrouble, follow_broker_log
 from ..kube.resources import MiniCluster
 from .base import flux_app
+from .workflow_keys import BACK_KEYS
 
 MAX_LINES = 5000
 TAIL = 1000
@@ -27,10 +28,9 @@ class BrokerLogEvent(Message):
 
 class BrokerLogScreen(Screen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
+        *BACK_KEYS,
         Binding("space", "toggle_follow", "Follow on/off"),
         Binding("ctrl+r", "reconnect", "Reconnect"),
-        Binding("question_mark", "app.help", "Help"),
     ]
 
     def __init__(self, mc: MiniCluster) -> None:

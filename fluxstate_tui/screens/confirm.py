@@ -53,27 +53,40 @@ class Question(ModalScreen[R]):
         self.body = body
 
 
-class ConfirmModal(Question[bool]):
-    DEFAULT_CSS = MODAL_CSS.format(cls="ConfirmModal")
-    BINDINGS = [
-        Binding("y", "confirm", "Confirm"),
-        Binding("n,escape", "cancel", "Cancel"),
-    ]
+class ActionModal(Question[R]):
+    """A dialog with one button that acts, named for the action, and Cancel. Subclasses may put fields
+    between the body and the buttons (compose_fields)."""
 
-    def __init__(self, title: str, body: str | Text, action_label: str, *, destructive: bool = True) -> None:
+    hint = KEYS_HINT
+
+    def __init__(self, title: str, body: str | Text, action_label: str, *, destructive: bool = True,
+                 dismiss_label: str = "Cancel") -> None:
         super().__init__(title, body)
         self.action_label = action_label
         self.destructive = destructive
+        self.dismiss_label = dismiss_label   # "Keep them" where the action itself is called cancel
+
+    def compose_fields(self) -> ComposeResult:
+        yield from ()
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="modal-body" + (" destructive" if self.destructive else "")) as box:
             box.border_title = self.modal_title
             yield Static(self.body, classes="modal-text", id="confirm-body")
+            yield from self.compose_fields()
             with Horizontal(classes="modal-buttons"):
                 yield Button(Text(self.action_label), id="confirm-button",
                              variant="error" if self.destructive else "primary")
-                yield Button("Cancel", id="cancel-button")
-            yield Static(KEYS_HINT, classes="modal-hint")
+                yield Button(Text(self.dismiss_label), id="cancel-button")
+            yield Static(self.hint, classes="modal-hint")
+
+
+class ConfirmModal(ActionModal[bool]):
+    DEFAULT_CSS = MODAL_CSS.format(cls="ConfirmModal")
+    BINDINGS = [
+        Binding("y", "confirm", "Confirm"),
+        Binding("n,escape", "cancel", "Cancel"),
+    ]
 
     def on_mount(self) -> None:
         self.query_one("#cancel-button" if self.destructive else "#confirm-button", Button).focus()

@@ -21,6 +21,7 @@ from ..kube.resources import MiniCluster
 from ..widgets.freshness import Freshness
 from .base import Fetched, RefreshScreen
 from .confirm import human_age
+from .workflow_keys import BACK_KEYS
 
 
 @dataclass
@@ -72,10 +73,9 @@ def yaml_renderable(d: Described) -> RenderableType:
 
 class DescribeScreen(RefreshScreen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
+        *BACK_KEYS,
         Binding("y", "show('yaml')", "YAML"),
         Binding("d", "show('describe')", "Describe"),
-        Binding("question_mark", "app.help", "Help"),
     ]
 
     def __init__(self, mc: MiniCluster, mode: str = "describe") -> None:

@@ -27,7 +27,7 @@ from ..flux.ids import f58_encode
 from ..flux.model import Job
 from ..flux.snapshot import Snapshot
 from ..flux.table import info
-from ..flux.why import Reason, summary
+from ..flux.why import Reason, reasons_again, summary
 from ..kube.broker import Broker
 from ..kube.errors import BrokerNotReady
 from ..kube.resources import MiniCluster
@@ -36,7 +36,7 @@ from .base import Fetched, RefreshScreen
 from .broker_log import BrokerLogScreen
 from .job_keys import JobKeys
 from .nodes import NodesScreen
-from .workflow_keys import JOB_BINDINGS, Subject
+from .workflow_keys import BACK_KEYS, JOB_BINDINGS, Subject
 
 
 @dataclass
@@ -44,6 +44,7 @@ class DetailFetched(Fetched):
     job: Job | None
     detail: JobDetail
     broker: Broker
+    reasons: list[Reason] | None
 
 
 def _t(text: object, style: str = "") -> Text:
@@ -62,8 +63,7 @@ def _ctx(context: dict) -> Text:
 
 class JobDetailScreen(JobKeys, RefreshScreen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("question_mark", "app.help", "Help"),
+        *BACK_KEYS,
         *JOB_BINDINGS,       # ctrl+d h r u ctrl+k E on this job (job_keys.py)
         Binding("S", "queue_toggle", "Stop/start", show=False, tooltip="stop or start the queue (asks first)"),
         Binding("R", "recreate", "Recreate", show=False, tooltip="recreate at a size that fits (asks first)"),
@@ -107,13 +107,19 @@ class JobDetailScreen(JobKeys, RefreshScreen):
         detail = await broker.job_detail(str(self.job.id))
         if detail.job is None and not detail.events:
             raise BrokerNotReady(f"job {self.jobid} is not known to Flux in {self.mc.name} (purged?)")
-        return DetailFetched(detail.job, detail, broker)
+        reasons = self.reasons
+        if detail.job is not None and detail.job.pending:
+            # A key pressed here (r, S, u on a rank) changes why it waits: read the queue and resources again.
+            snap = await broker.snapshot(sections=REASON_SECTIONS, timeout=30)
+            reasons = reasons_again(detail.job, self.reasons or [], snap.queue, snap.resources, snap.nodes)
+        return DetailFetched(detail.job, detail, broker, reasons)
 
     def forget_connection(self) -> None:
         self._broker = None  # find the broker pod again next time
 
     def on_detail_fetched(self, message: DetailFetched) -> None:
         self._broker = message.broker
+        self.reasons = message.reasons
         if message.job is not None:
             self.job = message.job
         self.detail = message.detail
@@ -162,6 +168,7 @@ def head_text(jobid: str, job: Job) -> Text:
     return head
 
 
+REASON_SECTIONS = ("queue", "resources", "nodes")
 # What fixes each kind of reason from the detail screen: (key, what it does), or (None, why nothing here can).
 FIXES: dict[str, tuple[str | None, str]] = {
     "held": ("r", "releases it"),
@@ -171,7 +178,7 @@ FIXES: dict[str, tuple[str | None, str]] = {
     "queue-stopped": ("S", "starts the queue"),
     "drained": ("n", "shows the nodes: u there undrains the rank"),
     "down": ("Z", "scales up, when the offline ranks are beyond the MiniCluster's size (up to maxSize); "
-                  "other ranks come back with their pods"),
+                  "for the others, the job starts once their pods run again"),
     "too-few-nodes": ("R", "recreates the MiniCluster at a size that fits it"),
     "busy": (None, "it starts when running jobs end; nothing is wrong"),
     "fifo": (None, "the job ahead waits for resources: hold (h) or cancel it in the jobs list"),

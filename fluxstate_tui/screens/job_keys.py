@@ -1,7 +1,7 @@
 """The keys that fix a stuck queue where the user looks: on the marked jobs (or the one under the cursor)
 `ctrl+d` cancel, `h` hold, `r` release, `u` set the urgency, `ctrl+k` kill with a signal; `E` enables or
-disables submission to the queue. Each asks in a modal whose button names the action and the jobs, then
-runs through the workflow runner (workflows/job_actions.py and queue_actions.py write the audit line)."""
+disables submission to the queue; `+` submits new jobs. Each asks in a modal whose button names the action
+and the jobs, then runs through the workflow runner (the engine in workflows/ writes the audit line)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from ..flux.model import Job
 from ..workflows.events import WorkflowError
 from ..workflows.job_actions import JobAction, act_on_jobs
 from ..workflows.queue_actions import queue_action
+from ..workflows.submit import SubmitRequest, submit_jobs
 from .actions import WorkflowActions
 from .ask import AskModal
 from .confirm import ConfirmModal
+from .submit_form import SubmitModal
 from .workflow_keys import Subject
 
 NAMED = 8   # jobs named in a dialog; the rest are counted
@@ -99,7 +101,7 @@ class JobKeys(WorkflowActions):
         skipped = len(self.chosen_jobs()) - len(jobs)
         label = f"{WORDS[action]} {len(jobs)} job(s) of {subject.mc.name}"
         modal = ConfirmModal(f"{WORDS[action]} jobs", jobs_text(action, subject.mc.name, jobs, skipped, note), label,
-                             destructive=destructive)
+                             destructive=destructive, dismiss_label="Keep them" if action == "cancel" else "Cancel")
         self.app.push_screen(modal, lambda yes: self._act(subject, action, jobs) if yes else None)
 
     def action_cancel_jobs(self) -> None:
@@ -145,6 +147,24 @@ class JobKeys(WorkflowActions):
 
         self.jobs_acted()
         self._start(subject, f"{WORDS[action]} {len(ids)} job(s) of {subject.mc.name}", job, show=False)
+
+    # ---- +: submit ---------------------------------------------------------------------------------
+
+    def action_submit(self) -> None:
+        subject = self._allowed("submit")
+        if subject is None:
+            return
+        chosen = self.chosen_jobs()
+        modal = SubmitModal(subject.mc.name, after=chosen[0].id if len(chosen) == 1 else None)
+        self.app.push_screen(modal, lambda request: self._submit(subject, request) if request else None)
+
+    def _submit(self, subject: Subject, request: SubmitRequest) -> None:
+        async def job(progress):
+            result = await submit_jobs(await self.fs_app.client(), await self._current(subject), request,
+                                       progress=progress)
+            return result.summary()
+
+        self._start(subject, f"Submit {request.count} job(s) to {subject.mc.name}", job, show=False)
 
     # ---- E: submission to the queue ----------------------------------------------------------------
 

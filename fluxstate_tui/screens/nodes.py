@@ -25,7 +25,7 @@ from .actions import WorkflowActions
 from .ask import AskModal
 from .base import Fetched, RefreshScreen
 from .confirm import ConfirmModal
-from .workflow_keys import Subject
+from .workflow_keys import BACK_KEYS, Subject
 
 COLUMNS = [("RANK", "rank"), ("HOST", "host"), ("POD", "pod"), ("STATE", "state"), ("CORES", "cores"),
            ("JOBS", "jobs"), ("SINCE", "since"), ("REASON", "reason")]
@@ -56,8 +56,7 @@ def node_cells(row: NodeRow, pod: Pod | None) -> tuple[Text, ...]:
 
 class NodesScreen(WorkflowActions, RefreshScreen):
     BINDINGS = [
-        Binding("question_mark", "app.help", "Help"),
-        Binding("escape", "app.pop_screen", "Back"),
+        *BACK_KEYS,
         Binding("d", "drain", "Drain", tooltip="drain the rank under the cursor, with a reason (asks first)"),
         Binding("u", "undrain", "Undrain", tooltip="give a drained rank back to the scheduler (asks first)"),
         Binding("q", "app.quit", "Quit"),

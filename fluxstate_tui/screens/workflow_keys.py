@@ -31,8 +31,14 @@ JOB_BINDINGS = [
     Binding("r", "release_jobs", "Release", show=False, tooltip="urgency back to the default: scheduled again"),
     Binding("u", "urgency_jobs", "Urgency", show=False, tooltip="set the urgency, 0 to 31"),
     Binding("ctrl+k", "kill_jobs", "Kill", show=False, tooltip="flux job kill with a signal (running jobs)"),
+    Binding("plus", "submit", "Submit", show=False, tooltip="submit jobs: command, nodes, tasks, copies, after a job"),
     Binding("E", "queue_submission", "Enable/disable", show=False,
             tooltip="enable or disable submission to the queue, with a reason"),
+]
+# Every screen pushed over a list: back, and the keys of this screen.
+BACK_KEYS = [
+    Binding("escape", "app.pop_screen", "Back"),
+    Binding("question_mark", "app.help", "Help"),
 ]
 # The app's own keys, repeated by the screens so the footer shows them before the less used ones
 # (the footer lists the screen's keys first and the app's last).
@@ -44,7 +50,8 @@ APP_KEYS = [
 MUTATING = {"queue_toggle": "stop/start queue", "dump": "dump", "recreate": "recreate", "scale": "scale",
             "assets": "edit assets", "cancel_jobs": "cancel jobs", "hold_jobs": "hold jobs",
             "release_jobs": "release jobs", "urgency_jobs": "set urgency", "kill_jobs": "kill jobs",
-            "queue_submission": "enable/disable submission", "drain": "drain", "undrain": "undrain"}
+            "queue_submission": "enable/disable submission", "drain": "drain", "undrain": "undrain",
+            "submit": "submit"}
 # key -> action, for telling a read-only user why a mutating key does nothing
 READ_ONLY_KEYS = {b.key: b.action for b in WORKFLOW_BINDINGS + JOB_BINDINGS if b.action in MUTATING}
 # What a cancel from the progress screen leaves behind, per workflow (said before and after).

@@ -18,6 +18,7 @@ from fluxstate_tui.screens.job_detail import JobDetailScreen
 from fluxstate_tui.screens.jobs import JobsScreen
 from fluxstate_tui.screens.nodes import NodesScreen
 from fluxstate_tui.screens.progress import current_run
+from fluxstate_tui.screens.submit_form import SubmitModal
 from fluxstate_tui.screens.workflow_dialogs import ScaleModal
 from tests.workflows.test_workflows import create_mc
 
@@ -87,6 +88,9 @@ async def test_held_job_released_with_r_and_the_audit_log_says_so(demo):
         await pilot.press("r")
         await confirm(pilot, app, "Release 1 job(s) of held")
         await runs(pilot, broker, jobid)
+        why = detail.query_one("#detail-why")
+        await until(pilot, lambda: not why.display or "held (urgency 0)" not in text_of(why),
+                    what="the detail to stop saying it is held")
     entry = [e for e in audit_lines() if e["action"] == "release"][-1]
     assert entry["minicluster"] == "held" and entry["outcome"] == "ok"
 
@@ -180,3 +184,28 @@ async def until_state(pilot, broker: Broker, jobid: str, wanted: str) -> None:
             return
         await pilot.pause(0.05)
     raise AssertionError(f"{jobid} never reached {wanted}")
+
+
+async def test_plus_submits_jobs_that_appear_in_the_table(demo):
+    create_mc(demo, "subtui", 1)
+    app = make_app(demo)
+    async with app.run_test(size=(140, 45)) as pilot:
+        jobs, broker = await open_mc(app, pilot, "subtui")
+        await pilot.press("plus")
+        form = await until(pilot, lambda: isinstance(app.screen, SubmitModal) and app.screen, what="the form")
+        assert form.query_one("#submit-command", Input).has_focus
+        await pilot.press(*"echo 'a b' ;x")
+        form.query_one("#submit-name", Input).value = "from-tui"
+        form.query_one("#submit-count", Input).value = "0"
+        await pilot.pause()
+        assert form.query_one("#confirm-button").disabled   # 0 copies: said, and nothing is sent
+        assert "copies" in text_of(form.query_one("#submit-error")) or "count" in text_of(
+            form.query_one("#submit-error"))
+        form.query_one("#submit-count", Input).value = "2"
+        await pilot.pause()
+        assert str(form.query_one("#confirm-button").label) == "Submit 2 job(s) to subtui"
+        await pilot.click("#confirm-button")
+        await until(pilot, lambda: sum(jobs.table.cells(k)[2] == "from-tui" for k in jobs.table.row_keys()) == 2,
+                    what="the two jobs in the table")
+        names = await flux(broker, "jobs", "-a", "-n", "-o", "{name}")
+        assert names.split().count("from-tui") == 2
