@@ -52,7 +52,7 @@ class WorkflowActions(RefreshScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in MUTATING and self.fs_app.read_only:
             return False
-        return True
+        return super().check_action(action, parameters)   # the views' own rules (no shell in a browser)
 
     def on_key(self, event: events.Key) -> None:
         # In read-only mode the mutating keys are hidden and unbound (check_action), so they reach here:

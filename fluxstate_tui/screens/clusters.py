@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -15,14 +16,16 @@ from ..kube.resources import get_minicluster
 from ..readmodel import Summary, overview
 from ..widgets.freshness import Freshness
 from ..widgets.keyed_table import cursor_row_key, sync_rows
+from ..widgets.trend import spark
 from .actions import WorkflowActions
 from .base import Fetched, RefreshScreen
 from .jobs import JobsScreen
 from .views import VIEW_BINDINGS, MiniClusterViews
 from .workflow_keys import APP_KEYS, WORKFLOW_BINDINGS, Subject
 
+TREND_WIDTH = 12
 COLUMNS = [("NAME", "name"), ("NAMESPACE", "namespace"), ("SIZE", "size"), ("PODS", "pods"), ("QUEUE", "queue"),
-           ("RUN", "run"), ("PEND", "pend"), ("DONE", "done"), ("ARCHIVE", "archive")]
+           ("RUN", "run"), ("PEND", "pend"), ("PENDING LATELY", "trend"), ("DONE", "done"), ("ARCHIVE", "archive")]
 
 
 @dataclass
@@ -31,7 +34,7 @@ class ClustersFetched(Fetched):
     listed_namespace: str | None    # (Message.namespace is Textual's handler prefix)
 
 
-def row_cells(s: Summary) -> tuple:
+def row_cells(s: Summary, pending: deque[int] | None = None) -> tuple:
     counts = s.counts()
     queue = printable(s.queue_text() if s.snapshot else (s.error or "-"))
     queue_style = "red" if "stopped" in queue else ("dim" if not s.snapshot else "green")
@@ -44,7 +47,9 @@ def row_cells(s: Summary) -> tuple:
         Text(s.mc.name, style="bold"), Text(s.mc.namespace), Text(f"{s.mc.size}/{s.mc.scale_limit}"),
         Text(f"{s.ready_pods}/{pods_total}", style="green" if pods_total and s.ready_pods == pods_total else "yellow"),
         Text(queue, style=queue_style),
-        *(Text(str(c)) for c in (counts if counts else ["-", "-", "-"])),
+        *(Text(str(c)) for c in (counts[:2] if counts else ["-", "-"])),
+        spark(pending or deque(), TREND_WIDTH),
+        Text(str(counts[2]) if counts else "-"),
         Text(printable(archive)),
     )
 
@@ -64,6 +69,7 @@ class ClustersScreen(WorkflowActions, MiniClusterViews, RefreshScreen):
     def __init__(self) -> None:
         super().__init__(id="clusters")
         self.summaries: dict[str, Summary] = {}
+        self.pending_lately: dict[str, deque[int]] = {}   # pending jobs at each of the last refreshes
         self.filter_text = ""
         self.loaded = False
 
@@ -98,6 +104,10 @@ class ClustersScreen(WorkflowActions, MiniClusterViews, RefreshScreen):
 
     def on_clusters_fetched(self, message: ClustersFetched) -> None:
         self.summaries = {f"{s.mc.namespace}/{s.mc.name}": s for s in message.summaries}
+        for key, summary in self.summaries.items():
+            counts = summary.counts()
+            if counts is not None:
+                self.pending_lately.setdefault(key, deque(maxlen=TREND_WIDTH)).append(counts[1])
         self.loaded = True
         self._update_title()
         self._render_rows()
@@ -111,7 +121,7 @@ class ClustersScreen(WorkflowActions, MiniClusterViews, RefreshScreen):
         table = self.query_one(DataTable)
         table.loading = False
         wanted = self._visible()
-        sync_rows(table, COLUMNS, {key: row_cells(s) for key, s in wanted.items()})
+        sync_rows(table, COLUMNS, {key: row_cells(s, self.pending_lately.get(key)) for key, s in wanted.items()})
         empty = self.query_one("#mc-empty", Static)
         if not wanted:
             if self.filter_text and self.summaries:

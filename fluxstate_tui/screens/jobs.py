@@ -21,6 +21,7 @@ from ..kube.resources import MiniCluster, get_minicluster
 from ..widgets.freshness import Freshness
 from ..widgets.job_table import Column, JobTable
 from ..widgets.summary import FluxSummary
+from ..widgets.trend import QueueTrend
 from .base import Fetched, RefreshScreen
 from .job_detail import JobDetailScreen
 from .job_keys import JobKeys
@@ -130,6 +131,7 @@ class JobsScreen(JobKeys, MiniClusterViews, RefreshScreen):
         yield Header()
         yield Freshness()
         yield FluxSummary(id="summary")
+        yield QueueTrend(id="trend")
         yield JobTable(list(COLUMNS), id="job-table")
         yield Static("", id="jobs-note")
         yield Input(placeholder="filter by id, name, user or state (esc clears)", id="jobs-filter")
@@ -196,6 +198,8 @@ class JobsScreen(JobKeys, MiniClusterViews, RefreshScreen):
         else:
             table.update_rows(diff.rows, diff.removed)
         self.query_one(FluxSummary).show(self.mc, snap, self.broker_name)
+        if snap.stats is not None:
+            self.query_one(QueueTrend).add(snap.stats.pending, snap.stats.running)
         note = self.query_one("#jobs-note", Static)
         notes = []
         if self.index.truncated:

@@ -19,6 +19,7 @@ from ..flux.node_view import NodeRow, NodeView
 from ..kube.resources import MiniCluster, Pod, minicluster_pods
 from ..widgets.freshness import Freshness
 from ..widgets.keyed_table import cursor_row_key, sync_rows
+from ..widgets.summary import bar
 from ..workflows.events import WorkflowError
 from ..workflows.node_actions import drain, fetch_nodes, undrain
 from .actions import WorkflowActions
@@ -31,6 +32,7 @@ COLUMNS = [("RANK", "rank"), ("HOST", "host"), ("POD", "pod"), ("STATE", "state"
            ("JOBS", "jobs"), ("SINCE", "since"), ("REASON", "reason")]
 STATE_STYLE = {"up": "green", "draining": "bold yellow", "drained": "yellow", "offline": "red", "down": "bold red"}
 MAX_JOBS_SHOWN = 4
+CORE_BAR = 8
 
 
 @dataclass
@@ -41,16 +43,17 @@ class NodesFetched(Fetched):
 
 def node_cells(row: NodeRow, pod: Pod | None) -> tuple[Text, ...]:
     """One rank as table cells, every one a Text (a DataTable reads a str as markup; these are cluster text)."""
-    cores = "?" if row.cores_total is None else f"{row.cores_used}/{row.cores_total}"
+    cores = Text("?") if row.cores_total is None else \
+        bar(row.cores_used, 0, row.cores_total, CORE_BAR).append(f" {row.cores_used}/{row.cores_total}")
     if not row.cores_exact:
-        cores += " ~"   # the scheduler did not say which cores: spread evenly over the job's ranks
+        cores.append(" ~")   # the scheduler did not say which cores: spread evenly over the job's ranks
     jobs = [f58_encode(j) for j in row.jobs[:MAX_JOBS_SHOWN]]
     if len(row.jobs) > MAX_JOBS_SHOWN:
         jobs.append(f"+{len(row.jobs) - MAX_JOBS_SHOWN}")
     pod_text = "-" if pod is None else pod.name + ("" if pod.running else f" ({pod.phase.lower()})")
     since = time.strftime("%b%d %H:%M:%S", time.localtime(row.drained_at)) if row.drained_at else ""
     return (Text(str(row.rank)), Text(printable(row.hostname)), Text(printable(pod_text)),
-            Text(row.state, style=STATE_STYLE.get(row.state, "")), Text(cores), Text(" ".join(jobs) or "-"),
+            Text(row.state, style=STATE_STYLE.get(row.state, "")), cores, Text(" ".join(jobs) or "-"),
             Text(since), Text(printable(row.drain_reason or "")))
 
 

@@ -6,12 +6,16 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from fluxstate_tui.kube.client import Target
+from fluxstate_tui.screens.clusters import COLUMNS
 from fluxstate_tui.screens.describe import DescribeScreen
 from fluxstate_tui.screens.jobs import JobsScreen
 from fluxstate_tui.screens.nodes import NodesScreen
 from fluxstate_tui.screens.views import shell_argv
+from fluxstate_tui.widgets.trend import BLOCKS, QueueTrend
 
 from .pilot import make_app, open_jobs, text_of, until
+
+COLUMN_KEYS = [key for _label, key in COLUMNS]
 
 
 def table_rows(table: DataTable) -> list[list[str]]:
@@ -30,7 +34,7 @@ async def test_nodes_view_lists_every_rank_with_host_pod_state_cores_and_jobs(de
         assert [r[0] for r in rows] == ["0", "1"]
         for rank, host, pod, state, cores, *_ in rows:
             assert host == f"flux-sample-{rank}" and pod.startswith(f"flux-sample-{rank}-")
-            assert state == "up" and cores.split("/")[1] == "4"
+            assert state == "up" and cores.endswith("/4") and cores.startswith("[")
         # the jobs on the ranks are jobs of this instance that the jobs screen saw (the demo's long sleeps)
         shown = {j for r in nodes.view.rows for j in r.jobs}
         assert shown and shown <= set(jobs.index.jobs)
@@ -57,6 +61,21 @@ async def test_describe_and_yaml_show_the_minicluster_its_pods_and_events(demo):
         assert "managedFields" not in text
         await pilot.press("escape")
         assert isinstance(app.screen, JobsScreen)
+
+
+async def test_the_queue_trend_grows_with_each_refresh_and_the_list_shows_pending_lately(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(140, 40)) as pilot:
+        clusters = app.screen
+        await until(pilot, lambda: len(clusters.pending_lately.get("default/flux-sample", [])) >= 2,
+                    what="two refreshes of the list")
+        row = table_rows(clusters.query_one(DataTable))[0]
+        assert set(row[COLUMN_KEYS.index("trend")]) <= set(BLOCKS) and row[COLUMN_KEYS.index("trend")]
+        jobs = await open_jobs(app, pilot)
+        trend = jobs.query_one(QueueTrend)
+        await until(pilot, lambda: len(trend.pending) >= 3, what="three points")
+        assert list(trend.pending)[-1] == jobs.snapshot.stats.pending
+        assert list(trend.running)[-1] == jobs.snapshot.stats.running
 
 
 async def test_marks_are_counted_in_the_header_and_esc_clears_them_first(demo):
