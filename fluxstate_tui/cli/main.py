@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from ..kube.client import Target
-from . import act, act_args, read, submit, validate, workflow
+from . import act, act_args, read, serve, submit, validate, workflow
 
 
 class UsageError(Exception):
@@ -27,7 +28,11 @@ class Parser(argparse.ArgumentParser):
 # `after_<dest>` (absent unless given) and merge_flags() joins the two positions.
 CLIENT_FLAGS = ("kubeconfig", "context", "namespace")
 # Flags of the TUI alone: given with a command they would do nothing, so they are refused.
-TUI_ONLY = {"refresh": "--refresh", "jobs": "--jobs", "demo": "--demo", "demo_seed_jobs": "--demo-seed-jobs"}
+TUI_ONLY = {"refresh": "--refresh", "jobs": "--jobs", "demo": "--demo", "demo_seed_jobs": "--demo-seed-jobs",
+            "demo_cores_per_node": "--demo-cores-per-node", "load": "--load", "demo_speed": "--speed"}
+# Flags that shape the demo cluster: they need --demo.
+DEMO_FLAGS = {"demo_seed_jobs": "--demo-seed-jobs", "demo_cores_per_node": "--demo-cores-per-node",
+              "load": "--load", "demo_speed": "--speed"}
 
 
 def _client_flags(after_command: bool = False) -> Parser:
@@ -49,18 +54,18 @@ def _client_flags(after_command: bool = False) -> Parser:
 
 def merge_flags(args: argparse.Namespace) -> None:
     """One value per flag, from either position; the same flag given twice with two values is refused."""
-    for name in (*CLIENT_FLAGS, "all_namespaces"):
+    for name in (*CLIENT_FLAGS, "all_namespaces", *serve.TUI_FLAGS):
         after = f"after_{name}"
         if not hasattr(args, after):
             continue
         before, later = getattr(args, name, None), getattr(args, after)
         delattr(args, after)
-        if before not in (None, False) and before != later:
+        if before not in (None, False, DEFAULTS.get(name)) and before != later:
             flag = "--" + name.replace("_", "-")
             raise UsageError(f"fluxstate-tui: error: {flag} given before and after the command with different "
                              f"values ({before!r}, {later!r})")
         setattr(args, name, later)
-    if args.command:
+    if args.command and args.command != "serve":  # serve runs the TUI: its flags apply
         given = [flag for dest, flag in TUI_ONLY.items() if getattr(args, dest) != DEFAULTS[dest]]
         if given:
             raise UsageError(f"fluxstate-tui: error: {', '.join(given)} applies to the TUI only, "
@@ -76,7 +81,8 @@ def merge_flags(args: argparse.Namespace) -> None:
             raise UsageError("fluxstate-tui: error: --read-only and -A do not apply to demo-server")
 
 
-DEFAULTS = {"refresh": 2.0, "jobs": 0, "demo": False, "demo_seed_jobs": 0}
+DEFAULTS = {"refresh": 2.0, "jobs": 0, "demo": False, "demo_seed_jobs": 0, "demo_cores_per_node": None,
+            "load": None, "demo_speed": None}
 
 
 def build_parser() -> Parser:
@@ -94,6 +100,15 @@ def build_parser() -> Parser:
                         help="start the demo cluster in this process on a free loopback port and connect to it")
     parser.add_argument("--demo-seed-jobs", type=validate.job_count, default=DEFAULTS["demo_seed_jobs"], metavar="N",
                         help="with --demo: give flux-sample N extra finished jobs")
+    parser.add_argument("--demo-cores-per-node", type=validate.cores_per_node, default=None, metavar="N",
+                        help="with --demo: cores Flux finds in a pod whose container has no CPU limit (default 4)")
+    parser.add_argument("--load", type=validate.number(0.1, 20, "a rate (jobs per second, 0.1 to 20)"),
+                        default=None, metavar="RATE",
+                        help="with --demo: keep RATE mixed jobs a second arriving in flux-sample (a live queue)")
+    # dest demo_speed: demo-server has a --speed of its own
+    parser.add_argument("--speed", dest="demo_speed", type=validate.seconds(0.01, "a speed", maximum=1000),
+                        default=None, metavar="X",
+                        help="with --demo: run simulated delays and job durations X times faster")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
     client = _client_flags(after_command=True)
     ls = sub.add_parser("ls", parents=[client], help="list MiniClusters with their pods, queue and jobs",
@@ -115,6 +130,7 @@ def build_parser() -> Parser:
     workflow.add_parsers(sub, client)
     act_args.add_parsers(sub, client)
     submit.add_parser(sub, client)
+    serve.add_parser(sub, client)
     demo = sub.add_parser(
         "demo-server",
         help="run the demo cluster: a local Kubernetes API with a simulated Flux Operator and Flux",
@@ -132,6 +148,9 @@ def build_parser() -> Parser:
     demo.add_argument("--empty", action="store_true", help="start with no PersistentVolume and no MiniCluster")
     demo.add_argument("--seed-jobs", type=validate.job_count, default=0, metavar="N",
                       help="give flux-sample N extra finished jobs (for benchmarks and big-queue demos)")
+    demo.add_argument("--cores-per-node", type=validate.cores_per_node, default=None, metavar="N",
+                      help="cores Flux finds in a pod whose container has no CPU limit (default 4, 1 to 1024; "
+                           "a limit such as cpu: 2 gives 2)")
     demo.add_argument("--deny", action="append", default=[], metavar="VERB:RESOURCE",
                       help="answer 403 Forbidden to these requests, e.g. delete:miniclusters or create:pods/exec "
                            "(repeatable; to see permission errors without a real cluster)")
@@ -157,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return read.run(args)
     if args.command == "submit":
         return submit.run(args)
+    if args.command == "serve":
+        return serve.run(args)
     if args.command == "demo-server":
         # The demo (an API server, an operator, Flux) loads only for the commands that run it: start-up speed.
         from ..demo.server import DemoOptions, main as demo_main  # noqa: I001
@@ -164,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return demo_main(DemoOptions(
             port=args.port, host=args.host, kubeconfig=args.demo_kubeconfig, data_dir=args.data_dir,
             speed=args.speed, empty=args.empty, seed_jobs=args.seed_jobs, deny=tuple(args.deny),
+            cores_per_node=args.cores_per_node,
         ))
     return run_tui(args)
 
@@ -179,14 +201,18 @@ def run_tui(args: argparse.Namespace) -> int:
         from ..demo.embedded import EmbeddedDemo  # only with --demo: start-up speed
 
         try:
-            demo = EmbeddedDemo(seed_jobs=args.demo_seed_jobs).start()
+            demo = EmbeddedDemo(seed_jobs=args.demo_seed_jobs, cores_per_node=args.demo_cores_per_node,
+                                load=args.load, speed=args.demo_speed or 1.0).start()
         except RuntimeError as exc:
             print(f"fluxstate-tui: error: {exc}", file=sys.stderr)
             return 1
         target = Target(kubeconfig=str(demo.kubeconfig), context=None, namespace=args.namespace,
                         all_namespaces=args.all_namespaces)
-    elif args.demo_seed_jobs:
-        print("fluxstate-tui: error: --demo-seed-jobs needs --demo", file=sys.stderr)
+        # For a presenter: kubectl beside the TUI, on the same cluster (the file lives as long as this process).
+        print(f"demo cluster: kubeconfig {demo.kubeconfig} (kept while the TUI runs); in another terminal:\n"
+              f"  export KUBECONFIG={shlex.quote(str(demo.kubeconfig))}", flush=True)
+    elif given := [flag for dest, flag in DEMO_FLAGS.items() if getattr(args, dest) != DEFAULTS[dest]]:
+        print(f"fluxstate-tui: error: {', '.join(given)} needs --demo", file=sys.stderr)
         return 2
     app = FluxStateApp(target, refresh=args.refresh, read_only=args.read_only, job_count=args.jobs, demo=demo)
     try:

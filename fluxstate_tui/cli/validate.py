@@ -42,6 +42,16 @@ def whole(minimum: int, maximum: int | None = None, what: str = "a whole number"
     return parse
 
 
+def number(minimum: float, maximum: float, what: str):
+    """A finite number in [minimum, maximum]."""
+    def parse(text: str) -> float:
+        value = _number(text, float, what)
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"must be {minimum:g} to {maximum:g}: {text}")
+        return value
+    return parse
+
+
 def seconds(minimum: float = 0.0, what: str = "a number", maximum: float = 7 * 86400):
     """A finite number of seconds above 0, at least `minimum` and at most `maximum` (a week by default)."""
     def parse(text: str) -> float:
@@ -117,3 +127,6 @@ positive = whole(1)         # 1 or more
 job_count = whole(0, MAX_JOBS)
 size = whole(1, 100_000, "a whole number")   # a hard ceiling; recreate's --max-size is the working bound
 port = whole(0, 65535)
+# The demo's cores per Flux node; the ceiling is demo.server.MAX_CORES_PER_NODE (not imported here:
+# the demo loads only for the commands that run it).
+cores_per_node = whole(1, 1024)

@@ -15,6 +15,7 @@ from .apiserver import PodLogs, Policy, Store, make_app, serve
 from .controllers import FluxOperator, GarbageCollector, JobController, OperatorLog, Seen, VolumeBinder
 from .crd import default_minicluster, validate_minicluster
 from .kubelet import Kubelet, PodRuntime
+from .podstatus import default_pod
 from .proc import CommandNotFound, Proc, SimClock, Stdin, Writer
 from .shell import run_program
 
@@ -22,13 +23,15 @@ log = logging.getLogger(__name__)
 
 TICK = 0.05  # real seconds between controller passes
 OPERATOR_NS = "operator-system"
+CORES_PER_NODE = 4  # what Flux finds in a pod whose container has no CPU limit
 
 
 class DemoCluster:
-    def __init__(self, data_dir: Path, *, speed: float = 1.0, cores_per_node: int = 4,
+    def __init__(self, data_dir: Path, *, speed: float = 1.0, cores_per_node: int | None = None,
                  deny: tuple[str, ...] = (), frozen_at: float | None = None, seed: int | None = None) -> None:
         """`frozen_at` stops the clock the pods read at that epoch and `seed` seeds every random
-        name and the Flux simulator: together they make a run repeatable (the deterministic demo)."""
+        name and the Flux simulator: together they make a run repeatable (the deterministic demo).
+        `cores_per_node` is what Flux finds in a pod whose container has no CPU limit."""
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         # The node's clock times every delay (pod start-up, grace periods), so it runs even when the
@@ -37,10 +40,11 @@ class DemoCluster:
         self.pod_clock = self.clock if frozen_at is None else SimClock(speed, frozen_at, frozen=True)
         self.seed = seed
         self.names = mf.Names(seed)
-        self.cores_per_node = cores_per_node
+        self.cores_per_node = cores_per_node or CORES_PER_NODE
         self.store = Store()
         self.logs = PodLogs()
         self.store.defaulters["miniclusters"] = default_minicluster
+        self.store.defaulters["pods"] = default_pod
         self.store.validators["miniclusters"] = validate_minicluster
         self.seen = Seen(self.clock)
         self.operator_pod = self._operator_pod()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from . import manifests as mf
 from .apiserver import ApiError
+from .quantity import quantity_or_zero
 from .recorder import NORMAL, EventRecorder
 from .timefmt import rfc3339
 
@@ -71,6 +72,13 @@ class OperatorLog:
         extra = f"\t{json.dumps(fields)}" if fields else ""
         self._append(f"{rfc3339(time.time())}\tINFO\tminicluster-reconciler\t{message}{extra}\n")
 
+    def reconcile_error(self, mc: dict, error: str) -> None:
+        """controller-runtime's line for a reconcile that returned an error (it is retried)."""
+        ns, name = key(mc)
+        fields = {"controller": "minicluster", "controllerGroup": mf.GROUP, "controllerKind": "MiniCluster",
+                  "MiniCluster": {"name": name, "namespace": ns}, "namespace": ns, "name": name, "error": error}
+        self._append(f"{rfc3339(time.time())}\tERROR\tReconciler error\t{json.dumps(fields)}\n")
+
 
 class FluxOperator:
     """The Flux Operator's MiniCluster reconcile: Job, ConfigMap, Service, live resize within maxSize."""
@@ -79,6 +87,7 @@ class FluxOperator:
         self.store = store
         self.seen = seen
         self.oplog = oplog
+        self._failed: set[tuple[str, int]] = set()  # (uid, generation) whose error is logged
 
     def reconcile(self) -> None:
         for mc in self.store.list("miniclusters"):
@@ -98,7 +107,15 @@ class FluxOperator:
             self.store.create("services", ns, mf.service(mc))
         job = self.store.get("jobs", ns, name)
         if job is None:
-            self.store.create("jobs", ns, mf.job(mc))
+            try:
+                manifest = mf.job(mc)
+            except ValueError as exc:  # a resource quantity the operator cannot parse: no Job, retried
+                attempt = (uid(mc), int(mc["metadata"].get("generation") or 1))
+                if attempt not in self._failed:
+                    self._failed.add(attempt)
+                    self.oplog.reconcile_error(mc, str(exc))
+                return
+            self.store.create("jobs", ns, manifest)
             self.oplog.info("Creating MiniCluster Job", Namespace=ns, Name=name, Size=mc["spec"]["size"])
         elif not deleting(job):
             self._resize(mc, job)
@@ -262,25 +279,11 @@ class VolumeBinder:
                 continue
             if not modes <= set(pv["spec"].get("accessModes") or []):
                 continue
-            if _quantity(pv["spec"].get("capacity", {}).get("storage", "0")) < _quantity(
+            if quantity_or_zero(pv["spec"].get("capacity", {}).get("storage", "0")) < quantity_or_zero(
                     (pvc["spec"].get("resources") or {}).get("requests", {}).get("storage", "0")):
                 continue
             return pv
         return None
-
-
-_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
-
-
-def _quantity(text: str) -> float:
-    text = str(text)
-    for unit, factor in _UNITS.items():
-        if text.endswith(unit):
-            return float(text[: -len(unit)]) * factor
-    try:
-        return float(text)
-    except ValueError:
-        return 0.0
 
 
 class GarbageCollector:

@@ -20,8 +20,11 @@ from pathlib import Path
 
 class EmbeddedDemo:
     def __init__(self, *, speed: float = 1.0, seed_jobs: int = 0, empty: bool = False,
-                 data_dir: Path | None = None, deny: tuple[str, ...] = (), frozen: bool = False) -> None:
+                 data_dir: Path | None = None, deny: tuple[str, ...] = (), frozen: bool = False,
+                 cores_per_node: int | None = None, load: float | None = None) -> None:
         self.deny = tuple(deny)
+        self.load = load    # jobs per second streamed into flux-sample (demo/load.py), or None
+        self.cores_per_node = cores_per_node
         self.speed = speed
         self.seed_jobs = seed_jobs
         self.empty = empty
@@ -62,13 +65,15 @@ class EmbeddedDemo:
         asyncio.run(self._main())
 
     async def _main(self) -> None:
+        # Imported here, on the demo's own thread: the TUI draws its first frame meanwhile (start-up speed).
         from .cluster import DemoCluster
+        from .load import Load
         from .seed import FROZEN_EPOCH, FROZEN_SEED, apply_default_state, submit_demo_jobs, submit_still_scene
         from .server import write_kubeconfig
 
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        cluster = DemoCluster(self.data_dir, speed=self.speed, deny=self.deny,
+        cluster = DemoCluster(self.data_dir, speed=self.speed, deny=self.deny, cores_per_node=self.cores_per_node,
                               frozen_at=FROZEN_EPOCH if self.frozen else None,
                               seed=FROZEN_SEED if self.frozen else None)
         try:
@@ -80,6 +85,8 @@ class EmbeddedDemo:
                 apply_default_state(cluster)
                 submit = submit_still_scene if self.frozen else submit_demo_jobs
                 cluster.spawn(submit(cluster, self.seed_jobs)).add_done_callback(self._seeding_done)
+                if self.load:
+                    cluster.spawn(Load(cluster, self.load).run())
         except BaseException as exc:
             self._error = exc
             self._ready.set()

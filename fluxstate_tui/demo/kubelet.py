@@ -12,20 +12,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ..flux.hostlist import hostlist_decode
 from . import manifests as mf
 from .apiserver import ApiError, PodLogs, Store
 from .controllers import Seen, deleting, key, uid
 from .flux import FluxInstance, run_flux
-from .podstatus import pending_status, running_status
+from .flux.content import clear_statedir
+from .fluxpod import Broker, broker_command, stage_view, target_uri
+from .podstatus import pending_status, qos_class, running_status
 from .proc import Host, PodFS, Proc, SimClock, Stdin
+from .quantity import cpu_cores
 from .recorder import PodEvents
 from .shell import run_program
 from .timefmt import rfc3339
@@ -39,16 +40,6 @@ BROKER_UP = 1.5      # after the app container starts, the lead broker answers
 WORKER_JOIN = 1.0    # after the lead broker is up, a follower broker joins
 STOP_GRACE = 2.0     # SIGTERM to gone
 TASK_LAUNCH = (0.01, 0.05)  # range of a job shell's start-up time
-
-
-@dataclass
-class Broker:
-    """A Flux instance run by a MiniCluster's lead broker pod."""
-
-    instance: FluxInstance | None  # None while the broker is starting (restoring an archive)
-    hostnames: list[str]
-    up_at: float
-    ready: bool = False
 
 
 @dataclass
@@ -116,9 +107,7 @@ class Kubelet:
         for pod_uid in [u for u in self.pods if u not in live]:
             self._teardown(self.pods.pop(pod_uid))
         for broker in self.brokers.values():
-            if not broker.ready and broker.instance is not None and self.clock.now() >= broker.up_at:
-                broker.ready = True
-                broker.instance.set_rank_online(0, True)
+            broker.sync_statedir()
 
     def _step(self, pod: dict) -> None:
         rt = self.pods.get(uid(pod))
@@ -197,7 +186,7 @@ class Kubelet:
                         self.events.unschedulable(pod, message)  # once: the scheduler's retries add no news
                     self._set_status(pod, {
                         "phase": "Pending",
-                        "qosClass": "BestEffort",
+                        "qosClass": qos_class(pod),
                         "conditions": [{
                             "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
                             "message": message, "lastTransitionTime": rfc3339(time.time()),
@@ -245,41 +234,10 @@ class Kubelet:
         return rt.host
 
     def _run_init(self, pod: dict, rt: PodRuntime) -> None:
-        """What the image and the flux-view init container leave in the pod's filesystem."""
-        fs = rt.fs
-        fs.host_path("/home/flux-operator").mkdir(parents=True, exist_ok=True)
-        fs.host_path("/etc/os-release").write_text(
-            'NAME="Rocky Linux"\nVERSION="9.6 (Blue Onyx)"\nID="rocky"\nVERSION_ID="9.6"\n'
-            'PRETTY_NAME="Rocky Linux 9.6 (Blue Onyx)"\n')
-        for vol in pod["spec"].get("volumes") or []:
-            if "configMap" not in vol:
-                continue
-            cm = self.store.get("configmaps", rt.namespace, vol["configMap"]["name"]) or {}
-            mount = next((m["mountPath"] for m in pod["spec"]["containers"][0].get("volumeMounts") or []
-                          if m["name"] == vol["name"]), None)
-            if mount is None:
-                continue
-            for k, text in (cm.get("data") or {}).items():
-                filename = {"flux-view": "flux-init.sh"}.get(k, f"{k}.sh" if k.startswith(("wait-", "start-")) else k)
-                path = fs.host_path(f"{mount.rstrip('/')}/{filename}")
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text)
-        if rt.minicluster is None:
-            return
-        cm = self.store.get("configmaps", rt.namespace, f"{rt.minicluster}-entrypoint") or {"data": {}}
-        view_bin = fs.host_path(f"{mf.VIEW_ROOT}/bin")
-        view_bin.mkdir(parents=True, exist_ok=True)
-        (view_bin / "flux").write_text(f"#!/bin/sh\n# flux-core {mf.FLUX_VERSION} (fluxstate-tui demo)\n")
-        for d in ("etc/flux/system", "etc/flux/config", "var/lib/flux", "run/flux"):
-            fs.host_path(f"{mf.CONFIG_ROOT}/{d}").mkdir(parents=True, exist_ok=True)
-        toml = cm["data"].get("broker.toml", "")
-        fs.host_path(f"{mf.CONFIG_ROOT}/etc/flux/config/broker.toml").write_text(toml)
-        fs.host_path(f"{mf.CONFIG_ROOT}/etc/flux/system/hostlist").write_text(
-            ",".join(hostnames_from_toml(toml)) + "\n")
-        fs.host_path(f"{mf.VIEW_BASE}/flux-operator-done.txt").write_text("")
-        self.cluster.logs.append(rt.namespace, rt.name, mf.INIT_CONTAINER,
-                                 f"Flux view staged at {mf.VIEW_ROOT}\n")
-        self.cluster.logs.close(rt.namespace, rt.name, mf.INIT_CONTAINER)
+        stage_view(rt.fs, pod, lambda name: self.store.get("configmaps", rt.namespace, name), rt.minicluster)
+        if rt.minicluster is not None:
+            self.cluster.logs.append(rt.namespace, rt.name, mf.INIT_CONTAINER, f"Flux view staged at {mf.VIEW_ROOT}\n")
+            self.cluster.logs.close(rt.namespace, rt.name, mf.INIT_CONTAINER)
 
     def _start_app(self, pod: dict, rt: PodRuntime) -> None:
         if rt.minicluster is None or rt.index is None:
@@ -287,45 +245,48 @@ class Kubelet:
         mc = self.store.get("miniclusters", rt.namespace, rt.minicluster)
         fs = rt.fs
         fs.host_path(f"{mf.VIEW_BASE}/flux-view.sh").write_text(mf.flux_view_sh(mc) if mc else "")
-        wait = fs.host_path("/flux_operator/wait-0.sh")
-        script = wait.read_text() if wait.exists() else ""
-        toml = fs.host_path(f"{mf.CONFIG_ROOT}/etc/flux/config/broker.toml").read_text()
-        hostnames = hostnames_from_toml(toml)
-        options = _grab(r'brokerOptions="([^"$]*)"', script) or ""
+        cmd = broker_command(fs)
+        options = cmd.options
         self._log(rt, "Flux username: root\n")
         if rt.index != 0:
             self._log(rt, f"🌀 flux start -o --config {mf.CONFIG_ROOT}/etc/flux/config {options}\n")
             return
-        archive = _grab(r'if \[\[ -e "([^"]+)" \]\]', script)
         restore: Path | None = None
-        if archive and fs.host_path(archive).exists():
-            restore = fs.host_path(archive)
-            if "Found existing archive" in script:
-                self._log(rt, f"🧊️ Found existing archive at {archive} loading into state directory\nBefore:\n")
-            options += f" -Scontent.restore={archive}"
+        if cmd.archive and fs.host_path(cmd.archive).exists():
+            restore = fs.host_path(cmd.archive)
+            if cmd.announces_archive:
+                self._log(rt, f"🧊️ Found existing archive at {cmd.archive} loading into state directory\nBefore:\n")
+            options += f" -Scontent.restore={cmd.archive}"
         self._log(rt, "🧠 Running in interactive mode\n")
         self._log(rt, f"🌀 flux broker --config-path {mf.CONFIG_ROOT}/etc/flux/config {options}\n")
-        self._start_broker(rt, hostnames, restore, archive)
+        cores = cpu_cores(pod["spec"]["containers"][0], self.cluster.cores_per_node)
+        self._start_broker(rt, cmd.hostnames, cores, restore, cmd.archive)
 
-    def _start_broker(self, rt: PodRuntime, hostnames: list[str], restore: Path | None,
+    def _start_broker(self, rt: PodRuntime, hostnames: list[str], cores: int, restore: Path | None,
                       archive: str | None) -> None:
         old = self.brokers.pop((rt.namespace, rt.minicluster), None)
         if old is not None and old.instance is not None:
             old.instance.close()
-        broker = Broker(instance=None, hostnames=hostnames, up_at=self.clock.now() + BROKER_UP)
+        broker = Broker(instance=None, hostnames=hostnames, up_at=self.clock.now() + BROKER_UP, cores=cores,
+                        statedir=rt.fs.host_path(mf.STATE_DIR))
+        # The simulator never restarts from content.sqlite: a broker begins on an empty statedir, as a
+        # new pod's emptyDir gives it, or (with an archive) on one rc1 truncates before restoring.
+        clear_statedir(broker.statedir)
         self.brokers[(rt.namespace, rt.minicluster)] = broker
         self.cluster.spawn(self._boot_broker(rt, broker, restore, archive))
 
     async def _boot_broker(self, rt: PodRuntime, broker: Broker, restore: Path | None,
                            archive: str | None) -> None:
-        """Build the instance; restoring a big archive takes seconds, so it runs in a thread."""
+        """rc1: the broker loads its modules for BROKER_UP, then restores the archive (seconds for a big
+        one, so in a thread) and starts the job-manager, whose restored queue is scheduled at once:
+        rank 0 is online as soon as its rc1 is done (flux-core allocates 0.25 s after flux-restart)."""
         def broker_log(line: str) -> None:
             self._log(rt, line if line.endswith("\n") else line + "\n")
 
         def build() -> FluxInstance:
             return FluxInstance(
                 hostnames=broker.hostnames,
-                cores_per_node=self.cluster.cores_per_node,
+                cores_per_node=broker.cores,
                 clock=self.cluster.pod_clock,
                 seed=self.cluster.seed,
                 uri=mf.FLUX_SOCKET,
@@ -335,6 +296,12 @@ class Kubelet:
                 log=broker_log,
             )
 
+        def current() -> bool:
+            return self.brokers.get((rt.namespace, rt.minicluster)) is broker and rt.stop_at is None
+
+        await self.clock.sleep(BROKER_UP)
+        if not current():
+            return
         try:
             instance = await asyncio.to_thread(build) if restore else build()
         except Exception as exc:  # a broken archive: the real broker's rc1 fails and it exits
@@ -343,13 +310,16 @@ class Kubelet:
             if self.brokers.get((rt.namespace, rt.minicluster)) is broker:
                 del self.brokers[(rt.namespace, rt.minicluster)]
             return
-        if self.brokers.get((rt.namespace, rt.minicluster)) is not broker or rt.stop_at is not None:
+        if not current():
             instance.close()  # the pod went away while the broker was starting
             return
         broker.instance = instance
+        broker.up_at = self.clock.now()
         instance.start()
-        broker.up_at = max(broker.up_at, self.clock.now())
+        instance.set_rank_online(0, True)
+        broker.ready = True
         rt.fs.host_path(f"{mf.CONFIG_ROOT}/run/flux/local").write_text("")
+        broker.sync_statedir()
 
     def _executor(self, ns: str, minicluster: str):
         async def run_task(rank: int, argv: list[str], env: dict[str, str], stdout, stderr) -> int:
@@ -408,6 +378,8 @@ class Kubelet:
             self._log(rt, "broker.info[0]: shutdown: run->cleanup (received SIGTERM)\n")
             if broker.instance is not None:
                 broker.instance.close()
+                broker.instance.content.close()
+                broker.sync_statedir()
             del self.brokers[(rt.namespace, rt.minicluster)]
         elif broker is not None and broker.instance is not None and rt.joined:
             broker.instance.set_rank_online(rt.index, False)
@@ -430,24 +402,3 @@ class Kubelet:
 
     def host(self, rt: PodRuntime) -> Host:
         return self._host(rt)
-
-
-def target_uri(proc: Proc) -> str | None:
-    """The instance a flux command connects to: `flux proxy URI ...` names it, else FLUX_URI."""
-    args = proc.argv[1:]
-    if args[:1] == ["proxy"]:
-        for arg in args[1:]:
-            if not arg.startswith("-"):
-                return arg
-    return proc.env.get("FLUX_URI")
-
-
-def _grab(pattern: str, text: str) -> str | None:
-    m = re.search(pattern, text)
-    return m.group(1) if m else None
-
-
-def hostnames_from_toml(toml: str) -> list[str]:
-    """The hosts of broker.toml's `hosts = [{ host="name-[0-3]" }]` entry."""
-    spec = _grab(r'host="([^"]+)"', toml)
-    return hostlist_decode(spec) if spec else []

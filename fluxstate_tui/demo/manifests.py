@@ -12,6 +12,8 @@ import random
 import secrets
 from typing import Any
 
+from .quantity import parse_quantity
+
 GROUP = "flux-framework.org"
 VERSION = "v1alpha2"
 MC_API_VERSION = f"{GROUP}/{VERSION}"
@@ -254,6 +256,19 @@ def volumes_for(mc: dict) -> tuple[list[dict], list[dict]]:
     return volumes, mounts
 
 
+def container_resources(c: dict) -> dict:
+    """`containers[].resources` as the operator sets them on the pod's container: each value parsed as
+    a quantity (ValueError for one it cannot parse) and kept as written (a real API server would store
+    its canonical form, 0.5 as 500m)."""
+    out: dict[str, dict[str, str]] = {}
+    for kind in ("limits", "requests"):
+        values = (c.get("resources") or {}).get(kind) or {}
+        for name, value in values.items():
+            parse_quantity(value)
+            out.setdefault(kind, {})[name] = str(value)
+    return out
+
+
 def pod_template(mc: dict) -> dict:
     name = mc["metadata"]["name"]
     c = flux_container(mc)
@@ -269,7 +284,7 @@ def pod_template(mc: dict) -> dict:
         "imagePullPolicy": "IfNotPresent",
         "volumeMounts": mounts,
         "env": env,
-        "resources": {},
+        "resources": container_resources(c),
         "terminationMessagePath": "/dev/termination-log",
         "terminationMessagePolicy": "File",
     }
@@ -357,7 +372,6 @@ def pod(job_obj: dict, index: int, suffix: str) -> dict:
         "spec": spec,
         "status": {
             "phase": "Pending",
-            "qosClass": "BestEffort",
             "conditions": [{"type": "PodScheduled", "status": "True"}],
         },
     }

@@ -16,6 +16,7 @@ import yaml
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 CONTEXT = "fluxstate-demo"
+MAX_CORES_PER_NODE = 1024
 
 
 class DemoServerError(Exception):
@@ -32,6 +33,7 @@ class DemoOptions:
     empty: bool = False
     seed_jobs: int = 0
     deny: tuple[str, ...] = ()
+    cores_per_node: int | None = None  # None: the demo's default (cluster.CORES_PER_NODE)
 
 
 def kubeconfig_dict(server: str, namespace: str = "default") -> dict:
@@ -63,6 +65,8 @@ def check_options(opts: DemoOptions) -> None:
         raise DemoServerError(f"invalid speed {opts.speed}: it must be greater than 0")
     if opts.seed_jobs < 0:
         raise DemoServerError(f"invalid --seed-jobs {opts.seed_jobs}: it must be 0 or more")
+    if opts.cores_per_node is not None and not 1 <= opts.cores_per_node <= MAX_CORES_PER_NODE:
+        raise DemoServerError(f"invalid --cores-per-node {opts.cores_per_node}: use 1 to {MAX_CORES_PER_NODE}")
     for rule in opts.deny:
         verb, _, resource = rule.partition(":")
         if not verb or not resource:
@@ -81,7 +85,7 @@ async def run_demo_server(opts: DemoOptions) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="fluxstate-demo-")) if own_dir else Path(opts.data_dir).resolve()
     kubeconfig = (opts.kubeconfig or data_dir / "kubeconfig").resolve()
     try:
-        cluster = DemoCluster(data_dir, speed=opts.speed, deny=opts.deny)
+        cluster = DemoCluster(data_dir, speed=opts.speed, deny=opts.deny, cores_per_node=opts.cores_per_node)
     except OSError as exc:
         raise DemoServerError(f"cannot use the data directory {data_dir}: {exc.strerror or exc}") from exc
     try:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 
@@ -25,6 +26,10 @@ VIEW_BINDINGS = [
     Binding("y", "yaml", "YAML", show=False, tooltip="the MiniCluster as kubectl get -o yaml shows it"),
     Binding("s", "shell", "Shell", show=False, tooltip="bash in the broker pod (kubectl exec -it)"),
 ]
+# Under textual-serve (`fluxstate-tui serve`) Textual's web driver sets app.is_web, and the app has no terminal
+# to suspend into for kubectl exec -it: the key is hidden there (check_action) and a press says why.
+NO_SHELL_IN_BROWSER = ("no shell in a browser: s hands the TUI's terminal to kubectl exec -it, and this TUI runs in "
+                       "a browser tab. Run fluxstate-tui in a terminal for a shell in the broker pod.")
 SHELL_HINT = ("In the pod, `. /mnt/flux/flux-view.sh && flux proxy $fluxsocket bash` gives a shell where "
               "flux commands reach the instance; `exit` comes back here.")
 
@@ -73,7 +78,25 @@ class MiniClusterViews(RefreshScreen):
         if (mc := self._mc()) is not None:
             self.app.push_screen(DescribeScreen(mc, "yaml"))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "shell" and self.app.is_web:
+            return False
+        return super().check_action(action, parameters)
+
+    def on_key(self, event: events.Key) -> None:
+        # hidden in a browser, so the press falls through to here (as the read-only keys do): say why, once
+        if event.key == "s" and self.app.is_web:
+            event.stop()
+            self._no_shell_in_browser()
+
+    def _no_shell_in_browser(self) -> None:
+        self.app.clear_notifications()
+        self.app.notify(NO_SHELL_IN_BROWSER, title="shell", severity="warning", timeout=6)
+
     def action_shell(self) -> None:
+        if self.app.is_web:  # the palette, or a screen whose check_action does not ask this one
+            self._no_shell_in_browser()
+            return
         mc = self._mc()
         if mc is None:
             return

@@ -13,6 +13,17 @@ import jsonpointer
 from .errors import ApiError
 
 
+def drop_nulls(value: Any) -> Any:
+    """The object as stored: null fields removed at every depth. The real server decodes a null
+    field of a built-in kind as absent, and prunes it from a custom resource (no field of the
+    MiniCluster schema is nullable); clients built from OpenAPI models send every unset field as null."""
+    if isinstance(value, dict):
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_nulls(v) for v in value]
+    return value
+
+
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386: returns the patched document (target is not modified)."""
     return json_merge_patch.merge(copy.deepcopy(target), copy.deepcopy(patch))

@@ -22,6 +22,7 @@ from .errors import ApiError, field_required
 from .events import Retention, validate_event
 from .leases import default_lease, validate_lease
 from .names import name_errors
+from .patch import drop_nulls
 from .patching import PatchMixin
 from .resources import RESOURCES, Resource, resource
 from .selectors import make_filter
@@ -96,6 +97,9 @@ class Store(WatchMixin, PatchMixin):
             raise ApiError.not_found("namespaces", namespace)
 
     def _prepare(self, plural: str, obj: dict, old: dict | None) -> None:
+        pruned = drop_nulls(obj)
+        obj.clear()
+        obj.update(pruned)
         fn = self.defaulters.get(plural)
         if fn:
             fn(obj)

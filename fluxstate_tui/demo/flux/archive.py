@@ -1,52 +1,20 @@
-"""`flux dump` archives (KVS keys as tar entries) and restoring an instance from one.
-
-The tar stream is written by hand (POSIX ustar headers): a 100k-job dump has ~700k entries and
-tarfile's per-member overhead would dominate.  Compression is chosen by extension like
-libarchive's archive_write_set_format_filter_by_ext.
-"""
+"""`flux dump` archives (KVS keys as tar entries, tarfmt.py writes them) and restoring an instance
+from one."""
 
 from __future__ import annotations
 
 import asyncio
-import bz2
-import gzip
 import io
 import json
-import lzma
 import pathlib
-import zlib
 from collections.abc import Iterator
 
 from fluxstate_tui.flux.hostlist import hostlist_decode, idset_decode
 from fluxstate_tui.flux.ids import dothex, f58_encode, parse_jobid
 
 from .job import CANCELED, COMPLETED, DEPEND, FAILED, INACTIVE, PRIORITY, RUN, SCHED, TIMEOUT, Job, event_json, job_R
+from .tarfmt import compressor_for, read_archive, write_archive
 from .util import jdumps
-
-
-def _header(name: str, size: int, mtime: int, typeflag: bytes = b"0", linkname: str = "") -> bytes:
-    nb = name.encode()
-    prefix = b""
-    if len(nb) > 100:
-        cut = nb.rfind(b"/", 0, 155)
-        prefix, nb = nb[:cut], nb[cut + 1:]
-    h = bytearray(512)
-    h[0:len(nb)] = nb
-    h[100:108] = b"0000644\0"
-    h[108:116] = b"0000000\0"
-    h[116:124] = b"0000000\0"
-    h[124:136] = b"%011o\0" % size
-    h[136:148] = b"%011o\0" % mtime
-    h[148:156] = b"        "
-    h[156:157] = typeflag
-    lb = linkname.encode()
-    h[157:157 + len(lb)] = lb
-    h[257:265] = b"ustar\x0000"
-    h[265:269] = b"root"
-    h[297:301] = b"root"
-    h[345:345 + len(prefix)] = prefix
-    h[148:156] = b"%06o\0 " % sum(h)
-    return bytes(h)
 
 
 def dump_entries(inst, checkpoint: bool = False) -> Iterator[tuple[str, bytes | None, str]]:
@@ -81,106 +49,10 @@ def dump_entries(inst, checkpoint: bool = False) -> Iterator[tuple[str, bytes | 
         yield base + "/guest/exec/eventlog", "".join(event_json(*e) + "\n" for e in exec_eventlog(j)).encode(), ""
 
 
-def compressor_for(path: str):
-    """(name, factory) for the archive extension, or None when libarchive would not know it."""
-    p = path.lower()
-    if p.endswith((".tar.gz", ".tgz")):
-        return lambda: zlib.compressobj(6, zlib.DEFLATED, 31)
-    if p.endswith(".tar.bz2"):
-        return lambda: bz2.BZ2Compressor(9)
-    if p.endswith((".tar.xz", ".txz")):
-        return lambda: lzma.LZMACompressor(format=lzma.FORMAT_XZ)
-    if p.endswith(".tar"):
-        return lambda: None
-    return None
-
-
-def write_archive(inst, fh, comp_factory, checkpoint: bool, on_key) -> int:
-    comp = comp_factory() if comp_factory else None
-    mtime = int(inst.clock.now())
-    buf: list[bytes] = []
-    size = 0
-    count = 0
-
-    def flush(final: bool = False) -> None:
-        nonlocal buf, size
-        data = b"".join(buf)
-        buf, size = [], 0
-        if comp is not None:
-            data = comp.compress(data) + (comp.flush() if final else b"")
-        if data:
-            fh.write(data)
-
-    for key, value, link in dump_entries(inst, checkpoint):
-        if value is None:
-            buf.append(_header(key, 0, 0, b"2", link))
-        else:
-            buf.append(_header(key, len(value), mtime))
-            buf.append(value)
-            pad = (-len(value)) % 512
-            if pad:
-                buf.append(b"\0" * pad)
-            size += len(value)
-        size += 512
-        count += 1
-        on_key(key, count)
-        if size > (1 << 20):
-            flush()
-    buf.append(b"\0" * 1024)
-    flush(final=True)
-    return count
-
-
-class ArchiveError(ValueError):
-    """The file is not a readable dump (what libarchive refuses)."""
-
-
-def _checksum_ok(header: bytes) -> bool:
-    try:
-        stored = int(header[148:156].replace(b"\0", b" ").strip() or b"-1", 8)
-    except ValueError:
-        return False
-    return stored == sum(header[:148]) + 8 * 32 + sum(header[156:512])
-
-
-def read_archive(path: pathlib.Path) -> dict[str, tuple[str, bytes]]:
-    """key -> ('file'|'link', value) for a tar archive in any of the dump formats."""
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    elif raw[:3] == b"BZh":
-        raw = bz2.decompress(raw)
-    elif raw[:6] == b"\xfd7zXZ\x00":
-        raw = lzma.decompress(raw)
-    out: dict[str, tuple[str, bytes]] = {}
-    pos, n = 0, len(raw)
-    if n < 512:
-        raise ArchiveError("Truncated tar archive" if n else "Empty input file")
-    while pos + 512 <= n:
-        h = raw[pos:pos + 512]
-        if h[0] == 0:
-            break
-        if not _checksum_ok(h):
-            # libarchive's wording, as `flux restore` prints it
-            raise ArchiveError("Unrecognized archive format" if pos == 0 else "Damaged tar archive")
-        name = h[0:100].split(b"\0", 1)[0].decode()
-        prefix = h[345:500].split(b"\0", 1)[0].decode()
-        if prefix and h[257:262] == b"ustar":
-            name = prefix + "/" + name
-        size = int(h[124:136].split(b"\0", 1)[0].strip() or b"0", 8)
-        flag = h[156:157]
-        pos += 512
-        if flag == b"2":
-            out[name] = ("link", h[157:257].split(b"\0", 1)[0])
-        elif flag in (b"0", b"\0"):
-            out[name] = ("file", raw[pos:pos + size])
-        pos += size + ((-size) % 512)
-    return out
-
-
 def restore_archive(inst, path: pathlib.Path, name: str | None = None) -> None:
     """Load a dump into a fresh instance (rc1 `flux restore` + job-manager restart)."""
     entries = read_archive(path)
+    inst.content.restored((len(value) for kind, value in entries.values() if kind == "file"), _directories(entries))
     now = inst.now()
     name = name or str(path)
     inst.log(f"restoring content from {name}")
@@ -206,7 +78,8 @@ def restore_archive(inst, path: pathlib.Path, name: str | None = None) -> None:
                 running += 1
     inst.dmesg("job-manager", "info", f"restart: {len(restored) + len(active)} jobs", now)
     inst.dmesg("job-manager", "info", f"restart: {running} running jobs", now)
-    inst.dmesg("job-manager", "info", "restart: checkpoint.job-manager not found", now)
+    if not _restore_queues(inst, entries.get("checkpoint/job-manager")):
+        inst.dmesg("job-manager", "info", "restart: checkpoint.job-manager not found", now)
     if jobs:
         maxid = max(jobs)
         inst.note_max_id(maxid)
@@ -241,6 +114,35 @@ def restore_archive(inst, path: pathlib.Path, name: str | None = None) -> None:
                 if tid in inst.jobs and inst.jobs[tid].state == INACTIVE:
                     inst._dep_check(inst.jobs[tid])
     inst._changed()
+
+
+def _directories(keys) -> int:
+    """The KVS directories holding these keys, the root included."""
+    dirs = {key.rsplit("/", 1)[0] for key in keys if "/" in key}
+    for d in list(dirs):
+        parts = d.split("/")
+        dirs.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    return len(dirs) + 1
+
+
+def _restore_queues(inst, entry: tuple[str, bytes] | None) -> bool:
+    """Queue states from the job-manager's checkpoint, which only a shutdown (rc3) dump holds: a
+    queue stopped then comes back stopped, its stop reason lost (03-dump-restore.txt, part B2).
+    False when the archive has none (a live dump): the queues keep the state they begin with."""
+    if entry is None or entry[0] != "file":
+        return False
+    try:
+        checkpoint = json.loads(entry[1])
+    except ValueError:
+        return False
+    for saved in checkpoint.get("queue") or []:
+        queue = inst.lookup_queue(saved.get("name"))
+        if queue is None:
+            continue
+        queue.enabled = bool(saved.get("enable", True))
+        queue.disable_reason = "" if queue.enabled else str(saved.get("reason", ""))
+        queue.started, queue.stop_reason = bool(saved.get("start", True)), ""
+    return True
 
 
 def _job_from_keys(inst, jid: int, keys: dict[str, tuple[str, bytes]]) -> Job:
@@ -381,9 +283,10 @@ async def dump_cmd(proc, inst, args: list[str]) -> int:
 
     # Serializing a big queue takes seconds: do it off the event loop so the API server and
     # the other instances keep answering (a live dump is a snapshot, as in real Flux).
+    entries, mtime = dump_entries(inst, checkpoint), inst.clock.now()
     if target == "-":
         bio = io.BytesIO()
-        count = await asyncio.to_thread(write_archive, inst, bio, None, checkpoint, on_key)
+        count = await asyncio.to_thread(write_archive, entries, bio, None, mtime, on_key)
         await proc.out(bio.getvalue())
     else:
         factory = compressor_for(target)
@@ -393,7 +296,7 @@ async def dump_cmd(proc, inst, args: list[str]) -> int:
         hp = proc.path(target)
         try:
             with open(hp, "wb") as fh:
-                count = await asyncio.to_thread(write_archive, inst, fh, factory, checkpoint, on_key)
+                count = await asyncio.to_thread(write_archive, entries, fh, factory, mtime, on_key)
         except OSError as exc:
             await proc.err(f"flux-dump: archive_write_open_filename: {target}: {exc.strerror}\n")
             return 1

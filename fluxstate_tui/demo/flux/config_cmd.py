@@ -22,11 +22,8 @@ def _merge(into: dict, other: dict) -> None:
             into[key] = value
 
 
-async def run(proc, inst, args: list[str]) -> int:
-    if args != ["reload"]:
-        await proc.err("Usage: flux-config reload\n" if args[:1] == ["reload"] or not args else
-                       f"flux-config: unknown subcommand: {args[0]}\n")
-        return 1
+async def run(proc, inst, parsed) -> int:
+    """`flux config reload` (grammar.py has read it; --follower-noop changes nothing on the leader)."""
     directory = proc.host.fs.host_path(CONFIG_PATH)
     config: dict = {}
     for path in sorted(directory.glob("*.toml")) if directory.is_dir() else []:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from fluxstate_tui.demo.proc import CommandNotFound
 
+from .content import GUEST_DIRS
 from .job import (
     CANCELED,
     CLEANUP,
@@ -120,7 +121,10 @@ class ExecutionMixin:
     def _output(self, job: Job, stream: str, index: int, data: bytes) -> None:
         if job.output is None:
             job.output = []
-        job.output.append((self.clock.now(), stream, index, data))
+        now = self.clock.now()
+        job.output.append((now, stream, index, data))
+        # an output eventlog entry of the guest namespace: the data (JSON-escaped) and its envelope
+        self.content.commit((job.id, "guest"), now, len(data) + 100, GUEST_DIRS)
         path = job.out_path if stream == "stdout" else (job.err_path or job.out_path)
         if path and job.host is not None:
             try:

@@ -9,6 +9,7 @@ blocks every job behind it until it fits, even one that would fit now (real flux
 from __future__ import annotations
 
 import asyncio
+import json
 import pathlib
 import random
 from collections import deque
@@ -18,6 +19,7 @@ from fluxstate_tui.demo.proc import SimClock
 from fluxstate_tui.flux.hostlist import hostlist_encode, idset_encode
 from fluxstate_tui.flux.ids import fluid_make, fluid_parse
 
+from .content import GUEST_DIRS, JOB_DIRS, ContentStore
 from .execution import ExecutionMixin, Executor
 from .job import (
     CANCELED,
@@ -25,6 +27,8 @@ from .job import (
     FAILED,
     TIMEOUT,
     Job,
+    event_json,
+    job_R,
 )
 from .queue import QueueMixin
 from .resources import Node, ResourcesMixin
@@ -42,7 +46,8 @@ class FluxInstance(ResourcesMixin, QueueMixin, SubmitMixin, SchedulerMixin, Exec
       inactive    list of INACTIVE jobs, oldest t_inactive first
       nodes       list of Node (rank, hostname, ncores, free cores, online, drained)
       queue_list() / named / anon: the queues (queue_enabled / queue_started: any of them)
-      size, cores_per_node, uri, t_start
+      content     ContentStore: what the KVS has stored, which sizes the statedir's files
+      size, cores_per_node, uri, t_start, restored_from (the -Scontent.restore path, or None)
     """
 
     def __init__(self, *, hostnames: list[str], cores_per_node: int, clock: SimClock,
@@ -54,6 +59,7 @@ class FluxInstance(ResourcesMixin, QueueMixin, SubmitMixin, SchedulerMixin, Exec
         if not hostnames:
             raise ValueError("an instance needs at least one rank")
         self.hostnames = list(hostnames)
+        self.restored_from = None if restore is None else restore_as or str(restore)
         self.size = len(hostnames)
         self.cores_per_node = int(cores_per_node)
         self.clock = clock
@@ -69,6 +75,7 @@ class FluxInstance(ResourcesMixin, QueueMixin, SubmitMixin, SchedulerMixin, Exec
         self.running: dict[int, Job] = {}
         self.inactive: list[Job] = []
         self.counts = {COMPLETED: 0, FAILED: 0, CANCELED: 0, TIMEOUT: 0}
+        self.content = ContentStore()
         self.init_queues()
         self.dmesg_ring: deque[str] = deque(maxlen=2000)
         self.resource_events: list[tuple[float, str, dict | None]] = []
@@ -193,13 +200,19 @@ class FluxInstance(ResourcesMixin, QueueMixin, SubmitMixin, SchedulerMixin, Exec
         if job.events is None:
             job.events = []
         job.events.append((ts, name, ctx))
+        self.content.commit(job.id, ts, _kvs_bytes(job, ts, name, ctx), JOB_DIRS)
+        if name == "clean":
+            self.content.forget(job.id)
+            self.content.forget((job.id, "guest"))
         self.notify_job(job)
         return ts
 
     def exec_event(self, job: Job, name: str, ctx: dict | None = None) -> None:
         if job.exec_events is None:
             job.exec_events = []
-        job.exec_events.append((self.now(), name, ctx))
+        ts = self.now()
+        job.exec_events.append((ts, name, ctx))
+        self.content.commit((job.id, "guest"), ts, len(event_json(ts, name, ctx)) + 1, GUEST_DIRS)
 
     # ----------------------------------------------------------------------------- seeding
     def seed_jobs(self, n: int) -> None:
@@ -229,3 +242,15 @@ class FluxInstance(ResourcesMixin, QueueMixin, SubmitMixin, SchedulerMixin, Exec
     @property
     def closed(self) -> bool:
         return self._closed
+
+
+def _kvs_bytes(job: Job, ts: float, name: str, ctx: dict | None) -> int:
+    """Bytes a job event writes to the KVS: its eventlog line, and what the job-manager stores with it."""
+    size = len(event_json(ts, name, ctx)) + 1
+    if name == "submit":
+        # jobspec, and J: the signed jobspec with the submitter's environment, base64 (4/3)
+        spec = len(json.dumps(job.jobspec or {}))
+        size += spec + (spec + len(json.dumps(job.env or {}))) * 4 // 3
+    elif name == "alloc":
+        size += len(json.dumps(job_R(job)))
+    return size

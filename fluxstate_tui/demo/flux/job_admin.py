@@ -18,34 +18,8 @@ URGENCY_MIN, URGENCY_MAX = 0, 31
 SIGRTMAX = 64
 
 
-def _options(args: list[str], with_value: set[str]) -> tuple[dict[str, str], list[str]] | None:
-    """(options, operands); None for an unknown option. Operands may follow `--`."""
-    opts: dict[str, str] = {}
-    pos: list[str] = []
-    it = iter(args)
-    for a in it:
-        if a == "--":
-            pos.extend(it)
-            break
-        if a.startswith("-") and len(a) > 1:
-            key, eq, val = a.partition("=") if a.startswith("--") else (a[:2], "", a[2:])
-            if key in with_value:
-                opts[key] = val if (eq or val) else next(it, "")
-            elif key in ("-v", "--verbose") and not val:
-                opts[key] = "1"
-            else:
-                return None
-        else:
-            pos.append(a)
-    return opts, pos
-
-
-async def urgency(proc, inst, args: list[str]) -> int:
-    parsed = _options(args, set())
-    if parsed is None or len(parsed[1]) != 2:
-        await proc.err("Usage: flux-job urgency [OPTIONS] id urgency\n")
-        return 1
-    opts, (text, value) = parsed
+async def urgency(proc, inst, parsed) -> int:
+    text, value = parsed.operands
     try:
         jid = parse_jobid(text)
     except ValueError:
@@ -73,7 +47,7 @@ async def urgency(proc, inst, args: list[str]) -> int:
         return 1
     old = job.urgency
     inst.set_urgency(job, urg)
-    if opts:
+    if parsed.has("verbose"):
         words = {0: "job held", 31: "job expedited"}
         await proc.err(f"old urgency: {words.get(old, old)}\n")
     return 0
@@ -89,12 +63,8 @@ def signum(text: str) -> int | None:
     return int(value) if value is not None else None
 
 
-async def kill(proc, inst, args: list[str]) -> int:
-    parsed = _options(args, {"-s", "--signal"})
-    if parsed is None or not parsed[1]:
-        await proc.err("Usage: flux-job kill [OPTIONS] ids...\n")
-        return 1
-    opts, texts = parsed
+async def kill(proc, inst, parsed) -> int:
+    texts = parsed.operands
     ids = []
     for text in texts:
         try:
@@ -102,7 +72,7 @@ async def kill(proc, inst, args: list[str]) -> int:
         except ValueError:
             await proc.err(f"flux-job: invalid jobid: {text}\n")
             return 1
-    name = opts.get("-s") or opts.get("--signal") or "SIGTERM"
+    name = parsed.get("signal", "SIGTERM") or "SIGTERM"
     sig = signum(name)
     if sig is None:
         await proc.err(f"flux-job: kill: Invalid signal {name}\n")

@@ -4,40 +4,43 @@ from __future__ import annotations
 
 import base64
 import json
+import signal
 
-from fluxstate_tui.flux.fsd import parse_fsd
-from fluxstate_tui.flux.ids import dothex, f58_encode, kvs_path, parse_jobid
+from fluxstate_tui.flux.ids import dothex, parse_jobid
 
-from . import job_admin
+from .ctables import FLUX_JOB
 from .job import (
-    CANCELED,
-    CLEANUP,
     COMPLETED,
-    FAILED,
     INACTIVE,
-    RUN,
-    TIMEOUT,
     Job,
     event_json,
-    format_event_text,
     job_R,
     make_jobspec,
 )
-from .util import ascii_ids_c, iso_utc, jdumps, jdumps_py, strftime_utc
+from .liboptparse import get_int
+from .pyargs import ArgExit, unsupported
+from .util import ascii_ids_c, jdumps, jdumps_py
+
+JOB_STATUS = FLUX_JOB["status"]
 
 
-class _Err(Exception):
-    pass
+def fail(message: str) -> ArgExit:
+    """log_msg_exit() in flux-job: `flux-job: MESSAGE`, exit 1."""
+    return ArgExit(1, err=f"flux-job: {message}\n")
 
 
-def _lookup(inst, text: str) -> Job:
+def parse_id(text: str) -> int:
+    """common.c parse_jobid()."""
     try:
-        jid = parse_jobid(text)
+        return parse_jobid(text)
     except ValueError:
-        raise _Err(f"error parsing jobid: \"{text}\"") from None
-    job = inst.jobs.get(jid)
+        raise fail(f"error parsing jobid: \"{text}\"") from None
+
+
+def lookup(inst, text: str, missing: str = "{}: No such file or directory") -> Job:
+    job = inst.jobs.get(parse_id(text))
     if job is None:
-        raise _Err(f"{text}: No such file or directory")
+        raise fail(missing.format(text))
     return job
 
 
@@ -134,8 +137,6 @@ async def attach(proc, inst, job: Job, label: bool = False) -> int:
     code = exit_code(job)
     if job.waitstatus is not None and code != 0:
         if code > 128 and job.exc_type in ("cancel", "timeout", "node-failure"):
-            import signal
-
             lines.append(f"flux-job: task(s) {signal.strsignal(code - 128)}")
         else:
             lines.append(f"flux-job: task(s) exited with exit code {code}")
@@ -146,78 +147,33 @@ async def attach(proc, inst, job: Job, label: bool = False) -> int:
     return code
 
 
-async def run(proc, inst, args: list[str]) -> int:
-    if not args:
-        await proc.err("Usage: flux-job [OPTIONS] COMMAND ARGS\n")
-        return 1
-    sub, rest = args[0], args[1:]
-    try:
-        handler = {"info": _info, "eventlog": _eventlog, "status": _status, "attach": _attach, "id": _id,
-                   "last": _last, "urgency": job_admin.urgency, "kill": job_admin.kill, "wait-event": _wait_event,
-                   "stats": _stats, "cancel": _cancel}.get(sub)
-        if handler is None:
-            await proc.err(f"flux-job: Unknown subcommand: {sub}\n")
-            return 1
-        return await handler(proc, inst, rest)
-    except _Err as exc:
-        await proc.err(f"flux-job: {exc}\n")
-        return 1
-
-
-def _split_opts(args: list[str], with_value: set[str]) -> tuple[dict[str, object], list[str]]:
-    opts: dict[str, object] = {}
-    pos: list[str] = []
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a.startswith("-") and len(a) > 1 and not a[1:].isdigit():
-            key, eq, val = a.partition("=") if a.startswith("--") else (a[:2], "", a[2:])
-            if key in with_value:
-                if not (eq or val):
-                    i += 1
-                    if i >= len(args):
-                        raise _Err(f"option '{key}' requires an argument")
-                    val = args[i]
-                opts[key] = val
-            else:
-                opts[key] = opts.get(key, 0) + 1 if isinstance(opts.get(key, 0), int) else True
-                if len(a) > 2 and not a.startswith("--"):
-                    for c in a[1:]:
-                        opts["-" + c] = True
+async def info(proc, inst, parsed) -> int:
+    """flux job info ID KEY. --original and --base change nothing here: no simulated job's jobspec or R
+    is ever updated after submission."""
+    text, key = parsed.operands
+    job = lookup(inst, text)
+    if key == "eventlog":
+        await proc.out(job.eventlog_text() + "\n")
+    elif key == "jobspec":
+        await proc.out(jdumps_py(jobspec_of(job)) + "\n")
+    elif key == "R":
+        if job.alloc is None:
+            raise fail(f"job.{dothex(job.id)}.R: No such file or directory".replace("job.", "", 0))
+        await proc.out(jdumps_py(job_R(job)) + "\n")
+    elif key == "J":
+        await proc.out(make_J(job) + "\n")
+    elif key in ("guest.output", "guest.exec.eventlog", "guest.input"):
+        if job.t_run <= 0:
+            raise fail(f"{key}: No such file or directory")
+        if key == "guest.output":
+            evs = guest_output_events(job)
+        elif key == "guest.input":
+            evs = guest_input_events(job)
         else:
-            pos.append(a)
-        i += 1
-    return opts, pos
-
-
-async def _info(proc, inst, args: list[str]) -> int:
-    opts, pos = _split_opts(args, set())
-    if len(pos) < 2:
-        raise _Err("Usage: flux-job info [--original] [--base] id key ...")
-    job = _lookup(inst, pos[0])
-    for key in pos[1:]:
-        if key == "eventlog":
-            await proc.out(job.eventlog_text() + "\n")
-        elif key == "jobspec":
-            await proc.out(jdumps_py(jobspec_of(job)) + "\n")
-        elif key == "R":
-            if job.alloc is None:
-                raise _Err(f"job.{dothex(job.id)}.R: No such file or directory".replace("job.", "", 0))
-            await proc.out(jdumps_py(job_R(job)) + "\n")
-        elif key == "J":
-            await proc.out(make_J(job) + "\n")
-        elif key in ("guest.output", "guest.exec.eventlog", "guest.input"):
-            if job.t_run <= 0:
-                raise _Err(f"{key}: No such file or directory")
-            if key == "guest.output":
-                evs = guest_output_events(job)
-            elif key == "guest.input":
-                evs = guest_input_events(job)
-            else:
-                evs = exec_eventlog(job)
-            await proc.out("".join(event_json(t, n, c) + "\n" for t, n, c in evs) + "\n")
-        else:
-            raise _Err(f"{key}: No such file or directory")
+            evs = exec_eventlog(job)
+        await proc.out("".join(event_json(t, n, c) + "\n" for t, n, c in evs) + "\n")
+    else:
+        raise fail(f"{key}: No such file or directory")
     return 0
 
 
@@ -227,52 +183,11 @@ def guest_input_events(job: Job) -> list:
             (t + 0.0001, "data", {"stream": "stdin", "rank": "all", "eof": True})]
 
 
-async def _eventlog(proc, inst, args: list[str]) -> int:
-    opts, pos = _split_opts(args, {"-f", "--format", "-T", "--time-format", "-p", "--path"})
-    if len(pos) != 1:
-        raise _Err("Usage: flux-job eventlog [OPTIONS] id")
-    job = _lookup(inst, pos[0])
-    fmt = str(opts.get("-f") or opts.get("--format") or "text")
-    tfmt = str(opts.get("-T") or opts.get("--time-format") or "raw")
-    human = bool(opts.get("-H") or opts.get("--human"))
-    path = str(opts.get("-p") or opts.get("--path") or "eventlog")
-    follow = bool(opts.get("-F") or opts.get("--follow"))
-    if follow:
-        while job.state != INACTIVE:
-            await inst.wait_job(job)
-    if path in ("exec", "guest.exec.eventlog"):
-        evs = exec_eventlog(job)
-    elif path in ("output", "guest.output"):
-        evs = guest_output_events(job)
-    elif path in ("input", "guest.input"):
-        evs = guest_input_events(job)
-    else:
-        evs = job.eventlog()
-    lines = []
-    t0 = evs[0][0] if evs else 0.0
-    for i, (ts, name, ctx) in enumerate(evs):
-        if fmt == "json":
-            lines.append(event_json(ts, name, ctx))
-            continue
-        if human:
-            stamp = strftime_utc("[%b%d %H:%M]", ts) if i == 0 else f"[{ts - t0:+11.6f}]"
-        elif tfmt == "iso":
-            stamp = iso_utc(ts)
-        elif tfmt == "offset":
-            stamp = f"{ts - t0:.6f}"
-        else:
-            stamp = f"{ts:.6f}"
-        lines.append(format_event_text(ts, name, ctx, stamp))
-    await proc.out("".join(line + "\n" for line in lines))
-    return 0
-
-
-async def _status(proc, inst, args: list[str]) -> int:
-    opts, pos = _split_opts(args, set())
-    if not pos:
-        raise _Err("Usage: flux-job status [-v] [--json] id [id...]")
-    jobs = [_lookup(inst, p) for p in pos]
-    verbose = bool(opts.get("-v") or opts.get("--verbose"))
+async def status(proc, inst, parsed) -> int:
+    pos = parsed.operands
+    default = get_int(JOB_STATUS, parsed, "exception-exit-code", 1)  # for jobs ended by an exception alone
+    jobs = [lookup(inst, p) for p in pos]
+    verbose = parsed.has("verbose")
     if verbose:
         await proc.err(f"flux-job: fetching status for {len(jobs)} jobs\n")
     for job in jobs:
@@ -281,9 +196,9 @@ async def _status(proc, inst, args: list[str]) -> int:
     rc = 0
     msgs = []
     for orig, job in zip(pos, jobs, strict=True):
-        code = exit_code(job)
+        code = exit_code(job) if job.waitstatus is not None else default
         rc = max(rc, code)
-        if opts.get("--json"):
+        if parsed.has("json"):
             d = {"id": job.id, "exception_occurred": job.exc_type is not None, "t_submit": job.t_submit}
             if job.t_run:
                 d["t_run"] = job.t_run
@@ -302,104 +217,15 @@ async def _status(proc, inst, args: list[str]) -> int:
     return rc
 
 
-async def _attach(proc, inst, args: list[str]) -> int:
-    opts, pos = _split_opts(args, set())
-    if len(pos) != 1:
-        raise _Err("Usage: flux-job attach [OPTIONS] id")
-    return await attach(proc, inst, _lookup(inst, pos[0]), label=bool(opts.get("-l") or opts.get("--label-io")))
+# attach options that change nothing here: no simulated job reads stdin or has a debugger to start.
+ATTACH_HARMLESS = {"quiet", "read-only", "unbuffered", "stdin-ranks", "debug-emulate", "queue-check-interval",
+                   "label-io"}
 
 
-def encode_id(jid: int, to: str, ascii: bool) -> str:
-    if to == "dec":
-        return str(jid)
-    if to == "hex":
-        return f"0x{jid:x}"
-    if to == "dothex":
-        return dothex(jid)
-    if to == "kvs":
-        return kvs_path(jid)
-    if to == "f58":
-        return f58_encode(jid, ascii=ascii)
-    if to == "f58plain":
-        return f58_encode(jid, ascii=True)
-    raise _Err(f"Unknown to=type: {to}")
+async def attach_cmd(proc, inst, parsed) -> int:
+    refused = next((name for name in parsed.found if name not in ATTACH_HARMLESS), None)
+    if refused:
+        raise unsupported("flux-job", f"attach --{refused}")
+    return await attach(proc, inst, lookup(inst, parsed.operands[0]), label=parsed.has("label-io"))
 
 
-async def _id(proc, inst, args: list[str]) -> int:
-    opts, pos = _split_opts(args, {"--to", "--from"})
-    to = str(opts.get("--to") or "dec")
-    if not pos:
-        pos = (await proc.stdin.read()).decode().split()
-        if not pos:
-            return 1
-    ascii = ascii_ids_c(proc.env)
-    out = []
-    for p in pos:
-        try:
-            jid = parse_jobid(p)
-        except ValueError:
-            raise _Err(f"Unable to parse input '{p}' as job ID") from None
-        out.append(encode_id(jid, to, ascii))
-    await proc.out("".join(o + "\n" for o in out))
-    return 0
-
-
-async def _last(proc, inst, args: list[str]) -> int:
-    n = 1
-    if args:
-        try:
-            n = int(args[0].strip("[]:"))
-        except ValueError:
-            raise _Err(f"invalid slice: {args[0]}") from None
-    ids = sorted(inst.jobs, reverse=True)[:n]
-    if not ids:
-        raise _Err("job history is empty")
-    ascii = ascii_ids_c(proc.env)
-    await proc.out("".join(f58_encode(i, ascii=ascii) + "\n" for i in ids))
-    return 0
-
-
-async def _wait_event(proc, inst, args: list[str]) -> int:
-    opts, pos = _split_opts(args, {"-t", "--timeout"})
-    if len(pos) != 2:
-        raise _Err("Usage: flux-job wait-event [OPTIONS] id event")
-    job = _lookup(inst, pos[0])
-    name = pos[1]
-    timeout = opts.get("-t") or opts.get("--timeout")
-    tmo = parse_fsd(str(timeout)) if timeout else None
-
-    def found():
-        for ev in job.eventlog():
-            if ev[1] == name:
-                return ev
-        return None
-
-    ok = await inst.wait_for(lambda: found() is not None or job.state == INACTIVE, tmo)
-    ev = found()
-    if ev is None:
-        if not ok:
-            raise _Err(f"wait-event timeout on event '{name}'")
-        raise _Err(f"event '{name}' never received")
-    await proc.out(f"{ev[0]:.6f} {ev[1]}\n")
-    return 0
-
-
-async def _stats(proc, inst, args: list[str]) -> int:
-    from .job import DEPEND, PRIORITY, SCHED
-
-    st = {"depend": 0, "priority": 0, "sched": 0, "run": 0, "cleanup": 0}
-    names = {DEPEND: "depend", PRIORITY: "priority", SCHED: "sched", RUN: "run", CLEANUP: "cleanup"}
-    for j in list(inst.pending.values()) + list(inst.running.values()):
-        st[names[j.state]] += 1
-    st["inactive"] = len(inst.inactive)
-    st["total"] = len(inst.jobs)
-    c = inst.counts
-    await proc.out(jdumps({"job_states": st, "successful": c[COMPLETED], "failed": c[FAILED], "canceled": c[CANCELED],
-                           "timeout": c[TIMEOUT], "inactive_purged": 0, "queues": []}) + "\n")
-    return 0
-
-
-async def _cancel(proc, inst, args: list[str]) -> int:
-    from . import cancel_cmd
-
-    return await cancel_cmd.run(proc, inst, args, prog="flux-job")

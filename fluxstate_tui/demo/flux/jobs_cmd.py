@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
 from fluxstate_tui.flux.fsd import parse_fsd
-from fluxstate_tui.flux.ids import dothex, kvs_path, parse_jobid
+from fluxstate_tui.flux.ids import dothex, kvs_path
 
 from .formats import FieldDef, FormatError, OutputFormat
 from .job import (
@@ -29,6 +30,7 @@ from .job import (
     TIMEOUT,
     Job,
 )
+from .pyargs import unsupported
 from .util import ascii_ids_python
 
 FORMATS = {
@@ -190,90 +192,39 @@ def _parse_since(text: str, now: float) -> float:
         return float(s)
     except ValueError:
         pass
-    import datetime
-
     try:
         return datetime.datetime.fromisoformat(s).replace(tzinfo=datetime.UTC).timestamp()
     except ValueError:
         raise ValueError(f"invalid --since value '{text}'") from None
 
 
-async def run(proc, inst, args: list[str]) -> int:
+def _options(ns) -> dict[str, Any]:
+    """The parsed options as the listing below reads them."""
+    return {"all": ns.a, "allusers": ns.A, "user": ns.user, "noheader": ns.no_header, "count": ns.count,
+            "filter": ",".join(sorted(ns.filter)) or None, "since": ns.since or None, "name": ns.name,
+            "queue": ",".join(sorted(ns.queue)) or None, "format": ns.format, "sort": ns.sort or None,
+            "json": ns.json, "stats": ns.stats, "stats_only": ns.stats_only}
+
+
+def _refused(ns) -> str | None:
+    """Options this simulator does not carry out. -R, -L, --recurse-all and --threads are accepted: no
+    simulated job is a Flux instance, so there is nothing to recurse into."""
+    if ns.include is not None:
+        return "--include"
+    if ns.width != -1:
+        return "--width"
+    if ns.color == "always":
+        return "--color"
+    return "--from-stdin" if ns.from_stdin else None
+
+
+async def run(proc, inst, ns) -> int:
     err = proc.err
-    opts: dict[str, Any] = {"all": False, "allusers": False, "user": None, "noheader": False, "count": 1000,
-                            "filter": None, "since": None, "name": None, "queue": None, "format": None,
-                            "sort": None, "json": False, "stats": False, "stats_only": False}
-    ids: list[str] = []
-    i = 0
-
-    def value(opt: str) -> str:
-        nonlocal i
-        if "=" in args[i] and args[i].startswith("--"):
-            return args[i].split("=", 1)[1]
-        if args[i].startswith("-") and not args[i].startswith("--") and len(args[i]) > 2:
-            return args[i][2:]
-        i += 1
-        if i >= len(args):
-            raise _Usage(f"argument {opt}: expected one argument")
-        return args[i]
-
-    try:
-        while i < len(args):
-            a = args[i]
-            key = a.split("=", 1)[0] if a.startswith("--") else a[:2]
-            if a == "--":
-                ids.extend(args[i + 1:])
-                break
-            if not a.startswith("-") or a == "-":
-                ids.append(a)
-            elif a in ("-a",):
-                opts["all"] = True
-            elif a in ("-A",):
-                opts["allusers"] = True
-            elif a in ("-n", "--no-header", "--suppress-header"):
-                opts["noheader"] = True
-            elif a == "--json":
-                opts["json"] = True
-            elif a == "--stats":
-                opts["stats"] = True
-            elif a == "--stats-only":
-                opts["stats_only"] = True
-            elif key in ("-c", "--count"):
-                v = value("-c/--count")
-                try:
-                    opts["count"] = int(v)
-                except ValueError:
-                    raise _Usage(f"argument -c/--count: invalid int value: '{v}'") from None
-            elif key in ("-f", "--filter"):
-                opts["filter"] = (opts["filter"] + "," if opts["filter"] else "") + value("-f/--filter")
-            elif key == "--since":
-                opts["since"] = value("--since")
-            elif key == "--name":
-                opts["name"] = value("--name")
-            elif key in ("-q", "--queue"):
-                opts["queue"] = value("-q/--queue")
-            elif key in ("-u", "--user"):
-                opts["user"] = value("-u/--user")
-            elif key in ("-o", "--format"):
-                opts["format"] = value("-o/--format")
-            elif key == "--sort":
-                opts["sort"] = value("--sort")
-            elif a.startswith("-") and len(a) > 2 and not a.startswith("--") and all(c in "aAn" for c in a[1:]):
-                for c in a[1:]:
-                    opts[{"a": "all", "A": "allusers", "n": "noheader"}[c]] = True
-            else:
-                raise _Usage(f"unrecognized arguments: {a}")
-            i += 1
-        parsed_ids = []
-        for s in ids:
-            try:
-                parsed_ids.append((s, parse_jobid(s)))
-            except ValueError:
-                raise _Usage(f"argument jobids: invalid JobID value: '{s}'") from None
-    except _Usage as exc:
-        await err(USAGE + f"flux-jobs: error: {exc}\n")
-        return 2
-
+    refused = _refused(ns)
+    if refused:
+        raise unsupported("flux-jobs", refused)
+    opts = _options(ns)
+    parsed_ids = [(j.orig, int(j)) for j in ns.jobids]
     ascii = ascii_ids_python(proc.env)
     now = inst.clock.now()
     if opts["json"] and (opts["stats"] or opts["stats_only"]):
@@ -323,8 +274,7 @@ async def run(proc, inst, args: list[str]) -> int:
 
     rc = 0
     if parsed_ids:
-        if (opts["filter"] or opts["all"] or opts["user"] or opts["allusers"] or opts["name"] or opts["queue"]
-                or opts["since"]):
+        if ns.filtered and not ns.recursive:
             await err("flux-jobs: WARNING: Filtering options ignored with jobid list\n")
         jobs = []
         for orig, jid in parsed_ids:
@@ -423,6 +373,3 @@ def _stats_line(st: dict[str, int]) -> str:
     return (f"{st['running']} running, {st['successful']} completed, {st['failed']} failed, "
             f"{st['pending']} pending, {st['inactive_purged']} inactive purged")
 
-
-class _Usage(Exception):
-    pass

@@ -5,18 +5,20 @@ from __future__ import annotations
 from fluxstate_tui.flux.fsd import fsd_prec
 from fluxstate_tui.flux.hostlist import hostlist_decode, hostlist_encode, idset_decode, idset_encode
 
+from .ctables import FLUX
 from .formats import FieldDef, FormatError, OutputFormat
 from .job import format_event_text, r_lite
+from .liboptparse import get_color, get_duration, get_int, print_usage_exit
+from .pyargs import unsupported
 from .util import BUILD_OPTIONS, VERSION, jdumps_py, strftime_utc
 
-RES_USAGE = ("usage: flux-resource [-h]\n"
-             "                     {acquire-mute,drain,undrain,status,list,info,reload,R,eventlog}\n"
-             "                     ...\n")
 LIST_FMT = "{state:>10} ?+:{queue:<5} ?:{propertiesx:<10.10+} {nnodes:>6} +:{ncores:>6} ?+:{ngpus:>5} {nodelist}"
 STATUS_FMT = "{state:>12}{color_up}{up:>2}{color_off} {nnodes:>6} {nodelist}"
 DRAIN_FMT = "{timestamp!d:%b%d %R::<12} {state:<8.8} {reason:<30.30+} {nodelist}"
 
 
+GETATTR = FLUX["getattr"]
+OVERLAY_STATUS = FLUX["overlay"]["status"]
 STATUS_DEFAULT = ("avail", "exclude", "draining", "drained", "torpid", "housekeeping")
 
 
@@ -126,55 +128,45 @@ def _targets(inst, text: str) -> list[int]:
     return ranks
 
 
-async def resource(proc, inst, args: list[str]) -> int:
-    if not args:
-        await proc.err(RES_USAGE + "flux-resource: error: the following arguments are required: subcommand\n")
-        return 2
-    sub, rest = args[0], args[1:]
-    fmt = None
-    states = None
-    noheader = skip_empty = False
-    pos = []
-    i = 0
-    while i < len(rest):
-        a = rest[i]
-        if a in ("-o", "--format", "-s", "--states") or a.startswith(("--format=", "--states=")):
-            key, eq, val = a.partition("=")
-            if not eq:
-                i += 1
-                val = rest[i] if i < len(rest) else ""
-            if key in ("-o", "--format"):
-                fmt = val
-            else:
-                states = val.split(",")
-        elif a == "--" and sub in ("drain", "undrain"):  # argparse: every word after it is an operand
-            pos.extend(rest[i + 1:])
-            break
-        elif a in ("-n", "--no-header"):
-            noheader = True
-        elif a == "--skip-empty" and sub == "status":
-            skip_empty = True
-        elif a.startswith("-") and sub in ("list", "status", "info", "R", "drain", "undrain", "eventlog"):
-            await proc.err(RES_USAGE + f"flux-resource: error: unrecognized arguments: {a}\n")
-            return 2
-        else:
-            pos.append(a)
-        i += 1
-    F = _fields()
-    if sub in ("list", "status") or (sub == "drain" and not pos):
+def _resource_refused(ns) -> str | None:
+    """The first option given that this simulator does not carry out (flux resource has one instance-wide
+    queue set here, no --include filtering, no colour and no eventlog follow/wait/format variants)."""
+    given = {"--include": getattr(ns, "include", None), "--queue": getattr(ns, "queue", None),
+             "--from-stdin": getattr(ns, "from_stdin", False), "--config-file": getattr(ns, "config_file", None),
+             "--color": getattr(ns, "color", "auto") == "always", "--update": ns.subcommand == "drain" and ns.update}
+    if ns.subcommand == "info":
+        given["--states"] = ns.states
+    if ns.subcommand == "R":
+        given["--states"] = ns.states != "all"
+    if ns.subcommand == "eventlog":
+        given.update({"--format": ns.format != "text", "--time-format": ns.time_format != "raw", "--human": ns.human,
+                      "--follow": ns.follow, "--timeout": ns.timeout, "--wait": ns.wait,
+                      "--match-context": ns.match_context})
+    return next((flag for flag, value in given.items() if value), None)
+
+
+async def resource(proc, inst, ns) -> int:
+    sub = ns.subcommand
+    if sub in ("acquire-mute", "reload"):
+        raise unsupported("flux-resource", sub)
+    flag = _resource_refused(ns)
+    if flag:
+        raise unsupported("flux-resource", flag)
+    if sub in ("list", "status") or (sub == "drain" and not ns.targets):
         default = {"list": LIST_FMT, "status": STATUS_FMT, "drain": DRAIN_FMT}[sub]
         try:
-            of = OutputFormat(fmt or default, F)
+            of = OutputFormat(default if ns.format == "default" else ns.format, _fields())
         except FormatError as exc:
             await proc.err(f"flux-resource: ERROR: --format: {exc}\n")
             return 1
+        states = ns.states.split(",") if sub != "drain" and ns.states else None
         if sub == "list":
-            rows = list_rows(inst, states or ["free", "allocated", "down"])
+            rows = [r for r in list_rows(inst, states or []) if r.ranks or not ns.skip_empty]
         elif sub == "status":
-            rows = status_rows(inst, of, states, skip_empty)
+            rows = status_rows(inst, of, states, ns.skip_empty)
         else:
             rows = status_rows(inst, of, ["drain"], skip_empty=True)
-        await proc.out("".join(line + "\n" for line in of.render(rows, header=not noheader)))
+        await proc.out("".join(line + "\n" for line in of.render(rows, header=not ns.no_header)))
         return 0
     if sub == "info":
         await proc.out(f"{inst.size} Nodes, {inst.size * inst.cores_per_node} Cores, 0 GPUs\n")
@@ -185,23 +177,21 @@ async def resource(proc, inst, args: list[str]) -> int:
     if sub == "eventlog":
         await proc.out("".join(format_event_text(t, n, c, f"{t:.6f}") + "\n" for t, n, c in inst.resource_events))
         return 0
-    if sub in ("drain", "undrain"):
-        try:
-            ranks = _targets(inst, pos[0])
-        except (ValueError, IndexError) as exc:
-            await proc.err(f"flux-resource: ERROR: {exc}\n")
-            return 1
-        if sub == "drain":
-            inst.drain(ranks, " ".join(pos[1:]))
-        else:
-            bad = [r for r in ranks if inst.nodes[r].drained is None]
-            if bad:
-                await proc.err(f"flux-resource: ERROR: rank {idset_encode(bad)} not drained\n")
-                return 1
-            inst.undrain(ranks)
+    try:
+        ranks = _targets(inst, ns.targets)
+    except ValueError as exc:
+        await proc.err(f"flux-resource: ERROR: {exc}\n")
+        return 1
+    if sub == "drain":  # --force: this simulator always replaces the reason, as -f does
+        inst.drain(ranks, " ".join(ns.reason))
         return 0
-    await proc.err(RES_USAGE + f"flux-resource: error: argument subcommand: invalid choice: '{sub}'\n")
-    return 2
+    bad = [r for r in ranks if inst.nodes[r].drained is None]
+    if bad and not ns.update:
+        await proc.err(f"flux-resource: ERROR: rank {idset_encode(bad)} not drained\n")
+        return 1
+    if len(bad) < len(ranks):
+        inst.undrain([r for r in ranks if r not in bad])
+    return 0
 
 
 def resource_R(inst, compact: bool = False) -> dict:
@@ -210,7 +200,7 @@ def resource_R(inst, compact: bool = False) -> dict:
                                         "nodelist": [hostlist_encode(inst.hostnames)]}}
 
 
-async def uptime(proc, inst, args: list[str]) -> int:
+async def uptime(proc, inst, parsed) -> int:
     now = inst.clock.now()
     extra = ""
     drained = sum(1 for n in inst.nodes if n.drained is not None)
@@ -232,20 +222,26 @@ async def uptime(proc, inst, args: list[str]) -> int:
     return 0
 
 
-async def overlay(proc, inst, args: list[str]) -> int:
-    if args and args[0] == "status":
-        args = args[1:]
-    elif args and args[0] in ("errors", "lookup", "parentof", "disconnect", "trace"):
-        await proc.err(f"flux-overlay: {args[0]}: not supported\n")
-        return 1
-    verbose = any(a.startswith("-v") or a.startswith("--verbose") for a in args)
-    pretty = "--no-pretty" not in args
+async def overlay(proc, inst, parsed) -> int:
+    """`flux overlay status`: --timeout, --no-ghost (no rank here sits behind another) and --color=never
+    change nothing here; the other options this simulator does not carry out are refused."""
+    rank = get_int(OVERLAY_STATUS, parsed, "rank", 0)
+    level = get_int(OVERLAY_STATUS, parsed, "verbose", 0)
+    color = get_color(OVERLAY_STATUS, parsed, proc.env)
+    get_duration(OVERLAY_STATUS, parsed, "timeout", 0.5)
+    refused = next((f"--{name}" for name in ("down", "highlight", "wait") if parsed.has(name)), None)
+    for flag, bad in (("--rank", rank != 0), ("--verbose", level > 1), ("--color", color)):
+        refused = refused or (flag if bad else None)
+    if refused:
+        raise unsupported("flux-overlay", refused)
+    verbose = level == 1
+    pretty = not parsed.has("no-pretty")
     now = inst.clock.now()
     nodes = inst.nodes
     root = nodes[0]
     children = nodes[1:]
     status_root = "full" if all(n.online for n in children) else ("partial" if root.online else "offline")
-    if "--summary" in args:
+    if parsed.has("summary"):
         await proc.out(status_root + "\n")
         return 0
 
@@ -267,21 +263,27 @@ def _fsd_ov(secs: float) -> str:
     return f"{secs:.6g}s" if secs < 60 else fsd_prec(secs, 6)
 
 
-async def dmesg(proc, inst, args: list[str]) -> int:
+async def dmesg(proc, inst, parsed) -> int:
+    """`flux dmesg`: print, -C clear, -c print then clear; the others change what is printed."""
+    refused = next((f"--{name}" for name in ("follow", "new", "human", "delta") if parsed.has(name)), None)
+    if get_color(FLUX["dmesg"], parsed, proc.env):
+        refused = refused or "--color"
+    if refused:
+        raise unsupported("flux-dmesg", refused)
     lines = list(inst.dmesg_ring)
-    if "-C" in args or "--clear" in args:
+    if parsed.has("clear"):
         inst.dmesg_ring.clear()
         return 0
     await proc.out("".join(line + "\n" for line in lines))
-    if "-c" in args or "--read-clear" in args:
+    if parsed.has("read-clear"):
         inst.dmesg_ring.clear()
     return 0
 
 
-async def getattr_(proc, inst, args: list[str]) -> int:
-    if len(args) != 1:
-        await proc.err("Usage: flux-getattr name\n")
-        return 1
+async def getattr_(proc, inst, parsed) -> int:
+    args = parsed.operands
+    if len(args) != 1:  # flux getattr connects before it counts its operands
+        raise print_usage_exit(GETATTR, proc.env)
     attrs = {"size": str(inst.size), "rank": "0", "instance-level": "0", "broker.pid": "1",
              "local-uri": inst.uri, "parent-uri": "", "hostlist": hostlist_encode(inst.hostnames),
              "broker.mapping": f"[[0,1,{inst.size},1]]", "version": VERSION, "rundir": "/mnt/flux/config/run/flux",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from fluxstate_tui.flux.fsd import parse_fsd
-
 from .formats import FieldDef, FormatError, OutputFormat
+from .pyargs import ArgExit
 
 GREEN, RED, OFF = "\x1b[01;32m", "\x1b[01;31m", "\x1b[0;0m"
 LIST_FORMATS = {
@@ -21,7 +20,6 @@ LIST_FORMATS = {
 LIST_HELP = [("default", "Default flux-queue list format string"),
              ("policy", "flux-queue list with policy limits only"),
              ("nodes", "Show queue status plus all/up/allocated/free nodes")]
-USAGE = "usage: flux-queue [-h] {list,status,enable,disable,start,stop,drain,idle} ...\n"
 
 
 def _prefix(q) -> str:
@@ -45,73 +43,26 @@ def alloc_lines(inst) -> list[str]:
             f"{len(inst.running)} running jobs"]
 
 
-def _parse(args: list[str], with_value: set[str], flags: set[str]) -> tuple[dict, list[str]]:
-    opts: dict = {}
-    pos: list[str] = []
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--":  # argparse: every word after it is an operand
-            pos.extend(args[i + 1:])
-            break
-        if a.startswith("-") and a != "-":
-            key, eq, val = a.partition("=") if a.startswith("--") else (a[:2], "", a[2:])
-            if key in with_value:
-                if not (eq or val):
-                    i += 1
-                    if i >= len(args):
-                        raise ValueError(f"argument {key}: expected one argument")
-                    val = args[i]
-                opts[key] = val
-            elif key in flags and not val:
-                opts[key] = True
-            else:
-                raise ValueError(f"unrecognized arguments: {a}")
-        else:
-            pos.append(a)
-        i += 1
-    return opts, pos
-
-
-async def run(proc, inst, args: list[str]) -> int:
-    if not args:
-        await proc.err(USAGE + "flux-queue: error: the following arguments are required: subcommand\n")
-        return 2
-    sub, rest = args[0], args[1:]
-    spec = {
-        "status": ({"-q", "--queue"}, {"-v", "--verbose", "-a", "--all"}),
-        "enable": (set(), {"-a", "--all", "-v", "--verbose", "--quiet"}),
-        "disable": ({"-m", "--message"}, {"-a", "--all", "-v", "--verbose", "--quiet", "--nocheckpoint"}),
-        "start": (set(), {"-a", "--all", "-v", "--verbose", "--quiet"}),
-        "stop": ({"-m", "--message"}, {"-a", "--all", "-v", "--verbose", "--quiet", "--nocheckpoint"}),
-        "drain": ({"-t", "--timeout"}, set()),
-        "idle": ({"-t", "--timeout"}, {"--quiet"}),
-        "list": ({"-q", "--queue", "-o", "--format"}, {"-n", "--no-header"}),
-    }
-    if sub not in spec:
-        await proc.err(USAGE + f"flux-queue: error: argument subcommand: invalid choice: '{sub}' (choose from "
-                       "'list', 'status', 'enable', 'disable', 'start', 'stop', 'drain', 'idle')\n")
-        return 2
-    try:
-        opts, pos = _parse(rest, *spec[sub])
-    except ValueError as exc:
-        await proc.err(USAGE + f"flux-queue: error: {exc}\n")
-        return 2
-    name = pos[0] if pos else (opts.get("-q") or opts.get("--queue") if sub == "status" else None)
-    every = opts.get("-a") or opts.get("--all")
+async def run(proc, inst, ns) -> int:
+    sub = ns.subcommand
+    name = getattr(ns, "queue", None) if sub != "list" else None
+    old = getattr(ns, "old_queue", None)  # the old `-q NAME` spelling of the operand
+    if old is not None and name is not None:
+        raise ArgExit(1, err=f"flux-queue: ERROR: Conflicting queues specified as --queue={old} and {name}\n")
+    name = name if name is not None else old
     if name and sub != "list":
         q = inst.lookup_queue(name)
         if q is None:
             await proc.err(f"flux-queue: ERROR: {sub}: '{name}' is not a valid queue\n")
             return 1
         targets = [q]
-    elif sub in ("enable", "disable", "start", "stop") and inst.named and not every:
+    elif sub in ("enable", "disable", "start", "stop") and inst.named and not ns.all:
         await proc.err("flux-queue: ERROR: Named queues are defined. Specify queues or use --all.\n")
         return 1
     else:
         targets = inst.queue_list()
-    verbose = opts.get("-v") or opts.get("--verbose")
-    quiet = opts.get("--quiet")
+    verbose = getattr(ns, "verbose", False)
+    quiet = getattr(ns, "quiet", False)
     lines: list[str] = []
     if sub == "status":
         for q in targets:
@@ -121,22 +72,16 @@ async def run(proc, inst, args: list[str]) -> int:
         if sub == "enable":
             inst.set_enabled(True, queues=targets)
         else:
-            inst.set_enabled(False, opts.get("-m") or opts.get("--message") or "disabled by administrator",
-                             queues=targets)
+            inst.set_enabled(False, ns.message or "disabled by administrator", queues=targets)
         lines = [] if quiet else [enable_line(q) for q in targets]
     elif sub in ("start", "stop"):
         if sub == "start":
             inst.set_started(True, queues=targets)
         else:
-            inst.set_started(False, opts.get("-m") or opts.get("--message") or "", queues=targets)
+            inst.set_started(False, ns.message or "", queues=targets)
         lines = [] if quiet else [start_line(q) for q in targets] + (alloc_lines(inst) if verbose else [])
     elif sub in ("idle", "drain"):
-        tmo = opts.get("-t") or opts.get("--timeout")
-        try:
-            timeout = parse_fsd(tmo) if tmo else None
-        except ValueError as exc:
-            await proc.err(f"flux-queue: ERROR: {exc}\n")
-            return 1
+        timeout = ns.timeout if ns.timeout >= 0 else None  # -1.0: no --timeout
         pred = inst.is_idle if sub == "idle" else inst.is_drained
         if not await inst.wait_for(pred, timeout):
             await proc.err(f"flux-queue: ERROR: {sub}: timeout\n")
@@ -146,7 +91,7 @@ async def run(proc, inst, args: list[str]) -> int:
             if not quiet or pending > 0:
                 lines = [f"{pending} jobs"]
     elif sub == "list":
-        fmt = opts.get("-o") or opts.get("--format") or "default"
+        fmt = ns.format
         if fmt == "help":
             await proc.out("\n".join(["", "Configured flux-queue output formats:", ""]
                                      + [f"  {n:<12} {d}" for n, d in LIST_HELP]) + "\n")
@@ -157,9 +102,8 @@ async def run(proc, inst, args: list[str]) -> int:
         except FormatError as exc:
             await proc.err(f"flux-queue: ERROR: {exc}\n")
             return 1
-        wanted = opts.get("-q") or opts.get("--queue")
-        rows = [q for q in inst.queue_list() if not wanted or q.name in wanted.split(",")]
-        lines = of.render(rows, header=not (opts.get("-n") or opts.get("--no-header")))
+        rows = [q for q in inst.queue_list() if not ns.queue or q.name in ns.queue]
+        lines = of.render(rows, header=not ns.no_header)
     if lines:
         await proc.out("".join(line + "\n" for line in lines))
     return 0

@@ -82,3 +82,4 @@ def seed_jobs(inst, n: int) -> None:
         job.jobspec = None  # rebuilt on demand (make_jobspec) to keep 100k jobs small
         jobs.append(job)
     inst.add_inactive(jobs)
+    inst.content.history(n)

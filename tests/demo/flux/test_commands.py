@@ -290,4 +290,4 @@ async def test_proxy_and_unknown(cluster):
     assert (rc, out) == (0, "4\n")
     rc, out, err = await c.flux(["flux", "proxy", "local:///nope"])
     assert (rc, err) == (1, "flux-proxy: ERROR: local:///nope: No such file or directory\n")
-    assert await c.flux("flux bogus") == (1, "", "flux: 'bogus' is not a flux command.  See 'flux --help'\n")
+    assert await c.flux("flux bogus") == (1, "", "flux: `bogus' is not a flux command.  See 'flux --help'\n")
