@@ -24,6 +24,7 @@ demo-server: $(STAMP)
 # One SVG per screen into screens/, taken from the TUI on the demo cluster (shown in the README).
 screens: $(STAMP)
 	$(BIN)/python scripts/make_screens.py
+	FLUXSTATE_SCREENS=1 $(BIN)/python -m pytest -q tests/browser/test_serve.py -k minicluster_list
 
 # The gate: style (ruff, configured in pyproject.toml) and types (mypy over the product code).
 lint: $(STAMP)

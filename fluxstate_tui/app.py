@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -13,7 +15,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from .kube.client import KubeClient, Target, list_contexts
-from .kube.errors import KubeError
+from .kube.errors import KubeError, Unreachable
 from .screens.base import RefreshScreen
 from .screens.clusters import ClustersScreen
 from .screens.confirm import ConfirmModal
@@ -70,7 +72,7 @@ def screen_key_commands(screen: Screen, skip: set[str]) -> Iterable[SystemComman
             continue
         if screen.check_action(binding.action, ()) is False:
             continue
-        key = binding.key.split(",")[0]
+        key = screen.app.get_key_display(replace(binding, key=binding.key.split(",")[0]))
         yield SystemCommand(f"{binding.description} ({key})", binding.tooltip or binding.description, method)
 
 
@@ -108,17 +110,35 @@ class FluxStateApp(App):
         self.namespace: str | None = target.namespace
         self.context_name: str | None = target.context
         self._kube: KubeClient | None = None
+        self._connecting = asyncio.Lock()  # one connection however many screens ask for it at once
+        # Start-up speed: connecting (importing the client, about 0.5 s) and the demo cluster wait until the
+        # first frame is on the screen; on one core's worth of Python they would only hold it back.
+        self._drawn = asyncio.Event()
         self.workflows = Runs()     # the state workflows started here, one per MiniCluster
+
     def on_mount(self) -> None:
         self.push_screen(ClustersScreen())
+        self.call_after_refresh(self._first_frame_drawn)
+
+    def _first_frame_drawn(self) -> None:
+        if self.demo is not None:
+            self.demo.launch()
+        self._drawn.set()
 
     async def client(self) -> KubeClient:
         """The cluster client, connected on first use (and again after a context switch)."""
-        if self._kube is None:
-            self._kube = await KubeClient.connect(self.target)
-            self.context_name = self._kube.context
-            self.namespace = self._kube.namespace
-        return self._kube
+        async with self._connecting:
+            if self._kube is None:
+                await self._drawn.wait()
+                if self.demo is not None:
+                    try:
+                        await asyncio.to_thread(self.demo.wait_ready)
+                    except RuntimeError as exc:
+                        raise Unreachable(str(exc)) from exc
+                self._kube = await KubeClient.connect(self.target)
+                self.context_name = self._kube.context
+                self.namespace = self._kube.namespace
+            return self._kube
 
     async def on_unmount(self) -> None:
         if self._kube is not None:

@@ -13,6 +13,7 @@ from .flux.why import Reason, reasons_by_job, summary
 from .kube.broker import Broker
 from .kube.client import KubeClient
 from .kube.errors import BrokerNotReady, KubeError
+from .kube.protection import guard_status
 from .kube.resources import MiniCluster, Pod, get_minicluster, list_miniclusters, minicluster_pods, pick_broker
 
 CONCURRENCY = 8  # MiniClusters inspected at once by `ls`
@@ -80,6 +81,8 @@ class Summary:
                 "size": None if archive is None else archive["size"],
             },
             "error": self.error,
+            # null unless protected or guarded; a failed guard dump: {"held": true, "outcome": "failed", "reason": …}
+            "guard": guard_status(mc),
         }
 
 

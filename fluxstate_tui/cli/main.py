@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ..kube.client import Target
-from . import act, act_args, read, serve, submit, validate, workflow
+from . import act, act_args, guard, move, read, serve, submit, validate, workflow
 
 
 class UsageError(Exception):
@@ -131,6 +131,8 @@ def build_parser() -> Parser:
     act_args.add_parsers(sub, client)
     submit.add_parser(sub, client)
     serve.add_parser(sub, client)
+    guard.add_parsers(sub, client)
+    move.add_parser(sub, client)
     demo = sub.add_parser(
         "demo-server",
         help="run the demo cluster: a local Kubernetes API with a simulated Flux Operator and Flux",
@@ -178,6 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return submit.run(args)
     if args.command == "serve":
         return serve.run(args)
+    if args.command in guard.COMMANDS:
+        return guard.run(args)
+    if args.command in move.COMMANDS:
+        return move.run(args)
     if args.command == "demo-server":
         # The demo (an API server, an operator, Flux) loads only for the commands that run it: start-up speed.
         from ..demo.server import DemoOptions, main as demo_main  # noqa: I001
@@ -200,12 +206,9 @@ def run_tui(args: argparse.Namespace) -> int:
     if args.demo:
         from ..demo.embedded import EmbeddedDemo  # only with --demo: start-up speed
 
-        try:
-            demo = EmbeddedDemo(seed_jobs=args.demo_seed_jobs, cores_per_node=args.demo_cores_per_node,
-                                load=args.load, speed=args.demo_speed or 1.0).start()
-        except RuntimeError as exc:
-            print(f"fluxstate-tui: error: {exc}", file=sys.stderr)
-            return 1
+        # Started by the app once its first frame is drawn (start-up speed); a failure shows in the TUI.
+        demo = EmbeddedDemo(seed_jobs=args.demo_seed_jobs, cores_per_node=args.demo_cores_per_node,
+                            load=args.load, speed=args.demo_speed or 1.0)
         target = Target(kubeconfig=str(demo.kubeconfig), context=None, namespace=args.namespace,
                         all_namespaces=args.all_namespaces)
         # For a presenter: kubectl beside the TUI, on the same cluster (the file lives as long as this process).
@@ -220,6 +223,9 @@ def run_tui(args: argparse.Namespace) -> int:
     finally:
         if demo is not None:
             demo.stop()
+    if demo is not None and demo.failed is not None:
+        print(f"fluxstate-tui: error: the demo cluster failed to start: {demo.failed}", file=sys.stderr)
+        return 1
     return app.return_code or 0
 
 

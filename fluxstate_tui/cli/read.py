@@ -18,6 +18,7 @@ from ..flux.nodes import NodeStatus
 from ..flux.snapshot import ALL_SECTIONS
 from ..flux.why import summary
 from ..kube.client import KubeClient, Target
+from ..kube.protection import guard_status, guard_text
 from ..readmodel import Listing, Summary, job_json, listing, overview
 from .run import run_command
 
@@ -60,6 +61,9 @@ def _ls(summaries: list[Summary], as_json: bool) -> int:
         print("no MiniClusters found", file=sys.stderr)
         return 0
     rows = [["NAMESPACE", "NAME", "SIZE", "PODS", "BROKER", "QUEUE", "RUN", "PEND", "DONE", "ARCHIVE"]]
+    guarded = any(guard_status(s.mc) for s in summaries)  # the column shows only where a guard is in use
+    if guarded:
+        rows[0].append("GUARD")
     for s in summaries:
         counts = s.counts()
         archive = s.mc.archive_path or "-"
@@ -70,7 +74,7 @@ def _ls(summaries: list[Summary], as_json: bool) -> int:
             f"{s.ready_pods}/{len([p for p in s.pods if not p.deleting])}", s.broker or "-",
             s.queue_text() if s.snapshot else (s.error or "-"),
             *([str(c) for c in counts] if counts else ["-", "-", "-"]), archive,
-        ])
+        ] + ([guard_text(s.mc)] if guarded else []))
     sys.stdout.write(_columns(rows))
     return 0
 

@@ -22,6 +22,7 @@ from .shell import run_program
 log = logging.getLogger(__name__)
 
 TICK = 0.05  # real seconds between controller passes
+SETTLE_PASSES = 20  # passes settle() makes at most; a MiniCluster is up after one or two
 OPERATOR_NS = "operator-system"
 CORES_PER_NODE = 4  # what Flux finds in a pod whose container has no CPU limit
 
@@ -100,6 +101,22 @@ class DemoCluster:
                 controller.reconcile()
             except Exception:  # one broken pass must not stop the cluster
                 log.exception("%s failed", type(controller).__name__)
+
+    def settle(self, done: Callable[[], bool], passes: int = SETTLE_PASSES) -> bool:
+        """Bring up what the store holds at once, as if the cluster had been running a while: controller
+        passes with every start-up delay over (pods scheduled, started and Running, brokers booted and
+        joined, each step's events recorded), until `done()`. Whatever is made later goes through every
+        delay. False if `done()` still does not hold (that goes on at the usual pace)."""
+        self.seen.settling = True
+        try:
+            for _ in range(passes):
+                self.tick()
+                if done():
+                    return True
+        finally:
+            self.seen.settling = False
+        log.warning("the demo cluster did not settle in %d passes", passes)
+        return False
 
     def spawn(self, coro) -> asyncio.Task:
         """Run background work tied to the cluster's life; errors are logged, never raised."""

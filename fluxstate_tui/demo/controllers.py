@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -47,15 +48,19 @@ def deleting(obj: dict) -> bool:
 
 
 class Seen:
-    """When (simulated) each object uid was first seen: the base of every delay."""
+    """When (simulated) each object uid was first seen: the base of every delay.
+
+    While `settling` (DemoCluster.settle) every delay has passed: what the store holds comes up at
+    once, as if the cluster had been running a while."""
 
     def __init__(self, clock: SimClock) -> None:
         self.clock = clock
         self._at: dict[str, float] = {}
+        self.settling = False
 
     def age(self, obj: dict) -> float:
         at = self._at.setdefault(uid(obj), self.clock.now())
-        return self.clock.now() - at
+        return math.inf if self.settling else self.clock.now() - at
 
     def forget(self, obj_uid: str) -> None:
         self._at.pop(obj_uid, None)

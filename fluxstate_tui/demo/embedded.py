@@ -42,12 +42,27 @@ class EmbeddedDemo:
         self._thread = threading.Thread(target=self._run, name="fluxstate-demo", daemon=True)
 
     def start(self, timeout: float = 30) -> EmbeddedDemo:
-        self._thread.start()
+        """Start the cluster and wait until it answers (flux-sample up, its jobs being submitted)."""
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> EmbeddedDemo:
+        """Start the cluster without waiting: `--demo` draws its first frame meanwhile (start-up speed).
+        `kubeconfig` is written once it answers."""
+        if self._thread.ident is None:
+            self._thread.start()
+        return self
+
+    def wait_ready(self, timeout: float = 30) -> EmbeddedDemo:
         if not self._ready.wait(timeout):
             raise RuntimeError("the demo cluster did not start in time")
         if self._error is not None:
             raise RuntimeError(f"the demo cluster failed to start: {self._error}") from self._error
         return self
+
+    @property
+    def failed(self) -> BaseException | None:
+        """What stopped the cluster from starting, if it did not."""
+        return self._error
 
     def wait_seeded(self, timeout: float = 120) -> EmbeddedDemo:
         """Block until every demo job is submitted (frozen: the scene stands still from then on)."""
@@ -62,7 +77,13 @@ class EmbeddedDemo:
         self._seeded.set()
 
     def _run(self) -> None:
-        asyncio.run(self._main())
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:
+            if self._ready.is_set():
+                raise
+            self._error = exc  # before it answered (a data directory it cannot use): wait_ready says so
+            self._ready.set()
 
     async def _main(self) -> None:
         # Imported here, on the demo's own thread: the TUI draws its first frame meanwhile (start-up speed).
@@ -97,8 +118,11 @@ class EmbeddedDemo:
         await cluster.stop()
 
     def stop(self) -> None:
+        if self._thread.ident is not None:
+            self._ready.wait(30)  # launched and quit at once: it can stop once it has started
         if self._loop is not None and self._stop is not None and self._loop.is_running():
             self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout=10)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=10)
         if self._own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)

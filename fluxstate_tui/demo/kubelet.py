@@ -14,7 +14,9 @@ import logging
 import random
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -138,7 +140,8 @@ class Kubelet:
             self._start_app(pod, rt)
         if rt.stage == "running" and rt.minicluster and rt.index and not rt.joined:
             broker = self.brokers.get((rt.namespace, rt.minicluster))
-            if broker and broker.ready and self.clock.now() >= max(broker.up_at, rt.started_at) + WORKER_JOIN:
+            joins_at = max(broker.up_at, rt.started_at) + WORKER_JOIN if broker else 0.0
+            if broker and broker.ready and (self.seen.settling or self.clock.now() >= joins_at):
                 rt.joined = True
                 if rt.index < len(broker.hostnames):
                     broker.instance.set_rank_online(rt.index, True)
@@ -273,44 +276,35 @@ class Kubelet:
         # new pod's emptyDir gives it, or (with an archive) on one rc1 truncates before restoring.
         clear_statedir(broker.statedir)
         self.brokers[(rt.namespace, rt.minicluster)] = broker
-        self.cluster.spawn(self._boot_broker(rt, broker, restore, archive))
+        build = partial(FluxInstance, hostnames=broker.hostnames, cores_per_node=broker.cores,
+                        clock=self.cluster.pod_clock, seed=self.cluster.seed, uri=mf.FLUX_SOCKET,
+                        executor=self._executor(rt.namespace, rt.minicluster), restore=restore, restore_as=archive,
+                        log=lambda line: self._log(rt, line if line.endswith("\n") else line + "\n"))
+        if self.seen.settling:  # as if it had been running a while (DemoCluster.settle): rc1 is long done
+            self._rc1_done(rt, broker, _attempt(build))
+        else:
+            self.cluster.spawn(self._boot_broker(rt, broker, build, in_thread=restore is not None))
 
-    async def _boot_broker(self, rt: PodRuntime, broker: Broker, restore: Path | None,
-                           archive: str | None) -> None:
+    async def _boot_broker(self, rt: PodRuntime, broker: Broker, build: Callable[[], FluxInstance], *,
+                           in_thread: bool) -> None:
         """rc1: the broker loads its modules for BROKER_UP, then restores the archive (seconds for a big
         one, so in a thread) and starts the job-manager, whose restored queue is scheduled at once:
         rank 0 is online as soon as its rc1 is done (flux-core allocates 0.25 s after flux-restart)."""
-        def broker_log(line: str) -> None:
-            self._log(rt, line if line.endswith("\n") else line + "\n")
-
-        def build() -> FluxInstance:
-            return FluxInstance(
-                hostnames=broker.hostnames,
-                cores_per_node=broker.cores,
-                clock=self.cluster.pod_clock,
-                seed=self.cluster.seed,
-                uri=mf.FLUX_SOCKET,
-                executor=self._executor(rt.namespace, rt.minicluster),
-                restore=restore,
-                restore_as=archive,
-                log=broker_log,
-            )
-
-        def current() -> bool:
-            return self.brokers.get((rt.namespace, rt.minicluster)) is broker and rt.stop_at is None
-
         await self.clock.sleep(BROKER_UP)
-        if not current():
-            return
-        try:
-            instance = await asyncio.to_thread(build) if restore else build()
-        except Exception as exc:  # a broken archive: the real broker's rc1 fails and it exits
-            log.exception("broker start failed")
-            self._log(rt, f"flux-restore: ERROR: {exc}\nbroker.crit[0]: rc1.0: restore failed\n")
+        if self._current(rt, broker):
+            self._rc1_done(rt, broker, await asyncio.to_thread(_attempt, build) if in_thread else _attempt(build))
+
+    def _current(self, rt: PodRuntime, broker: Broker) -> bool:
+        return self.brokers.get((rt.namespace, rt.minicluster)) is broker and rt.stop_at is None
+
+    def _rc1_done(self, rt: PodRuntime, broker: Broker, instance: FluxInstance | Exception) -> None:
+        if isinstance(instance, Exception):  # a broken archive: the real broker's rc1 fails and it exits
+            log.error("broker start failed", exc_info=instance)
+            self._log(rt, f"flux-restore: ERROR: {instance}\nbroker.crit[0]: rc1.0: restore failed\n")
             if self.brokers.get((rt.namespace, rt.minicluster)) is broker:
                 del self.brokers[(rt.namespace, rt.minicluster)]
             return
-        if not current():
+        if not self._current(rt, broker):
             instance.close()  # the pod went away while the broker was starting
             return
         broker.instance = instance
@@ -402,3 +396,11 @@ class Kubelet:
 
     def host(self, rt: PodRuntime) -> Host:
         return self._host(rt)
+
+
+def _attempt(build: Callable[[], FluxInstance]) -> FluxInstance | Exception:
+    """build(), or what stopped it (a broken archive)."""
+    try:
+        return build()
+    except Exception as exc:  # noqa: BLE001  (rc1 fails whatever the cause; _rc1_done logs it)
+        return exc

@@ -93,10 +93,20 @@ STILL_UPTIME = 20 * 60.0  # how long the instance has run when the history is se
 
 
 def apply_default_state(cluster: DemoCluster) -> None:
+    """The tutorial's objects, flux-sample up as if it had been running a while (its pods Running,
+    every broker rank joined), so the demo opens on a live queue. A MiniCluster made later starts
+    at the simulated pace."""
     for obj in VOLUMES:
         plural = "persistentvolumes" if obj["kind"] == "PersistentVolume" else "persistentvolumeclaims"
         cluster.store.create(plural, obj["metadata"].get("namespace"), obj)
     cluster.store.create("miniclusters", NAMESPACE, MINICLUSTER)
+    cluster.settle(lambda: every_rank_up(cluster))
+
+
+def every_rank_up(cluster: DemoCluster) -> bool:
+    broker = cluster.kubelet.brokers.get((NAMESPACE, NAME))
+    return (broker is not None and broker.ready and broker.instance is not None
+            and all(node.online for node in broker.instance.nodes))
 
 
 class Submitter:

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import yaml
 
+from .cluster import DemoCluster
+from .seed import apply_default_state, submit_demo_jobs
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 CONTEXT = "fluxstate-demo"
 MAX_CORES_PER_NODE = 1024
@@ -77,8 +80,6 @@ def check_options(opts: DemoOptions) -> None:
 
 async def run_demo_server(opts: DemoOptions) -> None:
     """Serve until SIGINT/SIGTERM. Prints exactly one `ready:` line on stdout once reachable."""
-    from .cluster import DemoCluster
-    from .seed import apply_default_state, submit_demo_jobs
 
     check_options(opts)
     own_dir = opts.data_dir is None

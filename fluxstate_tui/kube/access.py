@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kubernetes.aio import client as aclient
-
 from .client import KubeClient
 from .errors import Forbidden, NotFound
 
@@ -26,6 +24,8 @@ NEEDS = {
     "queue": [EXEC, *LEASE],
     "nodes": [EXEC, *LEASE],
     "scale": [("patch", MC_GROUP, "miniclusters", "scale"), ("list", "", "pods", ""), *LEASE],
+    # protect, unprotect and guard --release write the MiniCluster's metadata (annotation, finalizer)
+    "protect": [("get", MC_GROUP, "miniclusters", ""), ("patch", MC_GROUP, "miniclusters", "")],
     "recreate": [("get", MC_GROUP, "miniclusters", ""), ("delete", MC_GROUP, "miniclusters", ""),
                  ("create", MC_GROUP, "miniclusters", ""), ("list", "", "pods", ""), EXEC,
                  ("get", "batch", "jobs", ""), ("get", "", "configmaps", ""), ("get", "", "services", ""),
@@ -36,6 +36,9 @@ NEEDS = {
 async def check(kube: KubeClient, namespace: str, needs: Iterable[tuple[str, str, str, str]]) -> None:
     """Raise Forbidden for the first thing the user may not do. Clusters without the
     authorization API (rare) are not checked; the request itself will say."""
+    # start-up speed: the client loads on connecting, not with the modules the TUI draws with (kube/client.py)
+    from kubernetes.aio import client as aclient
+
     api = aclient.AuthorizationV1Api(kube.api)
     for verb, group, resource, sub in needs:
         body = aclient.V1SelfSubjectAccessReview(

@@ -2,27 +2,25 @@
 
 KUBECONFIG (a colon-separated list is fine), `--kubeconfig`, `--context`, `-n` (default: the
 context's namespace), `-A`; in a pod with no kubeconfig, the in-cluster service account.
+
+The `kubernetes` client (about 0.4 s to import, and core/v1 0.25 s more: kube/apis.py) is imported
+when a client connects, in a thread, never with this module, which the TUI imports before its first
+frame: start-up speed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiohttp
-import yaml
-from kubernetes import config as sync_config
-from kubernetes.aio import client as aclient
-from kubernetes.aio import config as aconfig
-from kubernetes.aio.client.exceptions import ApiException
-from kubernetes.aio.stream import WsApiClient
-from kubernetes.config.config_exception import ConfigException
-
+from .apis import CORE_V1, CUSTOM_OBJECTS
 from .errors import ApiFailure, ConfigError, Forbidden, KubeError, NotFound, Unreachable
 
 T = TypeVar("T")
@@ -38,6 +36,28 @@ class Target:
     context: str | None = None
     namespace: str | None = None
     all_namespaces: bool = False
+
+
+@cache
+def load() -> None:
+    """Import the client and build its API classes: what the first connection costs before any
+    request. `connect` runs it in a thread, so a TUI keeps drawing meanwhile."""
+    collecting = gc.isenabled()
+    gc.disable()  # a collection every few thousand new objects finds no garbage while modules load
+    try:
+        # start-up speed: see the module's docstring
+        import kubernetes.aio.stream  # noqa: F401
+        import yaml  # noqa: F401
+
+        CORE_V1.prepare()
+        CUSTOM_OBJECTS.prepare()
+    finally:
+        # The client's modules, classes and pydantic schemas (some 80,000 objects) live as long as the
+        # process: out of the collector's way, later collections and the interpreter's exit skip them
+        # (start-up speed: a command exits about 0.15 s sooner).
+        gc.freeze()
+        if collecting:
+            gc.enable()
 
 
 def kubeconfig_path(explicit: str | None) -> str:
@@ -57,6 +77,11 @@ def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str | None]
 def _read_contexts(path: str) -> tuple[list[dict], dict | None]:
     """The kubeconfig's contexts; anything unreadable (garbage YAML, a binary file, a directory, the
     wrong shape) is one ConfigError line, never a parser's traceback."""
+    # start-up speed: the client's packages load with the first client, not with this module
+    import yaml
+    from kubernetes import config as sync_config
+    from kubernetes.config.config_exception import ConfigException
+
     try:
         contexts, current = sync_config.list_kube_config_contexts(config_file=path)
         if not isinstance(contexts, list) or not all(isinstance(c, dict) and "name" in c for c in contexts):
@@ -71,6 +96,10 @@ class KubeClient:
     """An async client for one context: the official `kubernetes.aio` REST and websocket clients."""
 
     def __init__(self, configuration: Any, *, context: str, namespace: str, all_namespaces: bool = False) -> None:
+        # start-up speed: imported on connecting (see the module's docstring)
+        from kubernetes.aio import client as aclient
+        from kubernetes.aio.stream import WsApiClient
+
         self.configuration = configuration
         self.context = context
         self.namespace = namespace
@@ -78,12 +107,19 @@ class KubeClient:
         self.server = configuration.host
         self.api = aclient.ApiClient(configuration=configuration)
         self.ws = WsApiClient(configuration=configuration)
-        self.core = aclient.CoreV1Api(self.api)
-        self.custom = aclient.CustomObjectsApi(self.api)
-        self.ws_core = aclient.CoreV1Api(self.ws)
+        self.core = CORE_V1(self.api)
+        self.custom = CUSTOM_OBJECTS(self.api)
+        self.ws_core = CORE_V1(self.ws)
 
     @classmethod
     async def connect(cls, target: Target) -> KubeClient:
+        await asyncio.to_thread(load)  # the event loop (a TUI) runs on meanwhile
+        # start-up speed: imported on connecting, by load() above (see the module's docstring)
+        import yaml
+        from kubernetes.aio import client as aclient
+        from kubernetes.aio import config as aconfig
+        from kubernetes.config.config_exception import ConfigException
+
         cfg = aclient.Configuration()
         path = kubeconfig_path(target.kubeconfig)
         if not _config_files_exist(path):
@@ -112,6 +148,10 @@ class KubeClient:
 
     @classmethod
     def _in_cluster(cls, cfg: Any, target: Target) -> KubeClient:
+        # start-up speed: imported on connecting (see the module's docstring)
+        from kubernetes.aio import config as aconfig
+        from kubernetes.config.config_exception import ConfigException
+
         try:
             aconfig.load_incluster_config(client_configuration=cfg)
         except ConfigException as exc:
@@ -144,6 +184,10 @@ class KubeClient:
 
     def translate(self, exc: BaseException, *, verb: str, resource: str, namespace: str | None = None,
                   name: str | None = None) -> BaseException:
+        # start-up speed: loaded by the time a request fails (see the module's docstring)
+        import aiohttp
+        from kubernetes.aio.client.exceptions import ApiException
+
         if isinstance(exc, KubeError) or isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
             return exc
         if isinstance(exc, ApiException):
@@ -164,7 +208,8 @@ class KubeClient:
         return exc
 
 
-def _status_message(exc: ApiException) -> str:
+def _status_message(exc: Any) -> str:
+    """The message of the Status in an ApiException's body."""
     try:
         return str(json.loads(exc.body or "{}").get("message", ""))
     except (ValueError, AttributeError):

@@ -34,9 +34,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kubernetes.aio import client as aclient
-from kubernetes.aio.client.exceptions import ApiException
-
 from .client import KubeClient
 from .errors import KubeError, NotFound
 
@@ -186,6 +183,9 @@ class LeaseLost(KubeError):
 
 def _conflict(err: BaseException) -> bool:
     """A 409 (AlreadyExists or Conflict): KubeClient.call keeps the ApiException as the cause."""
+    # start-up speed: the client loads on connecting, not with the modules the TUI draws with (kube/client.py)
+    from kubernetes.aio.client.exceptions import ApiException
+
     cause = err.__cause__
     return isinstance(cause, ApiException) and cause.status == 409
 
@@ -203,6 +203,9 @@ class Lease:
         self.duration = duration
         self.identity = identity()
         self.token = uuid.uuid4().hex
+        # start-up speed: the client loads on connecting, not with the modules the TUI draws with (kube/client.py)
+        from kubernetes.aio import client as aclient
+
         self.api = aclient.CoordinationV1Api(kube.api)
 
     async def _call(self, awaitable, verb: str):
@@ -215,6 +218,9 @@ class Lease:
             return None
 
     def _body(self, acquired: datetime, transitions: int, resource_version: str | None = None) -> Any:
+        # start-up speed: the client loads on connecting, not with the modules the TUI draws with (kube/client.py)
+        from kubernetes.aio import client as aclient
+
         return aclient.V1Lease(
             api_version="coordination.k8s.io/v1", kind="Lease",
             metadata=aclient.V1ObjectMeta(
@@ -297,6 +303,9 @@ class Lease:
             holder = Holder.of(current)
             if holder.token != self.token:
                 return
+            # start-up speed: the client loads on connecting, not with the modules the TUI draws with
+            from kubernetes.aio import client as aclient
+
             options = aclient.V1DeleteOptions(preconditions=aclient.V1Preconditions(
                 uid=holder.uid, resource_version=holder.resource_version))
             try:

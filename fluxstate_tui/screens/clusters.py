@@ -17,15 +17,17 @@ from ..readmodel import Summary, overview
 from ..widgets.freshness import Freshness
 from ..widgets.keyed_table import cursor_row_key, sync_rows
 from ..widgets.trend import spark
-from .actions import WorkflowActions
 from .base import Fetched, RefreshScreen
+from .guard_keys import GuardKeys, guard_cell
 from .jobs import JobsScreen
+from .move_key import MoveKey
 from .views import VIEW_BINDINGS, MiniClusterViews
 from .workflow_keys import APP_KEYS, WORKFLOW_BINDINGS, Subject
 
 TREND_WIDTH = 12
 COLUMNS = [("NAME", "name"), ("NAMESPACE", "namespace"), ("SIZE", "size"), ("PODS", "pods"), ("QUEUE", "queue"),
-           ("RUN", "run"), ("PEND", "pend"), ("PENDING LATELY", "trend"), ("DONE", "done"), ("ARCHIVE", "archive")]
+           ("RUN", "run"), ("PEND", "pend"), ("PENDING LATELY", "trend"), ("DONE", "done"), ("ARCHIVE", "archive"),
+           ("GUARD", "guard")]
 
 
 @dataclass
@@ -51,10 +53,11 @@ def row_cells(s: Summary, pending: deque[int] | None = None) -> tuple:
         spark(pending or deque(), TREND_WIDTH),
         Text(str(counts[2]) if counts else "-"),
         Text(printable(archive)),
+        guard_cell(s.mc),
     )
 
 
-class ClustersScreen(WorkflowActions, MiniClusterViews, RefreshScreen):
+class ClustersScreen(GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
     # The footer shows these in order and cuts the rest at narrow widths: ? and the actions first.
     BINDINGS = [
         Binding("question_mark", "app.help", "Help"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,14 +18,17 @@ from ..flux.model import Job, order_key
 from ..flux.snapshot import ALL_SECTIONS, JobIndex, Merge, Snapshot
 from ..flux.why import Reason, reasons_by_job, short
 from ..kube.broker import Broker
+from ..kube.client import KubeClient
 from ..kube.resources import MiniCluster, get_minicluster
 from ..widgets.freshness import Freshness
 from ..widgets.job_table import Column, JobTable
 from ..widgets.summary import FluxSummary
 from ..widgets.trend import QueueTrend
 from .base import Fetched, RefreshScreen
+from .guard_keys import GuardKeys
 from .job_detail import JobDetailScreen
 from .job_keys import JobKeys
+from .move_key import MoveKey
 from .views import VIEW_BINDINGS, MiniClusterViews
 from .workflow_keys import APP_KEYS, JOB_BINDINGS, WORKFLOW_BINDINGS, Subject
 
@@ -101,7 +105,7 @@ class JobsFetched(Fetched):
     mc: MiniCluster
 
 
-class JobsScreen(JobKeys, MiniClusterViews, RefreshScreen):
+class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
     # The footer shows these in order and cuts the rest at narrow widths: ? and the actions first.
     BINDINGS = [
         Binding("question_mark", "app.help", "Help"),
@@ -146,6 +150,18 @@ class JobsScreen(JobKeys, MiniClusterViews, RefreshScreen):
         self.query_one(JobTable).loading = True
         super().on_mount()
 
+    def on_unmount(self) -> None:
+        # A popped screen's object can outlive its pop (a finished worker's task and its context, Textual's
+        # own references): what it holds of the cluster goes with the pop, not whenever the last of those
+        # lets go (issue 17: each visit of a 100,000-job queue kept another copy).
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.index = JobIndex()
+        self.snapshot = None
+        self._reasons = {}
+        self._broker = None
+
     @property
     def table(self) -> JobTable:
         return self.query_one(JobTable)
@@ -154,23 +170,32 @@ class JobsScreen(JobKeys, MiniClusterViews, RefreshScreen):
         """Reads the screen's state (index, broker, reasons) and returns what changes; the handler
         applies it on the main thread. Fetches never overlap, so nothing read here changes meanwhile."""
         kube = await self.fs_app.client()
+        # The reads run in an empty context, not the worker's: the timeouts aiohttp and the exec
+        # schedule stay in the event loop's heap, cancelled, until they would have fired (minutes), and
+        # each holds the context it was scheduled in; the worker's names the worker and this screen, and
+        # kept every popped screen alive that long (issue 17).
+        read = self._read(kube, self.fs_app.job_count, max(30.0, self.fs_app.refresh_interval * 10))
+        snap, broker, pod_id, mc = await asyncio.create_task(read, context=contextvars.Context())
+        # Building rows for 100,000 jobs is real work: off the UI thread.
+        diff = await asyncio.to_thread(diff_jobs, self.index, snap, self.queues_shown, self._reasons)
+        return JobsFetched(diff, snap, broker, pod_id, mc)
+
+    async def _read(self, kube: KubeClient, count: int,
+                    timeout: float) -> tuple[Snapshot, Broker, tuple[str, datetime | None], MiniCluster]:
         mc, broker = self.mc, self._broker
         if broker is None:
             mc = await get_minicluster(kube, mc.name, mc.namespace)
             broker = Broker(kube, mc)
         pod = await broker.pod()
         sections = ALL_SECTIONS if self.snapshot is None else tuple(s for s in ALL_SECTIONS if s != "version")
-        timeout = max(30.0, self.fs_app.refresh_interval * 10)
-        snap = await broker.snapshot(self.index, sections=sections, count=self.fs_app.job_count, timeout=timeout)
+        snap = await broker.snapshot(self.index, sections=sections, count=count, timeout=timeout)
         pod_id = (pod.name, pod.created)
         if not snap.full and (self.index.other_instance(snap) or pod_id != self._broker_pod):
             # A new Flux instance (broker pod replaced, MiniCluster recreated): its changes
             # cannot be merged into the old instance's jobs. Read everything again, at once,
             # so the table never mixes the two (a full snapshot replaces the index).
-            snap = await broker.snapshot(None, sections=sections, count=self.fs_app.job_count, timeout=timeout)
-        # Building rows for 100,000 jobs is real work: off the UI thread.
-        diff = await asyncio.to_thread(diff_jobs, self.index, snap, self.queues_shown, self._reasons)
-        return JobsFetched(diff, snap, broker, pod_id, mc)
+            snap = await broker.snapshot(None, sections=sections, count=count, timeout=timeout)
+        return snap, broker, pod_id, mc
 
     def forget_connection(self) -> None:
         self._broker = None  # look the MiniCluster and its broker up again next time

@@ -23,6 +23,10 @@ WORKFLOW_BINDINGS = [
     Binding("Z", "scale", "Scale", tooltip="live resize within maximumSize (asks first)"),
     Binding("F", "assets", "Assets", tooltip="paths in the broker pod carried with the queue (files jobs wrote)"),
     Binding("A", "archive", "Archive", tooltip="show the archive: size, age, jobs, versions"),
+    Binding("M", "move", "Move", show=False,
+            tooltip="move the queue to another name, namespace or cluster (asks first)"),
+    Binding("P", "protect", "Protect", show=False,
+            tooltip="protect from unsafe deletes: the guard dumps before any deletion (asks first)"),
 ]
 # On the marked jobs, or the one under the cursor (job_keys.py); k9s's ctrl+d and ctrl+k for the dangerous ones.
 JOB_BINDINGS = [
@@ -51,7 +55,7 @@ MUTATING = {"queue_toggle": "stop/start queue", "dump": "dump", "recreate": "rec
             "assets": "edit assets", "cancel_jobs": "cancel jobs", "hold_jobs": "hold jobs",
             "release_jobs": "release jobs", "urgency_jobs": "set urgency", "kill_jobs": "kill jobs",
             "queue_submission": "enable/disable submission", "drain": "drain", "undrain": "undrain",
-            "submit": "submit"}
+            "submit": "submit", "protect": "protect", "move": "move"}
 # key -> action, for telling a read-only user why a mutating key does nothing
 READ_ONLY_KEYS = {b.key: b.action for b in WORKFLOW_BINDINGS + JOB_BINDINGS if b.action in MUTATING}
 # What a cancel from the progress screen leaves behind, per workflow (said before and after).
@@ -61,6 +65,8 @@ CANCEL_NOTES = {
     "recreate": "Its journal keeps the place: run the same recreate again (R, or `fluxstate-tui recreate "
                 "NAME`) to continue from there. The archive and the saved manifest are kept.",
     "scale": "The MiniCluster keeps the size last patched (the summary shows it); Z again to change it.",
+    "move": "Its journal keeps the place: M again (or `fluxstate-tui move NAME --to …`) continues; the source "
+            "keeps its queue stopped and nothing is deleted.",
 }
 
 

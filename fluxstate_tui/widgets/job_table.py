@@ -154,6 +154,12 @@ class JobTable(ScrollView, can_focus=True):
         self.marked: set[int] = set()   # keys marked for an action on many, in no order
         self._sync_virtual_size()
 
+    def on_unmount(self) -> None:
+        # The rows go with the table (see JobsScreen.on_unmount: the widget may be held a while after it).
+        self._model = TableModel(self._model.columns)
+        self._row_text = {}
+        self.marked = set()
+
     # --- public read API ------------------------------------------------------------------
 
     @property

@@ -170,6 +170,14 @@ def require_archive(mc: MiniCluster) -> str:
 @locked("dump")
 async def dump(kube: KubeClient, mc: MiniCluster, *, keep: int = 3, assets: Iterable[str] = (),
                progress: Progress | None = None) -> str:
+    _, text = await dump_with_assets(kube, mc, keep=keep, assets=assets, progress=progress)
+    (progress or quiet)(Event("done", text))
+    return text
+
+
+async def dump_with_assets(kube: KubeClient, mc: MiniCluster, *, keep: int = 3, assets: Iterable[str] = (),
+                           progress: Progress | None = None) -> tuple[DumpResult, str]:
+    """What `dump` does (the caller holds the lock): the archive, then the assets; the result and its line."""
     paths = fs_assets.requested(mc, assets)  # refuse bad asset paths before dumping anything
     result = await dump_archive(kube, mc, keep=keep, progress=progress)
     text = f"dumped {result.jobs} job(s) of {mc.name} to {result.path} ({result.size} bytes)"
@@ -184,8 +192,7 @@ async def dump(kube: KubeClient, mc: MiniCluster, *, keep: int = 3, assets: Iter
             text += f"; {packed.files} asset file(s) in {packed.path}"
         for path, vol in packed.skipped:
             text += f"; {path} is on volume {vol} already"
-    (progress or quiet)(Event("done", text))
-    return text
+    return result, text
 
 
 async def dump_archive(kube: KubeClient, mc: MiniCluster, *, keep: int = 3,

@@ -23,12 +23,12 @@ MAX_CORES = 4096
 @dataclass
 class SubmitRequest:
     command: list[str]
+    count: int = 1                    # copies, submitted at once with --cc
     nodes: int | None = None
     tasks: int | None = None
     cores_per_task: int | None = None
     time_limit: str | None = None     # a Flux standard duration: 30s, 5m, 1h
     name: str | None = None
-    count: int = 1
     dependency: str | None = None     # a job id in any form flux takes; the new jobs run after it succeeds
     urgency: int | None = None
     queue: str | None = None

@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from kubernetes.aio import client as aclient
-from kubernetes.aio.client.exceptions import ApiException
 
 from ..flux.ids import f58_encode, parse_jobid
 from ..kube.broker import Broker
@@ -41,6 +39,7 @@ from .events import Event, Progress, WorkflowError
 from .journal import Journal, manifest_beside
 from .ops import job_ids
 from .pod import TAR_FLAG, shell, split_archive
+from .protect import FINALIZER, is_protected, released_by_recreate, strip_guard_state
 
 TEARDOWN_TIMEOUT = 300.0
 START_TIMEOUT = 600.0
@@ -58,6 +57,11 @@ def clean_manifest(obj: dict) -> dict:
     """The MiniCluster as a user would apply it: no status, no server-set metadata."""
     meta = obj.get("metadata") or {}
     keep = {k: meta[k] for k in ("name", "namespace", "labels", "annotations") if meta.get(k)}
+    if keep.get("annotations"):  # the old MiniCluster's guard records describe it, not the new one
+        keep["annotations"] = strip_guard_state(keep["annotations"]) or None
+        keep = {k: v for k, v in keep.items() if v}
+    if is_protected(obj):  # protected from its first moment, before any guard has seen it
+        keep["finalizers"] = [FINALIZER]
     return {"apiVersion": obj.get("apiVersion", "flux-framework.org/v1alpha2"), "kind": "MiniCluster",
             "metadata": keep, "spec": copy.deepcopy(obj.get("spec") or {})}
 
@@ -184,10 +188,15 @@ class World:
         if self.identify(mc) != "old":
             raise self.other(mc)  # never delete what this recreate did not set out to replace
         if mc.deleting:
-            return "being deleted already"
+            # rerun after a kill: a delete this recreate issued (after verifying the archive) may still wait
+            # for the guard's finalizer
+            released = await self.release_guard(mc) if self.journal.get("old_uid") == mc.uid else None
+            return "being deleted already" + (f"; {released}" if released else "")
         await self.archive_holds_the_dump(mc)
         self.journal.put("old_uid", mc.uid)
         # The uid precondition deletes exactly the MiniCluster identified above, not one created meanwhile.
+        from kubernetes.aio import client as aclient  # the client loads on first use: start-up speed
+
         options = aclient.V1DeleteOptions(preconditions=aclient.V1Preconditions(uid=mc.uid))
         try:
             await self.kube.call(self.kube.custom.delete_namespaced_custom_object(
@@ -196,10 +205,17 @@ class World:
         except NotFound:
             return "already gone"
         except ApiFailure as exc:
-            if isinstance(exc.__cause__, ApiException) and exc.__cause__.status == 409:
+            if getattr(exc.__cause__, "status", None) == 409:  # the uid precondition failed: someone replaced it
                 raise WorldChanged(f"{self.name} was replaced while it was being deleted") from exc
             raise
-        return f"deleting uid {mc.uid} (Foreground)"
+        released = await self.release_guard(mc)
+        return f"deleting uid {mc.uid} (Foreground)" + (f"; {released}" if released else "")
+
+    async def release_guard(self, mc: MiniCluster) -> str | None:
+        """A protected MiniCluster would wait for a guard, which cannot get the lock this recreate holds;
+        the recreate dumped and verified the archive itself (archive_holds_the_dump, before the delete)."""
+        path = (self.journal.get("archive") or {}).get("path") or mc.archive_path or ""
+        return await released_by_recreate(self.kube, mc, path, len(self.journal.get("job_ids") or []))
 
     async def archive_holds_the_dump(self, mc: MiniCluster) -> None:
         """Once deleted, the MiniCluster's queue exists only in the archive: before the delete (above all
@@ -250,6 +266,8 @@ class World:
                                verb="list", resource="pods", namespace=ns)
         if pods.items:
             left.append(f"{len(pods.items)} pod(s)")
+        from kubernetes.aio import client as aclient  # the client loads on first use: start-up speed
+
         batch = aclient.BatchV1Api(kube.api)
         checks = (("Job", "jobs", name, lambda: batch.read_namespaced_job(name, ns)),
                   ("ConfigMap", "configmaps", f"{name}-entrypoint",

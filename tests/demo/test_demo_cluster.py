@@ -135,7 +135,12 @@ def test_default_state_is_the_state_tutorial_setup(seeded_demo):
     assert mc["spec"]["size"] == 2 and mc["spec"]["interactive"] is True
     assert mc["spec"]["archive"]["path"] == "/state/archive.tar.gz"
     pod = wait_flux(core, "flux-sample")
-    jobs = wait_for(lambda: (lambda js: js if len(js) >= 10 else None)(jobs_json(core, pod)), 30, 0.3, "seeded jobs")
+    def seeded():
+        # flux-sample starts up at once now: wait for the seeded jobs and for some of them to have ended
+        js = jobs_json(core, pod)
+        return js if len(js) >= 10 and {"COMPLETED", "FAILED"} <= {j.get("result") for j in js} else None
+
+    jobs = wait_for(seeded, 60, 0.3, "seeded jobs, some ended")
     states = {j["state"] for j in jobs}
     results = {j.get("result") for j in jobs}
     assert {"RUN", "SCHED", "INACTIVE"} <= states

@@ -55,7 +55,8 @@ def test_ls_jobs_status(demo_factory):
     doc = json.loads(cli(seeded_demo, "ls", "-A", "--json").stdout)
     mc = doc["miniclusters"][0]
     assert set(mc) == {"namespace", "name", "size", "maxSize", "maximumSize", "pods", "broker", "fluxReady",
-                       "queue", "jobs", "archive", "error"}
+                       "queue", "jobs", "archive", "error", "guard"}
+    assert mc["guard"] is None   # not protected, no guard record
     assert mc["fluxReady"] and mc["queue"]["state"] == "started"
     assert mc["archive"] == {"path": "/state/archive.tar.gz", "exists": False, "size": None}
 

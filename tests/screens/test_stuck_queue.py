@@ -209,3 +209,54 @@ async def test_plus_submits_jobs_that_appear_in_the_table(demo):
                     what="the two jobs in the table")
         names = await flux(broker, "jobs", "-a", "-n", "-o", "{name}")
         assert names.split().count("from-tui") == 2
+
+
+async def test_P_protects_and_unprotects_and_the_list_says_so(demo):
+    create_mc(demo, "guarded", 1)
+    app = make_app(demo)
+    async with app.run_test(size=(180, 40)) as pilot:
+        jobs, _broker = await open_mc(app, pilot, "guarded")
+        await pilot.press("P")
+        await confirm(pilot, app, "Protect guarded")
+        kube = await app.client()
+
+        async def finalizers() -> list:
+            return (await get_minicluster(kube, "guarded", "default")).raw["metadata"].get("finalizers") or []
+
+        for _ in range(200):
+            if await finalizers() == ["fluxstate-tui/guard"]:
+                break
+            await pilot.pause(0.05)
+        assert await finalizers() == ["fluxstate-tui/guard"]
+        await pilot.press("escape")
+        clusters = app.screen
+        await until(pilot, lambda: "protected" in str(clusters.query_one(DataTable).get_row("default/guarded")),
+                    what="the list to say protected")
+        await pilot.press("P")
+        await confirm(pilot, app, "Stop protecting guarded")
+        for _ in range(200):
+            if await finalizers() == []:
+                break
+            await pilot.pause(0.05)
+        assert await finalizers() == []
+
+
+async def test_M_moves_the_queue_to_a_new_minicluster_with_every_job(demo):
+    create_mc(demo, "mover", 1)
+    app = make_app(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        jobs, broker = await open_mc(app, pilot, "mover")
+        done = await flux(broker, "submit", "--job-name=before", "true")
+        waiting = await flux(broker, "submit", "--urgency=0", "--job-name=waits", "true")
+        await until_state(pilot, broker, done, "INACTIVE")
+        await pilot.press("M")
+        ask = await until(pilot, lambda: isinstance(app.screen, AskModal) and app.screen, what="the move dialog")
+        assert ask.query_one("#ask-input", Input).value == "default/mover-moved"
+        await pilot.press("enter")
+        run = await until(pilot, lambda: current_run(app), what="the move")
+        await until(pilot, lambda: not run.running, timeout=120, what="the move to end")
+        assert run.state == "done", (run.error, run.log[-5:])
+        kube = await app.client()
+        moved = Broker(kube, await get_minicluster(kube, "mover-moved", "default"))
+        ids = (await flux(moved, "jobs", "-a", "-n", "-o", "{id.f58}")).split()
+        assert done in ids and waiting in ids

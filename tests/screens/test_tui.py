@@ -32,7 +32,7 @@ async def test_clusters_screen_lists_filters_and_opens(demo):
         table = clusters.query_one("#mc-table")
         row = [str(c) for c in table.get_row("default/flux-sample")]
         assert row[:4] == ["flux-sample", "default", "2/2", "2/2"] and row[4] == "started"
-        assert "/state/archive.tar.gz" in row[-1]
+        assert "/state/archive.tar.gz" in row[-2] and row[-1] == "-"   # ARCHIVE, then GUARD (not protected)
         assert "fluxstate-demo · namespace default" in clusters.sub_title
         await pilot.press("slash")
         await pilot.press(*"nothing-like-this")

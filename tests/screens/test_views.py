@@ -97,3 +97,13 @@ def test_the_shell_key_runs_kubectl_exec_on_the_apps_cluster_without_a_shell():
                       "flux-sample")
     assert argv == ["/usr/bin/kubectl", "--kubeconfig", "/tmp/k c", "--context", "ctx;rm", "-n", "ns", "exec", "-it",
                     "flux-sample-0-abcde", "-c", "flux-sample", "--", "/bin/bash"]
+
+
+async def test_the_palette_offers_every_key_of_the_jobs_screen(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(140, 40)) as pilot:
+        jobs = await open_jobs(app, pilot)
+        titles = [c.title for c in app.get_system_commands(jobs)]
+        for title in ("Cancel job (^d)", "Hold (h)", "Release (r)", "Urgency (u)", "Kill (^k)", "Submit (+)",
+                      "Enable/disable (E)", "Nodes (n)", "Describe (d)", "YAML (y)"):
+            assert title in titles, (title, titles)

@@ -90,6 +90,23 @@ def test_stopped_queue(demo, tmp_path):
         await wait_state(broker, jid, "INACTIVE", "COMPLETED")
 
 
+def test_too_few_nodes_up(demo, tmp_path):
+    """"needs 2 nodes, 1 up": rank 1 exists in Flux (maxSize 2) but has no pod; a scale gives it one."""
+    create_mc(demo, "stuck-small", 1, maxSize=2)
+
+    async def scenario():
+        async with await connect(demo) as kube:
+            broker = await ready(kube, "stuck-small")
+            jid = await submit(broker, "-N2", "hostname")
+            await asyncio.sleep(0.5)
+            r = await act(demo, tmp_path, "status", "stuck-small", "--json", check=False)
+            reasons = next(j for j in json.loads(r.stdout)["pending"] if j["id"] == jid)["reasons"]
+            assert any(x["kind"] == "down" for x in reasons), reasons
+            await act(demo, tmp_path, "scale", "stuck-small", "--size", "2", "--yes")
+            await wait_state(broker, jid, "INACTIVE", "COMPLETED")
+    asyncio.run(scenario())
+
+
 def test_disabled_queue(demo, tmp_path):
     @on_minicluster(demo, "stuck-disabled")
     async def _(kube, mc, broker):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .resources import Resource, group_versions, resources_in
+from .resources import ALL_VERBS, Resource, group_versions, resources_in
 
 VERSION = {
     "major": "1",
@@ -69,8 +69,6 @@ def _resource_entry(res: Resource) -> dict:
 
 
 def ALL_VERBS_FOR(res: Resource) -> list[str]:
-    from .resources import ALL_VERBS
-
     return ALL_VERBS
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from .resources import RESOURCES, by_kind
 
 
@@ -113,8 +115,6 @@ class ApiError(Exception):
 
 
 def field_invalid(field: str, value, detail: str) -> dict:
-    import json
-
     shown = json.dumps(value) if isinstance(value, str) else json.dumps(value) if value is not None else "null"
     return {"reason": "FieldValueInvalid", "message": f"Invalid value: {shown}: {detail}", "field": field}
 

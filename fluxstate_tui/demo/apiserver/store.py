@@ -20,6 +20,7 @@ from typing import Any
 from ..timefmt import rfc3339
 from .errors import ApiError, field_required
 from .events import Retention, validate_event
+from .finalizers import check_no_new_finalizers
 from .leases import default_lease, validate_lease
 from .names import name_errors
 from .patch import drop_nulls
@@ -209,6 +210,7 @@ class Store(WatchMixin, PatchMixin):
     def _store_modified(self, res: Resource, old: dict, new: dict, dry_run: bool = False,
                         propagation: str | None = None) -> dict:
         """Common tail of every update: generation bump, RV, finalizer-driven removal, events."""
+        check_no_new_finalizers(res.kind, old, new)
         if res.generation and old.get("spec") != new.get("spec"):
             new["metadata"]["generation"] = int(old["metadata"].get("generation") or 1) + 1
         key = self._key(res, new["metadata"].get("namespace"), new["metadata"]["name"])

@@ -13,6 +13,8 @@ from fluxstate_tui.flux.hostlist import hostlist_decode, idset_decode
 from fluxstate_tui.flux.ids import dothex, f58_encode, parse_jobid
 
 from .job import CANCELED, COMPLETED, DEPEND, FAILED, INACTIVE, PRIORITY, RUN, SCHED, TIMEOUT, Job, event_json, job_R
+from .job_cmd import exec_eventlog, guest_input_events, guest_output_events, jobspec_of, make_J
+from .misc_cmd import resource_R
 from .tarfmt import compressor_for, read_archive, write_archive
 from .util import jdumps
 
@@ -22,7 +24,6 @@ def dump_entries(inst, checkpoint: bool = False) -> Iterator[tuple[str, bytes | 
     yield "admin/eventlog", "".join(event_json(*e) + "\n" for e in inst.admin_events).encode(), ""
     if checkpoint:
         return
-    from .misc_cmd import resource_R
 
     yield "resource/R", jdumps(resource_R(inst)).encode(), ""
     yield "resource/eventlog", "".join(event_json(*e) + "\n" for e in inst.resource_events).encode(), ""
@@ -30,7 +31,6 @@ def dump_entries(inst, checkpoint: bool = False) -> Iterator[tuple[str, bytes | 
     for j in jobs:
         if j.state in (RUN, 32):
             yield f"job/{dothex(j.id).replace('.', '/')}/guest", None, f"job-{j.id}::."
-    from .job_cmd import exec_eventlog, guest_input_events, guest_output_events, jobspec_of, make_J
 
     for j in jobs:
         base = "job/" + dothex(j.id).replace(".", "/")

@@ -19,6 +19,7 @@ from fluxstate_tui.demo.proc import SimClock
 from fluxstate_tui.flux.hostlist import hostlist_encode, idset_encode
 from fluxstate_tui.flux.ids import fluid_make, fluid_parse
 
+from .archive import restore_archive
 from .content import GUEST_DIRS, JOB_DIRS, ContentStore
 from .execution import ExecutionMixin, Executor
 from .job import (
@@ -33,6 +34,7 @@ from .job import (
 from .queue import QueueMixin
 from .resources import Node, ResourcesMixin
 from .scheduler import SchedulerMixin
+from .seed import seed_jobs
 from .submit import SubmitMixin
 from .util import broker_stderr_line, iso_utc
 
@@ -90,7 +92,6 @@ class FluxInstance(ResourcesMixin, QueueMixin, SubmitMixin, SchedulerMixin, Exec
         self._quorum_full = False
         self._boot_log()
         if restore is not None:
-            from .archive import restore_archive
 
             restore_archive(self, pathlib.Path(restore), restore_as or str(restore))
         try:
@@ -217,7 +218,6 @@ class FluxInstance(ResourcesMixin, QueueMixin, SubmitMixin, SchedulerMixin, Exec
     # ----------------------------------------------------------------------------- seeding
     def seed_jobs(self, n: int) -> None:
         """Add `n` finished jobs with past times and increasing ids (no per-job eventlog kept)."""
-        from .seed import seed_jobs
 
         seed_jobs(self, n)
 
