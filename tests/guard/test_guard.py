@@ -50,6 +50,7 @@ def test_deleted_protected_minicluster_is_dumped_first(empty_demo, start_guard, 
     create_mc(empty_demo, "g1", 2)
     create_mc(empty_demo, "g2", 1)
     create_mc(empty_demo, "free", 1)
+    free_ids = submit_all(empty_demo, "free", ["hostname"], settle=[0])
     # a finished job, a failed one, a held one, and one still running when the delete comes
     ids = submit_all(empty_demo, "g1", ["hostname"], ["false"], ["--urgency=0", "hostname"], settle=[0, 1])
     g2_ids = submit_all(empty_demo, "g2", ["hostname"], settle=[0])
@@ -89,6 +90,13 @@ def test_deleted_protected_minicluster_is_dumped_first(empty_demo, start_guard, 
     assert set(ids + [running]) <= set(after)
     assert after[running][0] == "INACTIVE" and after[running][1] == "COMPLETED"
     assert after[ids[1]][1] == "FAILED" and after[ids[2]][0] != "INACTIVE"  # the held job still waits
+    # ... and runs once released there: the pending work came back with the history
+    assert cli(empty_demo, state_home, "release", "g1-again", str(ids[2]), "--yes").returncode == 0
+    until(lambda: jobs_of(empty_demo, "g1-again")[ids[2]] == ("INACTIVE", "COMPLETED"), what="the held job to run")
+
+    # the same delete without protection lost everything: applied again, it starts empty
+    create_at(empty_demo, "free-again", 1, "/state/free.tar.gz")
+    assert not set(free_ids) & set(jobs_of(empty_demo, "free-again"))
 
 
 def test_failed_dump_keeps_it_until_released(empty_demo, start_guard, state_home):
