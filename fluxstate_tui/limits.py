@@ -5,3 +5,8 @@
 MAX_SIZE = 1024
 # More jobs than any Flux instance holds: a larger count is a typo.
 MAX_JOBS = 10_000_000
+# Copies in one submit: a demo's stream, not a load test; cores beyond any node a MiniCluster has.
+MAX_COUNT = 1000
+MAX_CORES = 4096
+# Seconds the guard waits for running jobs before it cancels them.
+IDLE_TIMEOUT = 600.0

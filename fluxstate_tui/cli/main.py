@@ -8,8 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from ..kube.client import Target
-from . import act, act_args, guard, move, read, serve, submit, validate, workflow
+from . import act_args, guard_args, move_args, serve, submit_args, validate, workflow_args
 
 
 class UsageError(Exception):
@@ -127,12 +126,12 @@ def build_parser() -> Parser:
                                         "not running.")
     status.add_argument("name", type=validate.dns_label("MiniCluster name"), help="MiniCluster name")
     status.add_argument("--json", action="store_true", help="print one JSON document")
-    workflow.add_parsers(sub, client)
+    workflow_args.add_parsers(sub, client)
     act_args.add_parsers(sub, client)
-    submit.add_parser(sub, client)
+    submit_args.add_parser(sub, client)
     serve.add_parser(sub, client)
-    guard.add_parsers(sub, client)
-    move.add_parser(sub, client)
+    guard_args.add_parsers(sub, client)
+    move_args.add_parser(sub, client)
     demo = sub.add_parser(
         "demo-server",
         help="run the demo cluster: a local Kubernetes API with a simulated Flux Operator and Flux",
@@ -162,7 +161,7 @@ def build_parser() -> Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
-    words, command_argv = submit.split_command(words)
+    words, command_argv = submit_args.split_command(words)
     try:
         args = parser.parse_args(words)
         merge_flags(args)
@@ -170,19 +169,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    # Each command's module (and the workflows, the Kubernetes client's wrappers it needs) is imported for
+    # that command alone, never for another command, --help or the TUI: start-up speed.
     if args.command in ("pause", "resume", "dump", "recreate", "scale", "archive"):
+        from . import workflow  # start-up speed
+
         return workflow.run(args)
     if args.command in act_args.COMMANDS:
+        from . import act  # start-up speed
+
         return act.run(args)
     if args.command in ("ls", "jobs", "status"):
+        from . import read  # start-up speed
+
         return read.run(args)
     if args.command == "submit":
+        from . import submit  # start-up speed
+
         return submit.run(args)
     if args.command == "serve":
         return serve.run(args)
-    if args.command in guard.COMMANDS:
+    if args.command in guard_args.COMMANDS:
+        from . import guard  # start-up speed
+
         return guard.run(args)
-    if args.command in move.COMMANDS:
+    if args.command in move_args.COMMANDS:
+        from . import move  # start-up speed
+
         return move.run(args)
     if args.command == "demo-server":
         # The demo (an API server, an operator, Flux) loads only for the commands that run it: start-up speed.
@@ -197,8 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    # Textual loads only for the TUI, never for a CLI command: start-up speed.
+    # Textual and the client's wrappers load only for the TUI, never for a CLI command or --help: start-up speed.
     from ..app import FluxStateApp
+    from ..kube.client import Target
 
     demo = None
     target = Target(kubeconfig=args.kubeconfig, context=args.context, namespace=args.namespace,

@@ -34,6 +34,7 @@ class Snapshot:
     full: bool = True
     jobs: list[Job] = field(default_factory=list)
     count: int = 0                      # the -c given to flux jobs (0: no limit)
+    preview: bool = False               # the newest screenful only, read before the full listing
     stats: JobStats | None = None
     queue: QueueReport | None = None
     resources: Resources | None = None
@@ -49,7 +50,7 @@ class Snapshot:
     @property
     def truncated(self) -> bool:
         """flux jobs stopped at --count while more jobs exist."""
-        if not self.full or not self.count or len(self.jobs) < self.count:
+        if self.preview or not self.full or not self.count or len(self.jobs) < self.count:
             return False
         return self.stats is None or self.total_jobs > self.count
 
@@ -231,7 +232,8 @@ class JobIndex:
         changed = {i for i, j in incoming.items() if i in old and old[i] != j}
         removed = set(old) - set(incoming) if snap.full or new_instance else set()
         jobs = incoming if snap.full or new_instance else {**old, **incoming}
-        if new_instance and not snap.full:
+        if (new_instance and not snap.full) or snap.preview:
+            # After a preview the next fetch must still be the full listing, not changes since it.
             remote_now = None
         else:
             remote_now = snap.remote_now if snap.remote_now is not None else self.remote_now

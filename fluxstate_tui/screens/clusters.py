@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,10 +20,12 @@ from ..widgets.keyed_table import cursor_row_key, sync_rows
 from ..widgets.trend import spark
 from .base import Fetched, RefreshScreen
 from .guard_keys import GuardKeys, guard_cell
-from .jobs import JobsScreen
 from .move_key import MoveKey
 from .views import VIEW_BINDINGS, MiniClusterViews
 from .workflow_keys import APP_KEYS, WORKFLOW_BINDINGS, Subject
+
+if TYPE_CHECKING:
+    from ..kube.resources import MiniCluster
 
 TREND_WIDTH = 12
 COLUMNS = [("NAME", "name"), ("NAMESPACE", "namespace"), ("SIZE", "size"), ("PODS", "pods"), ("QUEUE", "queue"),
@@ -174,9 +177,14 @@ class ClustersScreen(GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
         summary = self.selected()
         if summary is None:
             return
+        self.open_jobs(summary.mc)
 
-        self.app.push_screen(JobsScreen(summary.mc))
+    def open_jobs(self, mc: MiniCluster) -> None:
+        # The jobs screen (its table, its views) loads when a MiniCluster is first opened, after the first
+        # frame: start-up speed.
+        from .jobs import JobsScreen
 
+        self.app.push_screen(JobsScreen(mc))
 
     def action_filter(self) -> None:
         box = self.query_one("#mc-filter", Input)
@@ -199,18 +207,16 @@ class ClustersScreen(GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
 
     async def open_named(self, namespace: str, name: str) -> None:
         """For the command palette: open a MiniCluster by name."""
-
         summary = self.summaries.get(f"{namespace}/{name}")
         if summary is not None:
-            self.app.push_screen(JobsScreen(summary.mc))
+            self.open_jobs(summary.mc)
             return
         try:
-
             mc = await get_minicluster(await self.fs_app.client(), name, namespace)
         except KubeError as exc:
             self.notify(exc.message, severity="error")
             return
-        self.app.push_screen(JobsScreen(mc))
+        self.open_jobs(mc)
 
     # ---- state workflows (actions.py) ----------------------------------------------------------
 

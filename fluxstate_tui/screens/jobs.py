@@ -44,6 +44,9 @@ COLUMNS = [
 ]
 QUEUE_COLUMN = Column("queue", "QUEUE", min_width=8)
 SORTABLE = [None, "jobid", "user", "name", "st", "ntasks", "nnodes", "time"]
+PREVIEW_ROWS = 200
+"""Jobs read first on opening the screen (flux jobs lists the newest first): a screenful or more, shown
+while the full listing, which takes seconds at 100,000 jobs, is read and merged in behind it. 0: no preview."""
 RESULT_STYLE = {"COMPLETED": "completed", "FAILED": "failed", "CANCELED": "canceled", "TIMEOUT": "timeout"}
 
 
@@ -188,6 +191,10 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
             broker = Broker(kube, mc)
         pod = await broker.pod()
         sections = ALL_SECTIONS if self.snapshot is None else tuple(s for s in ALL_SECTIONS if s != "version")
+        if PREVIEW_ROWS and self.snapshot is None and (count == 0 or count > PREVIEW_ROWS):
+            snap = await broker.snapshot(None, sections=sections, count=PREVIEW_ROWS, timeout=timeout)
+            snap.preview = True
+            return snap, broker, (pod.name, pod.created), mc
         snap = await broker.snapshot(self.index, sections=sections, count=count, timeout=timeout)
         pod_id = (pod.name, pod.created)
         if not snap.full and (self.index.other_instance(snap) or pod_id != self._broker_pod):
@@ -231,11 +238,15 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
             notes.append(f"showing the newest {len(self.index.jobs)} of {snap.total_jobs} jobs "
                          "(start with --jobs 0 to load all)")
         notes += snap.problems()  # flux's stderr, unreadable job records: cluster text, shown as Text
+        if snap.preview and snap.total_jobs > len(self.index.jobs):
+            notes.append(f"showing the newest {len(self.index.jobs)} of {snap.total_jobs} jobs: reading the rest")
         if not self.index.jobs:
             notes.append("no jobs in this Flux instance yet")
         note.update(Text("\n".join(printable(n) for n in notes)))
         note.display = bool(notes)
         self.fetch_done(ok=True)
+        if snap.preview:
+            self._schedule(0)  # the full listing at once, not a refresh interval later
 
     def _replace_table(self, columns: list[Column]) -> JobTable:
         old = self.table
@@ -329,7 +340,7 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
         snap = self.snapshot
         if snap is None:
             jobs = None
-        elif self.index.truncated and snap.stats:
+        elif (self.index.truncated or not self.index.loaded) and snap.stats:  # a preview counts all
             jobs = snap.total_jobs
         else:
             jobs = len(self.index.jobs)

@@ -25,20 +25,21 @@ def parse_to(text: str) -> tuple[str | None, str, str] | None:
     return (parts[0] if len(parts) == 3 else None), parts[-2], parts[-1]
 
 
+def move_dialog(subject: Subject) -> AskModal:
+    mc = subject.mc
+    return AskModal(f"Move the queue of {mc.name}", Text(
+        f"Pauses {mc.name}, dumps it, copies the archive through the Kubernetes API into the destination's "
+        "volume (sha256 checked at both ends), creates the new MiniCluster from this one's spec, verifies "
+        f"every job id there and starts its queue. {mc.name} stays, its queue stopped."),
+        label="to", value=f"{mc.namespace}/{mc.name}-moved", placeholder="[CONTEXT/]NAMESPACE/NEWNAME",
+        check=lambda t: None if parse_to(t) else "[CONTEXT/]NAMESPACE/NEWNAME, names as Kubernetes takes them",
+        action_label=f"Move the queue of {mc.name}")
+
+
 class MoveKey(WorkflowActions):
     def action_move(self) -> None:
-        subject = self._allowed("move")
-        if subject is None:
-            return
-        mc = subject.mc
-        ask = AskModal(f"Move the queue of {mc.name}", Text(
-            f"Pauses {mc.name}, dumps it, copies the archive through the Kubernetes API into the destination's "
-            "volume (sha256 checked at both ends), creates the new MiniCluster from this one's spec, verifies "
-            f"every job id there and starts its queue. {mc.name} stays, its queue stopped."),
-            label="to", value=f"{mc.namespace}/{mc.name}-moved", placeholder="[CONTEXT/]NAMESPACE/NEWNAME",
-            check=lambda t: None if parse_to(t) else "[CONTEXT/]NAMESPACE/NEWNAME, names as Kubernetes takes them",
-            action_label=f"Move the queue of {mc.name}")
-        self.app.push_screen(ask, lambda to: self._move(subject, to) if to else None)
+        if (subject := self._allowed("move")) is not None:
+            self.app.push_screen(move_dialog(subject), lambda to: self._move(subject, to) if to else None)
 
     def _move(self, subject: Subject, to: str) -> None:
         where = parse_to(to)

@@ -12,8 +12,10 @@ Costs (N = all rows, k = rows in one update):
   bisect-inserts (few movers) or one `list.sort` over precomputed keys (Timsort merges the
   untouched sorted run with the movers). `index_of` (key -> position) is rebuilt lazily, on
   first use after such a change; pinning the cursor uses one `list.index` scan instead.
-- `sort_by(column)`: O(N) to compute the column's sort values, then one sort.
-- `set_filter(text)`: O(N) substring tests over per-row haystacks (built lazily, once).
+- `sort_by(column)`: O(N) lookups of the column's sort values, each computed once per distinct cell
+  text (a column holds few: states, users, task counts), then one sort.
+- `set_filter(text)`: O(N) C-level substring tests over per-row haystacks, built when a row
+  arrives or changes (not on the first key press, which would then pay for all N rows).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 
 from ..flux.display import printable
+from .sort_values import Column, column_sort_value, numeric_value
 
 Row = tuple[tuple[str, ...], tuple, str]
 """(cells, default sort key, style name) as passed to `update` / `set_rows`."""
@@ -37,71 +40,7 @@ _BISECT_MAX = 512
 
 STYLE_NAMES = ("pending", "running", "completed", "failed", "canceled", "timeout", "held")
 FILTER_COLUMNS = ("jobid", "user", "name", "st")
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    """Column key: "jobid", "user", "name", "st", "ntasks", "nnodes", "time", "info", "queue"."""
-    label: str
-    """Header text, e.g. "JOBID"."""
-    width: int | None = None
-    """Fixed width; None = grow to the widest value seen (never shrinks during a session)."""
-    align: str = "left"
-    """"left" | "right". Right-aligned columns sort numerically."""
-    min_width: int = 0
-
-
-# --- sort values --------------------------------------------------------------------------
-
-_NUM_RE = re.compile(r"^\s*([-+]?(?:[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?|inf))\s*(ms|s|m|h|d)?\s*$")
-_NUM_MULT = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-
-
-class _Complement(dict):
-    """str.translate table mapping each code point c to 0x10FFFF - c (reverses string order)."""
-
-    def __missing__(self, ordinal: int) -> str:
-        value = chr(0x10FFFF - ordinal)
-        self[ordinal] = value
-        return value
-
-
-_COMPLEMENT = _Complement()
-_TERMINATOR = "\U0010ffff"
-
-
-def _reverse_text(text: str) -> str:
-    """A string whose ascending order is the descending order of `text` (prefixes included)."""
-    return text.translate(_COMPLEMENT) + _TERMINATOR
-
-
-def numeric_value(text: str) -> tuple[int, float, str]:
-    """Sort value of a numeric cell: "-" / "" lowest, then numbers (FSD units understood), then text."""
-    text = text.strip()
-    if text in ("", "-"):
-        return (0, 0.0, "")
-    match = _NUM_RE.match(text)
-    if match is not None:
-        try:
-            return (1, float(match.group(1)) * _NUM_MULT[match.group(2)], "")
-        except ValueError:  # pragma: no cover - the regex only admits floats
-            pass
-    return (2, 0.0, text.lower())
-
-
-def column_sort_value(column: Column, key: int, text: str, reverse: bool) -> Any:
-    """The value a row sorts by for `column` (ascending order of the result = display order)."""
-    if column.key == "jobid":
-        # f58 ids vary in length, so their text does not sort like the ids; the key is the id.
-        return -key if reverse else key
-    if column.align == "right":
-        group, number, rest = numeric_value(text)
-        if reverse:
-            return (-group, -number, _reverse_text(rest))
-        return (group, number, rest)
-    lowered = text.lower()
-    return _reverse_text(lowered) if reverse else lowered
+__all__ = ["Change", "Column", "Row", "TableModel", "column_sort_value", "fit", "numeric_value"]
 
 
 # --- cell layout --------------------------------------------------------------------------
@@ -153,8 +92,12 @@ class TableModel:
         self._sorted: list[int] = []  # all keys in display order (before the filter)
         self.order: list[int] = []  # visible keys in display order
         self._index_of: dict[int, int] | None = {}
-        self._column_values: dict[int, Any] = {}  # sort values while sorted by a column
-        self._hay: dict[int, str] = {}  # lowered filter text per key (lazy)
+        # Sort values while sorted by a column, shared between rows of equal text (no tuple per row:
+        # at 100,000 rows, allocating them set off the collector over the whole heap). Ties go by
+        # sort_keys, as if each value were the pair (value, sort key).
+        self._column_values: dict[int, Any] = {}
+        self._hay: dict[int, str] = {}  # lowered filter text per key, kept in step with cells
+        self._value_memo: dict[str, Any] = {}  # cell text -> sort value, for the current sort column
 
         self.sort_column: str | None = None
         self.sort_reverse: bool = False
@@ -275,47 +218,61 @@ class TableModel:
             self.width_generation += 1
         return grown
 
-    def _haystack(self, key: int) -> str:
-        hay = self._hay.get(key)
-        if hay is None:
-            cells = self.cells[key]
-            hay = "\0".join([cells[i] for i in self._filter_cols] + [self.styles[key]]).lower()
-            self._hay[key] = hay
-        return hay
+    def _make_haystack(self, cells: tuple[str, ...], style: str) -> str:
+        return "\0".join([cells[i] for i in self._filter_cols] + [style]).lower()
 
     def _matches(self, key: int) -> bool:
-        return self._needle in self._haystack(key)
+        return self._needle in self._hay[key]
 
-    def _value_for(self, key: int) -> Any:
-        """Current sort value of `key` (the thing list.sort compares)."""
-        if self.sort_column is None:
-            return self.sort_keys[key]
-        return self._column_values[key]
+    def _memo_value(self, col: Column, key: int, text: str) -> Any:
+        if col.key == "jobid":  # the value is the id itself: nothing to share between rows
+            return column_sort_value(col, key, text, self.sort_reverse)
+        memo = self._value_memo
+        value = memo.get(text)
+        if value is None:
+            value = memo[text] = column_sort_value(col, key, text, self.sort_reverse)
+        return value
 
-    def _column_value(self, key: int, cells: tuple[str, ...], sort_key: tuple) -> Any:
+    def _column_value(self, key: int, cells: tuple[str, ...]) -> Any:
         assert self.sort_column is not None  # only called while a sort column is set
         index = self.col_index[self.sort_column]
-        col = self.columns[index]
-        return (column_sort_value(col, key, cells[index], self.sort_reverse), sort_key)
+        return self._memo_value(self.columns[index], key, cells[index])
 
     def _resort(self) -> None:
         if self.sort_column is None:
             self._sorted.sort(key=self.sort_keys.__getitem__, reverse=self.sort_reverse)
-        else:
+        elif self.sort_column == "jobid":  # unique ints: no ties to break
             self._sorted.sort(key=self._column_values.__getitem__)
+        else:
+            # Two stable passes, not one over (value, sort key) pairs: a column has few distinct
+            # values, so most comparisons of pairs would fall through to the tie-break tuples.
+            self._sorted.sort(key=self.sort_keys.__getitem__)
+            self._sorted.sort(key=self._rank_of())
+
+    def _rank_of(self) -> Any:
+        """Key function: a row's position among the distinct values of the sort column (an int)."""
+        values = self._column_values
+        rank = {value: position for position, value in enumerate(sorted(set(values.values())))}
+        return lambda k: rank[values[k]]
 
     def _insert_sorted(self, keys: list[int]) -> None:
         """Bisect-insert `keys` into the (ascending) sorted list; equal values go after."""
-        getter = self.sort_keys.__getitem__ if self.sort_column is None else self._column_values.__getitem__
+        if self.sort_column is None:
+            getter = self.sort_keys.__getitem__
+        else:
+            values, sort_keys = self._column_values, self.sort_keys
+
+            def getter(k: int) -> Any:
+                return (values[k], sort_keys[k])
         lst = self._sorted
         for k in sorted(keys, key=getter):
             lst.insert(bisect_right(lst, getter(k), key=getter), k)
 
     def _refilter(self) -> None:
         if self._needle:
-            haystack = self._haystack
+            hay = self._hay
             needle = self._needle
-            self.order = [k for k in self._sorted if needle in haystack(k)]
+            self.order = [k for k in self._sorted if needle in hay[k]]
         else:
             self.order = self._sorted
         self._index_of = None
@@ -350,16 +307,16 @@ class TableModel:
                 if old_cells == cells and keys_d[k] == sort_key and styles_d[k] == style:
                     continue
                 changed.append(k)
-                if not by_column and keys_d[k] != sort_key:
+                if keys_d[k] != sort_key:  # by a column too: it breaks the ties
                     moved.add(k)
             if filtering and old_cells is not None:
                 was = self._matches(k)
             cells_d[k] = cells
             keys_d[k] = sort_key
             styles_d[k] = style
-            self._hay.pop(k, None)
+            self._hay[k] = self._make_haystack(cells, style)
             if by_column:
-                value = self._column_value(k, cells, sort_key)
+                value = self._column_value(k, cells)
                 if old_cells is not None and self._column_values[k] != value:
                     moved.add(k)
                 self._column_values[k] = value
@@ -395,7 +352,9 @@ class TableModel:
         self.cells = {k: normalise(v[0]) for k, v in rows.items()}
         self.sort_keys = {k: v[1] for k, v in rows.items()}
         self.styles = {k: v[2] for k, v in rows.items()}
-        self._hay = {}
+        make = self._make_haystack
+        styles = self.styles
+        self._hay = {k: make(cells, styles[k]) for k, cells in self.cells.items()}
         self._sorted = list(self.cells)
         if self.sort_column is not None:
             self._compute_column_values()
@@ -409,12 +368,8 @@ class TableModel:
         assert self.sort_column is not None  # only called while a sort column is set
         index = self.col_index[self.sort_column]
         col = self.columns[index]
-        reverse = self.sort_reverse
-        keys = self.sort_keys
-        self._column_values = {
-            k: (column_sort_value(col, k, cells[index], reverse), keys[k])
-            for k, cells in self.cells.items()
-        }
+        value = self._memo_value
+        self._column_values = {k: value(col, k, cells[index]) for k, cells in self.cells.items()}
 
     def sort_by(self, column_key: str | None, reverse: bool = False) -> None:
         if column_key is not None and column_key not in self.col_index:
@@ -422,6 +377,7 @@ class TableModel:
         prev_key = self.cursor_key
         self.sort_column = column_key
         self.sort_reverse = bool(reverse)
+        self._value_memo = {}
         if column_key is None:
             self._column_values = {}
         else:

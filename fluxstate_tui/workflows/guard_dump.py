@@ -25,12 +25,12 @@ from ..kube.broker import Broker
 from ..kube.client import KubeClient
 from ..kube.errors import BrokerNotReady, KubeError
 from ..kube.resources import MiniCluster
+from ..limits import IDLE_TIMEOUT
 from .events import Event, PauseTimeout, Progress, WorkflowError, quiet
 from .locking import locked
 from .ops import cancel_jobs, dump_with_assets, pause, require_archive, wait_idle
 from .protect import answered, new_record, post_event, read_object, read_record, write_record
 
-IDLE_TIMEOUT = 600.0    # seconds the guard waits for running jobs before it cancels them
 CANCEL_WAIT = 120.0     # seconds for canceled jobs to end
 
 

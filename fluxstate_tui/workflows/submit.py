@@ -12,12 +12,9 @@ from ..kube import access
 from ..kube.broker import Broker
 from ..kube.client import KubeClient
 from ..kube.resources import MiniCluster
-from ..limits import MAX_SIZE
+from ..limits import MAX_CORES, MAX_COUNT, MAX_SIZE
 from . import audit
 from .events import Event, Progress, Refused, quiet
-
-MAX_COUNT = 1000    # copies in one submit: a demo's stream, not a load test
-MAX_CORES = 4096
 
 
 @dataclass
