@@ -136,11 +136,7 @@ class PatchMixin:
                 raise ApiError.unknown_url()
             new = patched
             self._check_identity(res, old, new, name)
-            if res.has_status:
-                if "status" in old:
-                    new["status"] = copy.deepcopy(old["status"])
-                else:
-                    new.pop("status", None)
+            self._keep_status(res, old, new)
             self._prepare(plural, new, old)
             if self._same(old, new):
                 return copy.deepcopy(old), False

@@ -238,6 +238,16 @@ class Store(WatchMixin, PatchMixin):
         b["metadata"].pop("resourceVersion", None)
         return a == b
 
+    @staticmethod
+    def _keep_status(res: Resource, old: dict, new: dict) -> None:
+        """A write to the main resource never changes status (it has its own subresource), as the apiserver
+        does: the stored status stays, whatever the body said."""
+        if res.has_status:
+            if "status" in old:
+                new["status"] = copy.deepcopy(old["status"])
+            else:
+                new.pop("status", None)
+
     def _check_identity(self, res: Resource, old: dict, new: dict, name: str) -> None:
         meta = new.setdefault("metadata", {})
         if meta.get("name") and meta["name"] != name:
@@ -266,11 +276,7 @@ class Store(WatchMixin, PatchMixin):
             new = copy.deepcopy(obj)
             new.pop("_propagation", None)
             self._check_identity(res, old, new, name)
-            if res.has_status:
-                if "status" in old:
-                    new["status"] = copy.deepcopy(old["status"])
-                else:
-                    new.pop("status", None)
+            self._keep_status(res, old, new)
             self._prepare(plural, new, old)
             return self._store_modified(res, old, new, dry_run)
 
