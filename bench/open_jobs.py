@@ -3,8 +3,9 @@
 
     .venv/bin/python bench/open_jobs.py [--sizes 1000,10000,100000] [--runs 2]
 
-One `EmbeddedDemo(seed_jobs=N)` per size, the app in `App.run_test(size=(160, 50))` (headless), the
-MiniCluster list up, then Enter, polled every 10 ms:
+One `demo-server --seed-jobs N` per size in a process of its own (a real cluster is elsewhere: the
+demo's CPU must not count as ours, nor hide our slowness behind its own), the app in this process in
+`App.run_test(size=(160, 50))` (headless), the MiniCluster list up, then Enter, polled every 10 ms:
 - first rows: the jobs table holds rows (the next poll paints them);
 - full table: it holds all N seeded jobs.
 "after" is the code as it is (a preview of the newest `jobs.PREVIEW_ROWS` jobs first); "before" is the
@@ -17,15 +18,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fluxstate_tui.app import FluxStateApp  # noqa: E402
-from fluxstate_tui.demo.embedded import EmbeddedDemo  # noqa: E402
 from fluxstate_tui.flux import commands as fc  # noqa: E402
 from fluxstate_tui.flux.rows import ROW_FORMAT  # noqa: E402
 from fluxstate_tui.kube.broker import Broker  # noqa: E402
@@ -48,12 +52,30 @@ async def wait_for(predicate, what: str) -> float:
     return time.perf_counter()
 
 
-async def open_once(demo: EmbeddedDemo, n: int, preview: bool) -> dict[str, float]:
+@contextlib.contextmanager
+def demo_server(n: int, speed: float = 1.0) -> Iterator[str]:
+    """`demo-server --seed-jobs N` in its own process; yields its kubeconfig once it answers."""
+    with tempfile.TemporaryDirectory(prefix="bench-demo-") as data:
+        proc = subprocess.Popen([sys.executable, "-m", "fluxstate_tui.cli", "demo-server", "--seed-jobs", str(n),
+                                 "--speed", str(speed), "--data-dir", data],
+                                stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if not line.startswith("ready: kubeconfig="):
+                raise RuntimeError(f"demo-server did not start: {line!r}")
+            yield line.split("kubeconfig=", 1)[1].split()[0]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+async def open_once(kubeconfig: str, n: int, preview: bool) -> dict[str, float]:
     """Enter on flux-sample; seconds to the first rows and to all n."""
     saved = jobs_screen.PREVIEW_ROWS
     jobs_screen.PREVIEW_ROWS = saved if preview else 0
     try:
-        app = FluxStateApp(Target(kubeconfig=str(demo.kubeconfig)), refresh=2.0)
+        app = FluxStateApp(Target(kubeconfig=kubeconfig), refresh=2.0)
         async with app.run_test(size=SIZE) as pilot:
             clusters = app.screen
             await wait_for(lambda: "default/flux-sample" in clusters.summaries
@@ -75,13 +97,25 @@ async def open_once(demo: EmbeddedDemo, n: int, preview: bool) -> dict[str, floa
     return {"first": first - t0, "full": full - t0, "full_painted": done - t0, "rows_first": float(shown_first)}
 
 
-async def exec_baseline(demo: EmbeddedDemo, runs: int) -> float:
-    """The same `flux jobs -a -c 0` the full read makes, through the project's exec (no parsing)."""
-    app = FluxStateApp(Target(kubeconfig=str(demo.kubeconfig)), refresh=60.0)
+async def exec_baseline(kubeconfig: str, n: int, runs: int) -> float:
+    """The same `flux jobs -a -c 0` the full read makes, through the project's exec (no parsing); waits
+    for the n seeded jobs first."""
+    app = FluxStateApp(Target(kubeconfig=kubeconfig), refresh=60.0)
     times = []
     async with app.run_test(size=SIZE):
         kube = await app.client()
         broker = Broker(kube, await get_minicluster(kube, "flux-sample", "default"))
+        end = time.perf_counter() + TIMEOUT
+        while True:
+            try:
+                stats = await broker.snapshot(None, sections=("stats",))
+                if stats.total_jobs >= n:
+                    break
+            except Exception:  # noqa: BLE001 - the pods are still starting
+                pass
+            if time.perf_counter() > end:
+                raise RuntimeError("the demo's jobs did not appear")
+            await asyncio.sleep(0.2)
         for _ in range(runs):
             t0 = time.perf_counter()
             await broker.flux(fc.jobs(ROW_FORMAT, count=0), timeout=120)
@@ -90,16 +124,13 @@ async def exec_baseline(demo: EmbeddedDemo, runs: int) -> float:
 
 
 async def measure(n: int, runs: int) -> dict[str, float]:
-    demo = EmbeddedDemo(speed=1.0, seed_jobs=n).start(timeout=60).wait_seeded(timeout=600)
-    try:
-        result: dict[str, float] = {"exec": await exec_baseline(demo, runs)}
+    with demo_server(n) as kubeconfig:
+        result: dict[str, float] = {"exec": await exec_baseline(kubeconfig, n, runs)}
         for label, preview in (("before", False), ("after", True)):
-            rounds = [await open_once(demo, n, preview) for _ in range(runs)]
+            rounds = [await open_once(kubeconfig, n, preview) for _ in range(runs)]
             for key in rounds[0]:
                 result[f"{label}_{key}"] = statistics.median(r[key] for r in rounds)
         return result
-    finally:
-        demo.stop()
 
 
 def fmt(seconds: float) -> str:

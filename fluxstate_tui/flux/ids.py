@@ -17,17 +17,43 @@ MAX_ID = (1 << 64) - 1
 TS_BITS, ID_BITS, SEQ_BITS = 40, 14, 10
 
 
+# The jobs table encodes every id of a 100,000-job queue. Two base58 digits at a time halve the
+# divisions, and the high digits (the FLUID's timestamp) are the same for ids made within about two
+# hours: they are kept, a few thousand at most.
+_PAIRS = [a + b for a in B58_ALPHABET for b in B58_ALPHABET]
+_PAIR = 58 * 58
+_LOW = _PAIR ** 4  # the last eight digits
+_HEADS: dict[int, str] = {}
+_MAX_HEADS = 4096
+
+
+def _digits(value: int) -> str:
+    """base58 of value > 0, without leading zero digits."""
+    pairs = []
+    while value:
+        value, rem = divmod(value, _PAIR)
+        pairs.append(_PAIRS[rem])
+    text = "".join(reversed(pairs))
+    return text[1:] if text[0] == "1" else text  # the leading pair may start with a zero digit
+
+
 def f58_encode(value: int, ascii: bool = False) -> str:
     """`ƒ`/`f` + base58 of `value` (0 -> ƒ1)."""
     if value < 0 or value > MAX_ID:
         raise ValueError(f"id out of range: {value}")
-    digits = []
-    while True:
-        value, rem = divmod(value, 58)
-        digits.append(B58_ALPHABET[rem])
-        if value == 0:
-            break
-    return (F58_PREFIX_ASCII if ascii else F58_PREFIX_UTF8) + "".join(reversed(digits))
+    prefix = F58_PREFIX_ASCII if ascii else F58_PREFIX_UTF8
+    if value < _LOW:
+        return prefix + (_digits(value) if value else "1")
+    high, low = divmod(value, _LOW)
+    head = _HEADS.get(high)
+    if head is None:
+        head = _digits(high)
+        if len(_HEADS) < _MAX_HEADS:
+            _HEADS[high] = head
+    upper, lower = divmod(low, _PAIR * _PAIR)
+    a, b = divmod(upper, _PAIR)
+    c, d = divmod(lower, _PAIR)
+    return prefix + head + _PAIRS[a] + _PAIRS[b] + _PAIRS[c] + _PAIRS[d]
 
 
 def f58_decode(text: str) -> int:

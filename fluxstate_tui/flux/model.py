@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 PENDING_STATES = ("DEPEND", "PRIORITY", "SCHED")
 RUNNING_STATES = ("RUN", "CLEANUP")
@@ -10,8 +11,12 @@ STATE_ABBREV = {"DEPEND": "D", "PRIORITY": "P", "SCHED": "S", "RUN": "R", "CLEAN
 RESULT_ABBREV = {"COMPLETED": "CD", "FAILED": "F", "CANCELED": "CA", "TIMEOUT": "TO"}
 
 
-@dataclass
-class Job:
+class Job(NamedTuple):
+    """One job as `flux jobs` lists it, immutable. A tuple of plain values because a queue holds 100,000
+    of these: a third of the memory of objects with a __dict__ each, and the collector stops looking at
+    a tuple of strings and numbers after its first pass (a class instance is scanned by every full
+    collection, which at that size takes long enough to stall the screen)."""
+
     id: int
     user: str = ""
     name: str = ""
@@ -31,7 +36,7 @@ class Job:
     returncode: int | None = None
     exception_type: str = ""
     exception_note: str = ""
-    dependencies: list[str] = field(default_factory=list)
+    dependencies: tuple[str, ...] = ()
     runtime: float = 0.0
 
     @property

@@ -42,7 +42,7 @@ def job_from_json(obj: dict) -> Job:
                     if obj.get("returncode") is not None and obj.get("state") == "INACTIVE" else None),
         exception_type=str(exc.get("type", "")) if exc.get("occurred") else "",
         exception_note=str(exc.get("note", "")) if exc.get("occurred") else "",
-        dependencies=[str(d) for d in obj.get("dependencies") or []],
+        dependencies=tuple(str(d) for d in obj.get("dependencies") or ()),
         runtime=float(obj.get("runtime", 0.0) or 0.0),
     )
 

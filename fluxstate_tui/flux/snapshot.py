@@ -11,16 +11,19 @@ the old one, whose running jobs would otherwise tick on forever.
 
 from __future__ import annotations
 
+import codecs
 import secrets
 import shlex
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import commands as fc
+from . import rows
 from .model import Job, JobStats, QueueReport, Resources, Uptime
 from .nodes import STATUS_FORMAT, NodeStatus, parse_node_status
 from .parse import parse_queue_status, parse_resource_rows, parse_stats, parse_uptime
-from .rows import ROW_FORMAT, read_job_rows, unreadable_text
+from .rows import ROW_FORMAT, unreadable_text
 
 SINCE_MARGIN = 5  # seconds of overlap between incremental fetches: late job-list updates are caught
 
@@ -44,6 +47,7 @@ class Snapshot:
     instance: str | None = None         # which Flux instance answered: its broker.starttime
     archive: dict | None = None      # {"path", "exists", "size", "mtime"}
     errors: dict[str, str] = field(default_factory=dict)  # section -> why it has no data
+    built: dict[int, Any] = field(default_factory=dict)  # job id -> the reader's `build` of it (a table row)
     bytes: int = 0
     stderr: str = ""
 
@@ -139,9 +143,102 @@ def split_sections(stdout: str, nonce: str) -> tuple[float | None, dict[str, tup
     return now, sections
 
 
+class SnapshotReader:
+    """Reads a refresh script's output as it arrives (`feed` each chunk, then `finish`): the job rows are
+    parsed while the rest is still on its way, so a 100,000-job listing is read by the time its last
+    byte comes in, and never held as one text. The same reader parses a whole output (`parse_snapshot`)."""
+
+    HEAD = 4096  # bytes of output kept for an error message when the script failed outright
+
+    def __init__(self, nonce: str, *, full: bool, count: int = 0, max_bytes: int = 256 << 20,
+                 build: Callable[[Job, float], Any] | None = None) -> None:
+        self.snap = Snapshot(full=full, count=count)
+        # Made for each job as it is read (e.g. its table row, from the job and the pod's clock): work
+        # done while the rest of the listing is still arriving, not after it.
+        self.build = build
+        self.fence = f"@@{nonce} "
+        self.max_bytes = max_bytes
+        self.head = ""
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._tail = ""
+        self._current: str | None = None
+        self._body: list[str] = []
+        self._bad: list[str] = []
+        self._sections: dict[str, tuple[str, int | None]] = {}
+
+    def feed(self, data: bytes) -> None:
+        snap = self.snap
+        room = self.max_bytes - snap.bytes
+        snap.bytes += len(data)
+        if len(data) > room:
+            snap.errors["output"] = f"the output was cut at {self.max_bytes:,} bytes"
+            data = data[:max(room, 0)]
+        if data:
+            self.feed_text(self._decoder.decode(data))
+
+    def feed_text(self, text: str) -> None:
+        if len(self.head) < self.HEAD:
+            self.head += text[: self.HEAD - len(self.head)]
+        lines = (self._tail + text).split("\n")
+        self._tail = lines.pop()
+        self._lines(lines)
+
+    def _lines(self, lines: list[str]) -> None:
+        fence, jobs, bad, parse = self.fence, self.snap.jobs, self._bad, rows.parse_job_row
+        for line in lines:
+            if line.startswith(fence):
+                self._fence(line[len(fence):])
+            elif self._current == "jobs":
+                if line.strip():
+                    try:
+                        job = parse(line)
+                    except (ValueError, OverflowError, SyntaxError, MemoryError, RecursionError) as exc:
+                        bad.append(str(exc) or type(exc).__name__)  # one bad record costs only itself
+                        continue
+                    jobs.append(job)
+                    if self.build is not None:
+                        self.snap.built[job.id] = self.build(job, self.snap.remote_now or 0.0)
+            elif self._current is not None:
+                self._body.append(line)
+
+    def _fence(self, rest: str) -> None:
+        word, _, rest = rest.partition(" ")
+        if word == "now":
+            self.snap.remote_now = float(rest) if rest.strip() else None
+        elif word == "section":
+            self._current, self._body = rest.strip(), []
+        elif word == "rc" and self._current is not None:
+            text = "\n".join(self._body)
+            self._sections[self._current] = (text[:-1] if text.endswith("\n") else text,
+                                             int(rest) if rest.strip().isdigit() else None)
+            self._current, self._body = None, []
+
+    def finish(self) -> Snapshot:
+        tail = self._tail + self._decoder.decode(b"", final=True)
+        self._tail = ""
+        if tail:
+            self._lines([tail])
+        snap = self.snap
+        if self._current == "jobs" or (snap.jobs and "jobs" not in self._sections):
+            # The listing never got to its end (the exec was cut off): a part of it is not the queue.
+            snap.jobs, snap.built = [], {}
+            snap.errors["jobs"] = "the job listing was cut short"
+        if self._bad:
+            snap.errors[UNREADABLE] = unreadable_text(self._bad)
+        _fill(snap, self._sections)
+        return snap
+
+
 def parse_snapshot(stdout: str, nonce: str, *, full: bool, count: int = 0) -> Snapshot:
-    now, sections = split_sections(stdout, nonce)
-    snap = Snapshot(remote_now=now, full=full, count=count, bytes=len(stdout.encode()))
+    reader = SnapshotReader(nonce, full=full, count=count)
+    reader.feed_text(stdout)
+    snap = reader.finish()
+    snap.bytes = len(stdout.encode())
+    return snap
+
+
+def _fill(snap: Snapshot, sections: dict[str, tuple[str, int | None]]) -> None:
+    """Every section but the job rows (read as they came) into the snapshot."""
     parsers = {
         "stats": lambda t: parse_stats(t),
         "queue": parse_queue_status,
@@ -154,9 +251,6 @@ def parse_snapshot(stdout: str, nonce: str, *, full: bool, count: int = 0) -> Sn
             if name == "jobs":
                 if rc not in (0, None):
                     snap.errors[name] = f"flux jobs exited {rc}"
-                snap.jobs, bad = read_job_rows(text)
-                if bad:
-                    snap.errors[UNREADABLE] = unreadable_text(bad)
             elif name == "instance":
                 # Unknown (None) when flux getattr fails: a new instance is then not detected.
                 snap.instance = (text.strip() or None) if rc == 0 else None
@@ -178,7 +272,6 @@ def parse_snapshot(stdout: str, nonce: str, *, full: bool, count: int = 0) -> Sn
                 setattr(snap, name, parsers[name](text))
         except (ValueError, IndexError, KeyError) as exc:
             snap.errors[name] = f"could not read {name}: {exc}"
-    return snap
 
 
 @dataclass

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
 
 from ..flux import commands as fc
 from ..flux.detail import JobDetail, detail_script, parse_detail
-from ..flux.snapshot import ALL_SECTIONS, JobIndex, Snapshot, build_script, new_nonce, parse_snapshot
+from ..flux.model import Job
+from ..flux.snapshot import ALL_SECTIONS, JobIndex, Snapshot, SnapshotReader, build_script, new_nonce
 from .client import KubeClient
 from .errors import BrokerNotReady, FluxCommandFailed, KubeError, NotFound
-from .execution import DEFAULT_TIMEOUT, ExecResult, exec_pod
+from .execution import DEFAULT_TIMEOUT, ExecResult, exec_pod, exec_stream
 from .resources import MiniCluster, Pod, find_broker
-
-PARSE_IN_THREAD = 256 << 10  # bytes of refresh output above which parsing leaves the event loop
 
 # What a pod prints when Flux is not (yet) there to talk to.
 NOT_READY = re.compile(
@@ -35,10 +34,16 @@ class Broker:
             self._pod = await find_broker(self.kube, self.mc)
         return self._pod
 
-    async def exec(self, argv: list[str], timeout: float = DEFAULT_TIMEOUT) -> ExecResult:
+    async def exec(self, argv: list[str], timeout: float = DEFAULT_TIMEOUT, *,
+                   stdout: Callable[[bytes], Awaitable[None]] | None = None) -> ExecResult:
+        """Run argv in the broker's container; with `stdout`, its output goes there as it arrives."""
         pod = await self.pod()
         try:
-            result = await exec_pod(self.kube, self.mc.namespace, pod.name, self.mc.container, argv, timeout)
+            if stdout is None:
+                result = await exec_pod(self.kube, self.mc.namespace, pod.name, self.mc.container, argv, timeout)
+            else:
+                result = await exec_stream(self.kube, self.mc.namespace, pod.name, self.mc.container, argv,
+                                           stdout=stdout, timeout=timeout)
         except (NotFound, BrokerNotReady):
             self._pod = None  # the pod went away: look for the new broker next time
             raise
@@ -71,19 +76,24 @@ class Broker:
             return False
 
     async def snapshot(self, index: JobIndex | None = None, *, sections: Iterable[str] = ALL_SECTIONS,
-                       count: int = 0, archive: str | None = None, timeout: float = 60) -> Snapshot:
-        """Everything a screen shows, in one exec. With an index that is loaded, only changes."""
+                       count: int = 0, archive: str | None = None, timeout: float = 60,
+                       build: Callable[[Job, float], Any] | None = None) -> Snapshot:
+        """Everything a screen shows, in one exec. With an index that is loaded, only changes. `build`
+        makes something of each job as it is read (`Snapshot.built`)."""
         since = index.since() if index is not None else None
         nonce = new_nonce()
         script = build_script(nonce, sections=sections, count=count, since=since, archive=archive)
-        result = await self.script(script, timeout)
-        if len(result.stdout) > PARSE_IN_THREAD:
-            # 100,000 rows take most of a second to parse: keep the event loop (the UI) free.
-            snap = await asyncio.to_thread(parse_snapshot, result.stdout, nonce, full=since is None, count=count)
-        else:
-            snap = parse_snapshot(result.stdout, nonce, full=since is None, count=count)
+        reader = SnapshotReader(nonce, full=since is None, count=count, build=build)
+
+        async def read(data: bytes) -> None:
+            # Parsed as it arrives, a frame at a time (a few milliseconds each even at 100,000 jobs): the
+            # listing is read by the time its last byte is in, and the event loop is never held long.
+            reader.feed(data)
+
+        result = await self.exec(fc.script_in_pod(script), timeout, stdout=read)
+        snap = reader.finish()
         if snap.remote_now is None:
-            raise FluxCommandFailed("refresh script", result.returncode, result.stderr or result.stdout)
+            raise FluxCommandFailed("refresh script", result.returncode, result.stderr or reader.head)
         if "jobs" in snap.errors and result.stderr:
             snap.errors["jobs"] = _last_line(result.stderr)
         snap.stderr = result.stderr

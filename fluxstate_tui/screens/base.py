@@ -7,9 +7,11 @@ fetch scheduled (Dolphie's self-rescheduling timer). Nothing is fetched while th
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextvars
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from textual.app import App
 from textual.binding import Binding
@@ -63,7 +65,7 @@ class RefreshScreen(Screen):
     ]
 
     # Each screen defines what it fetches: an async method returning its Fetched message.
-    fetch: Callable[[], Awaitable[Message]]
+    fetch: Callable[[], Coroutine[Any, Any, Message]]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -107,7 +109,12 @@ class RefreshScreen(Screen):
 
     async def _fetch_and_post(self) -> None:
         try:
-            message: Message = await self.fetch()
+            # The fetch runs in an empty context, not the worker's: the timeouts aiohttp and the exec
+            # schedule stay in the event loop's heap, cancelled, until they would have fired (minutes),
+            # and each holds the context it was scheduled in; the worker's names the worker and this
+            # screen, and kept every popped screen alive that long, with all it had read (issue 17).
+            # (`self.app` still answers there: Textual finds it through the screen's parent.)
+            message: Message = await asyncio.create_task(self.fetch(), context=contextvars.Context())
         except KubeError as exc:
             message = FetchFailed(exc.message)
         except Exception as exc:  # a bug or an unexpected answer: visible, and the loop goes on

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -95,8 +94,19 @@ def diff_jobs(index: JobIndex, snap: Snapshot, queues_shown: bool, old_reasons: 
     # and a started queue takes them away again.
     moved = {i for i, r in reasons.items() if r != old_reasons.get(i)}
     moved |= {i for i in old_reasons if i not in reasons and i in jobs}
-    rows = {i: row_of(jobs[i], now, queues, reasons.get(i)) for i in added | merge.changed | running | moved}
+    # The rows made while the listing was read serve every job shown plainly (no QUEUE column, no
+    # reasons of ours); they go into the diff, not also into the snapshot the screen keeps.
+    built, snap.built = snap.built, {}
+    rows = {}
+    for i in added | merge.changed | running | moved:
+        row = None if queues or i in reasons else built.get(i)
+        rows[i] = row if row is not None else row_of(jobs[i], now, queues, reasons.get(i))
     return JobsDiff(merge, rows, merge.removed, reasons, queues)
+
+
+def plain_row(job: Job, now: float) -> tuple[tuple[str, ...], tuple, str]:
+    """A job's row without the QUEUE column or reasons: made as the listing is read (`Snapshot.built`)."""
+    return row_of(job, now, False)
 
 
 @dataclass
@@ -173,12 +183,8 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
         """Reads the screen's state (index, broker, reasons) and returns what changes; the handler
         applies it on the main thread. Fetches never overlap, so nothing read here changes meanwhile."""
         kube = await self.fs_app.client()
-        # The reads run in an empty context, not the worker's: the timeouts aiohttp and the exec
-        # schedule stay in the event loop's heap, cancelled, until they would have fired (minutes), and
-        # each holds the context it was scheduled in; the worker's names the worker and this screen, and
-        # kept every popped screen alive that long (issue 17).
-        read = self._read(kube, self.fs_app.job_count, max(30.0, self.fs_app.refresh_interval * 10))
-        snap, broker, pod_id, mc = await asyncio.create_task(read, context=contextvars.Context())
+        snap, broker, pod_id, mc = await self._read(kube, self.fs_app.job_count,
+                                                    max(30.0, self.fs_app.refresh_interval * 10))
         # Building rows for 100,000 jobs is real work: off the UI thread.
         diff = await asyncio.to_thread(diff_jobs, self.index, snap, self.queues_shown, self._reasons)
         return JobsFetched(diff, snap, broker, pod_id, mc)
@@ -192,16 +198,17 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
         pod = await broker.pod()
         sections = ALL_SECTIONS if self.snapshot is None else tuple(s for s in ALL_SECTIONS if s != "version")
         if PREVIEW_ROWS and self.snapshot is None and (count == 0 or count > PREVIEW_ROWS):
-            snap = await broker.snapshot(None, sections=sections, count=PREVIEW_ROWS, timeout=timeout)
+            snap = await broker.snapshot(None, sections=sections, count=PREVIEW_ROWS, timeout=timeout,
+                                         build=plain_row)
             snap.preview = True
             return snap, broker, (pod.name, pod.created), mc
-        snap = await broker.snapshot(self.index, sections=sections, count=count, timeout=timeout)
+        snap = await broker.snapshot(self.index, sections=sections, count=count, timeout=timeout, build=plain_row)
         pod_id = (pod.name, pod.created)
         if not snap.full and (self.index.other_instance(snap) or pod_id != self._broker_pod):
             # A new Flux instance (broker pod replaced, MiniCluster recreated): its changes
             # cannot be merged into the old instance's jobs. Read everything again, at once,
             # so the table never mixes the two (a full snapshot replaces the index).
-            snap = await broker.snapshot(None, sections=sections, count=count, timeout=timeout)
+            snap = await broker.snapshot(None, sections=sections, count=count, timeout=timeout, build=plain_row)
         return snap, broker, pod_id, mc
 
     def forget_connection(self) -> None:

@@ -85,6 +85,9 @@ class TableModel:
         self._auto = [i for i, c in enumerate(self.columns) if c.width is None]
         filter_cols = [self.col_index[k] for k in FILTER_COLUMNS if k in self.col_index]
         self._filter_cols = filter_cols or list(range(self.ncols))
+        # One C call per row for the filter text (built for every row of a 100,000-job load).
+        pick = itemgetter(*self._filter_cols)
+        self._filter_cells = pick if len(self._filter_cols) > 1 else (lambda cells: (pick(cells),))
 
         self.cells: dict[int, tuple[str, ...]] = {}
         self.sort_keys: dict[int, tuple] = {}
@@ -188,7 +191,8 @@ class TableModel:
     # --- internals ------------------------------------------------------------------------
 
     def _normalise(self, cells: tuple[str, ...]) -> tuple[str, ...]:
-        cells = tuple(cells)
+        if type(cells) is not tuple:
+            cells = tuple(cells)
         if not "".join(cells).isprintable():  # one C-level test per row; escaping is the rare case
             cells = tuple(map(printable, cells))
         if len(cells) == self.ncols:
@@ -219,7 +223,7 @@ class TableModel:
         return grown
 
     def _make_haystack(self, cells: tuple[str, ...], style: str) -> str:
-        return "\0".join([cells[i] for i in self._filter_cols] + [style]).lower()
+        return "\0".join((*self._filter_cells(cells), style)).lower()
 
     def _matches(self, key: int) -> bool:
         return self._needle in self._hay[key]

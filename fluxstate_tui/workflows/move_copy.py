@@ -19,7 +19,7 @@ import hashlib
 import posixpath
 import shlex
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -49,7 +49,11 @@ class PodShell(Broker):
     def __init__(self, kube: KubeClient, namespace: str, pod: str, container: str) -> None:
         self.kube, self.namespace, self.name, self.container = kube, namespace, pod, container
 
-    async def exec(self, argv: list[str], timeout: float = DEFAULT_TIMEOUT) -> ExecResult:
+    async def exec(self, argv: list[str], timeout: float = DEFAULT_TIMEOUT, *,
+                   stdout: Callable[[bytes], Awaitable[None]] | None = None) -> ExecResult:
+        if stdout is not None:
+            return await exec_stream(self.kube, self.namespace, self.name, self.container, argv, stdout=stdout,
+                                     timeout=timeout)
         return await exec_pod(self.kube, self.namespace, self.name, self.container, argv, timeout)
 
 

@@ -185,6 +185,11 @@ class OutputFormat:
             return v == 0.0
         return False
 
+    @property
+    def needs_every_row(self) -> bool:
+        """`+:` widths and `?:` columns depend on every row: flux formats them all before printing any."""
+        return any(f.expand or f.drop_empty for _t, f in self.items if f is not None)
+
     def render(self, objs: Iterable[Any], header: bool = True) -> list[str]:
         """Header (optional) and one line per object."""
         fields = [f for _t, f in self.items if f is not None]

@@ -218,6 +218,9 @@ def _refused(ns) -> str | None:
     return "--from-stdin" if ns.from_stdin else None
 
 
+ROWS_PER_WRITE = 2000  # rows per write: real flux flushes a piped stdout every 8 KiB; coarser is enough here
+
+
 async def run(proc, inst, ns) -> int:
     err = proc.err
     refused = _refused(ns)
@@ -352,11 +355,16 @@ async def run(proc, inst, ns) -> int:
                 return 1
             getter = fields[k].getter
             jobs.sort(key=lambda j: _sortable(getter(j)), reverse=rev)
-    out = []
     if opts["stats"]:
-        out.append(_stats_line(inst.stats()))
-    out.extend(of.render(jobs, header=not opts["noheader"]))
-    await proc.out("".join(line + "\n" for line in out))
+        await proc.out(_stats_line(inst.stats()) + "\n")
+    header = not opts["noheader"]
+    # flux prints each row as it formats it (print_items), so a big listing streams out while it is
+    # being made, unless a column's width or presence depends on every row.
+    step = len(jobs) if of.needs_every_row else ROWS_PER_WRITE
+    for start in range(0, max(len(jobs), 1), max(step, 1)):
+        lines = of.render(jobs[start:start + step], header=header and start == 0)
+        if lines:
+            await proc.out("".join(line + "\n" for line in lines))
     if truncated and not opts["noheader"]:
         await err(f"warning: output truncated at {opts['count']} jobs.\n"
                   "Use --count to increase returned results or use filters to alter results.\n")
