@@ -22,6 +22,7 @@ from ..kube.resources import MiniCluster, get_minicluster
 from ..widgets.freshness import Freshness
 from ..widgets.job_table import Column, JobTable
 from ..widgets.summary import FluxSummary
+from ..widgets.table_model import TableModel
 from ..widgets.trend import QueueTrend
 from .base import Fetched, RefreshScreen
 from .guard_keys import GuardKeys
@@ -80,14 +81,19 @@ class JobsDiff:
     removed: set[int]
     reasons: dict[int, list[Reason]]    # why each pending job waits, now
     queues: bool                        # some job names a queue: the QUEUE column is shown
+    model: TableModel | None = None     # every row in a model of their own, for JobTable.adopt
 
 
-def diff_jobs(index: JobIndex, snap: Snapshot, queues_shown: bool, old_reasons: dict[int, list[Reason]]) -> JobsDiff:
+def diff_jobs(index: JobIndex, snap: Snapshot, queues_shown: bool, old_reasons: dict[int, list[Reason]],
+              blank: TableModel | None = None) -> JobsDiff:
+    """With `blank` (the table's `blank_model`), a full listing fills it with every row: the handler puts
+    it in place at once rather than adding 100,000 rows on the UI thread."""
     merge = index.merged(snap)
     jobs = merge.jobs
     now = snap.remote_now or 0.0
     queues = any(j.queue for j in jobs.values())
-    added = set(jobs) if queues != queues_shown else merge.added  # the column set changes: every row anew
+    every = queues != queues_shown or (blank is not None and snap.full)
+    added = set(jobs) if every else merge.added  # the column set changes, or all rows anew
     running = {i for i, j in jobs.items() if j.running}
     reasons = reasons_by_job(jobs, snap.queue, snap.resources, snap.nodes)
     # A stopped queue or a drained node changes the reasons of jobs that did not change themselves,
@@ -101,7 +107,11 @@ def diff_jobs(index: JobIndex, snap: Snapshot, queues_shown: bool, old_reasons: 
     for i in added | merge.changed | running | moved:
         row = None if queues or i in reasons else built.get(i)
         rows[i] = row if row is not None else row_of(jobs[i], now, queues, reasons.get(i))
-    return JobsDiff(merge, rows, merge.removed, reasons, queues)
+    model = None
+    if blank is not None and snap.full and queues == queues_shown:
+        blank.set_rows(rows)
+        model = blank
+    return JobsDiff(merge, rows, merge.removed, reasons, queues, model)
 
 
 def plain_row(job: Job, now: float) -> tuple[tuple[str, ...], tuple, str]:
@@ -185,8 +195,10 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
         kube = await self.fs_app.client()
         snap, broker, pod_id, mc = await self._read(kube, self.fs_app.job_count,
                                                     max(30.0, self.fs_app.refresh_interval * 10))
-        # Building rows for 100,000 jobs is real work: off the UI thread.
-        diff = await asyncio.to_thread(diff_jobs, self.index, snap, self.queues_shown, self._reasons)
+        # Building rows for 100,000 jobs is real work: off the UI thread, and so is the table of the first
+        # full listing (`blank`: the handler swaps it in).
+        blank = self.table.blank_model() if snap.full and not snap.preview and not self.index.loaded else None
+        diff = await asyncio.to_thread(diff_jobs, self.index, snap, self.queues_shown, self._reasons, blank)
         return JobsFetched(diff, snap, broker, pod_id, mc)
 
     async def _read(self, kube: KubeClient, count: int,
@@ -232,7 +244,9 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
             if diff.queues:
                 cols.insert(1, QUEUE_COLUMN)
             table = self._replace_table(cols)
-        if not table.total_count:
+        if diff.model is not None and table.adopt(diff.model):
+            pass
+        elif not table.total_count:
             table.set_rows(diff.rows)
         else:
             table.update_rows(diff.rows, diff.removed)

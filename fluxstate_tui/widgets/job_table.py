@@ -213,6 +213,25 @@ class JobTable(ScrollView, can_focus=True):
         self._row_text.clear()
         self._after_change(layout=True)
 
+    def blank_model(self) -> TableModel:
+        """An empty model like this table's, for a worker to fill with `set_rows` and hand to `adopt`."""
+        return self._model.blank()
+
+    def adopt(self, model: TableModel) -> bool:
+        """Put a model filled elsewhere in place of this one's rows, as `set_rows` would. False (and
+        nothing changed) if the columns, sort or filter changed since `blank_model`."""
+        old = self._model
+        if model.settings != old.settings:
+            return False
+        model.pin_cursor(old.cursor_key, old.cursor_index)
+        self._model = model
+        if self.marked - model.cells.keys():
+            self.marked &= model.cells.keys()
+            self.post_message(self.MarksChanged(self, len(self.marked)))
+        self._row_text.clear()
+        self._after_change(layout=True)
+        return True
+
     def sort_by(self, column_key: str | None, reverse: bool = False) -> None:
         """Sort by a column's text (numeric for right-aligned columns), or None = default order."""
         self._model.sort_by(column_key, reverse)

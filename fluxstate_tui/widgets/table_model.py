@@ -390,6 +390,23 @@ class TableModel:
         self._refilter()
         self._pin_cursor(prev_key, self.cursor_index)
 
+    @property
+    def settings(self) -> tuple:
+        """What a model made apart (`blank`) must still share with this one to take its place."""
+        return tuple(c.key for c in self.columns), self.sort_column, self.sort_reverse, self.filter_text
+
+    def blank(self) -> TableModel:
+        """An empty model with these columns, widths, sort and filter: filled (`set_rows`) off the UI
+        thread, it replaces this one at once (a first load of 100,000 rows)."""
+        model = TableModel(self.columns)
+        model.widths = list(self.widths)
+        model.sort_column, model.sort_reverse = self.sort_column, self.sort_reverse
+        model.filter_text, model._needle = self.filter_text, self._needle
+        return model
+
+    def pin_cursor(self, key: int | None, fallback_index: int) -> None:
+        self._pin_cursor(key, fallback_index)
+
     def set_filter(self, text: str) -> None:
         prev_key = self.cursor_key
         self.filter_text = text

@@ -534,3 +534,37 @@ async def test_space_and_v_mark_rows_esc_clears_and_marks_of_removed_rows_go():
         await settle(pilot)
         assert table.marked == set() and counts[-1] == 0
         assert counts == [1, 2, 3, 2, 1, 0]
+
+
+async def test_a_model_filled_off_the_ui_thread_takes_the_place_of_the_rows():
+    """The first full listing of a big queue: a worker fills `blank_model()` and `adopt` swaps it in,
+    as `set_rows` would have done (cursor kept on its key, marks of rows that went away dropped), unless
+    the table's columns, sort or filter changed meanwhile (then nothing changes: the caller sets rows)."""
+    import asyncio
+
+    app = TableApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.query_one(JobTable)
+        table.set_rows(make_rows(50))
+        table.sort_by("user")
+        await settle(pilot)
+        table.move_cursor_to(job_id(7))
+        table.action_toggle_mark()
+        table.marked.add(job_id(10_000))  # a row the full listing no longer has
+        full = {**make_rows(2000), **make_rows(5, start=5000)}
+        blank = table.blank_model()
+        model = await asyncio.to_thread(lambda: (blank.set_rows(full), blank)[1])
+        assert table.total_count == 50  # nothing shown changes until it is adopted
+        assert table.adopt(model)
+        await settle(pilot)
+        reference = TableModel(COLUMNS)
+        reference.set_rows(full)
+        reference.sort_by("user")
+        assert table.row_keys() == reference.order and table.total_count == 2005
+        assert table.cursor_key == job_id(7) and job_id(7) in table.marked and job_id(10_000) not in table.marked
+        assert visible_text(table)[0].split()[0] == "JOBID"
+
+        stale = table.blank_model()
+        stale.set_rows(make_rows(3))
+        table.set_filter("sim1")  # the user filtered while the worker was filling it
+        assert not table.adopt(stale) and table.total_count == 2005
