@@ -287,6 +287,8 @@ class Merge:
     truncated: bool
     instance: str | None
     remote_now: float | None
+    active: set[int]            # the ids of the jobs not yet inactive (a refresh looks at these, not at all)
+    queued: bool                # some job names a queue
 
 
 class JobIndex:
@@ -297,6 +299,10 @@ class JobIndex:
         self.remote_now: float | None = None
         self.truncated = False
         self.instance: str | None = None   # the Flux instance the jobs are of (broker.starttime)
+        # Kept as jobs come and go, so that a refresh of a queue of 100,000 finished jobs looks at the few
+        # still pending or running rather than at every job.
+        self.active: set[int] = set()
+        self.queued = False
 
     @property
     def loaded(self) -> bool:
@@ -330,11 +336,23 @@ class JobIndex:
             remote_now = None
         else:
             remote_now = snap.remote_now if snap.remote_now is not None else self.remote_now
+        if snap.full or new_instance:
+            active = {i for i, j in incoming.items() if j.state != "INACTIVE"}
+            queued = any(j.queue for j in incoming.values())
+        else:
+            active = set(self.active)
+            for i, j in incoming.items():
+                if j.state == "INACTIVE":
+                    active.discard(i)
+                else:
+                    active.add(i)
+            queued = self.queued or any(j.queue for j in incoming.values())
         return Merge(jobs, added, changed, removed, snap.truncated if snap.full else self.truncated,
-                     snap.instance if snap.instance is not None else self.instance, remote_now)
+                     snap.instance if snap.instance is not None else self.instance, remote_now, active, queued)
 
     def commit(self, merge: Merge) -> None:
         self.jobs = merge.jobs
+        self.active, self.queued = merge.active, merge.queued
         self.truncated = merge.truncated
         self.instance = merge.instance
         self.remote_now = merge.remote_now

@@ -91,11 +91,12 @@ def diff_jobs(index: JobIndex, snap: Snapshot, queues_shown: bool, old_reasons: 
     merge = index.merged(snap)
     jobs = merge.jobs
     now = snap.remote_now or 0.0
-    queues = any(j.queue for j in jobs.values())
+    queues = merge.queued
     every = queues != queues_shown or (blank is not None and snap.full)
     added = set(jobs) if every else merge.added  # the column set changes, or all rows anew
-    running = {i for i, j in jobs.items() if j.running}
-    reasons = reasons_by_job(jobs, snap.queue, snap.resources, snap.nodes)
+    active = {i: jobs[i] for i in merge.active}
+    running = {i for i, j in active.items() if j.running}
+    reasons = reasons_by_job(active, snap.queue, snap.resources, snap.nodes)
     # A stopped queue or a drained node changes the reasons of jobs that did not change themselves,
     # and a started queue takes them away again.
     moved = {i for i, r in reasons.items() if r != old_reasons.get(i)}

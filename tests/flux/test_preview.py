@@ -53,3 +53,22 @@ async def test_a_preview_lists_the_newest_jobs_first(pod):  # noqa: F811
     preview = parse_snapshot(out, nonce, full=True, count=2)
     preview.preview = True
     assert [j.name for j in preview.jobs] == ["n5", "n4"] and preview.total_jobs == 6 and not preview.truncated
+
+
+def test_the_index_keeps_which_jobs_are_still_active_and_whether_any_names_a_queue():
+    """A refresh of 100,000 finished jobs looks only at the active ones (JobIndex.active), kept as jobs
+    start, finish and arrive, and renewed by a full listing or another Flux instance."""
+    index = JobIndex()
+    index.apply(Snapshot(remote_now=1000.0, jobs=jobs(1, 2, 3) + jobs(4, 5, state="SCHED"), instance="a"))
+    assert index.active == {4, 5} and not index.queued
+    running = Job(id=4, name="j4", state="RUN", t_run=1001.0)
+    done = Job(id=5, name="j5", state="INACTIVE", result="FAILED")
+    new = Job(id=6, name="j6", state="DEPEND", queue="batch")
+    index.apply(Snapshot(remote_now=1002.0, full=False, jobs=[running, done, new], instance="a"))
+    assert index.active == {4, 6} and index.queued and set(index.jobs) == {1, 2, 3, 4, 5, 6}
+    index.apply(Snapshot(remote_now=1004.0, full=False, jobs=jobs(4), instance="a"))
+    assert index.active == {6} and index.queued  # a queue once named stays shown until a full listing
+    index.apply(Snapshot(remote_now=1006.0, full=False, jobs=jobs(9, state="RUN"), instance="b"))
+    assert index.active == {9} and not index.queued and set(index.jobs) == {9}  # another instance
+    index.apply(Snapshot(remote_now=1008.0, jobs=jobs(9) + jobs(10, state="SCHED"), instance="b"))
+    assert index.active == {10}
