@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -71,6 +72,7 @@ class RefreshScreen(Screen):
         super().__init__(**kwargs)
         self._timer: Timer | None = None
         self._fetching = False
+        self._fetch_started = 0.0
 
     @property
     def fs_app(self) -> FluxApp:
@@ -105,6 +107,7 @@ class RefreshScreen(Screen):
             self._schedule(self.fs_app.refresh_interval)
             return
         self._fetching = True
+        self._fetch_started = time.monotonic()
         self.run_worker(self._fetch_and_post(), group="refresh", exclusive=True, exit_on_error=False)
 
     async def _fetch_and_post(self) -> None:
@@ -122,11 +125,15 @@ class RefreshScreen(Screen):
         self.post_message(message)
 
     def fetch_done(self, ok: bool) -> None:
-        """Called by the handlers once the widgets are updated: schedules the next fetch."""
+        """Called by the handlers once the widgets are updated: schedules the next fetch, an interval
+        after this one started (a change shows within one interval and one fetch, not two fetches), but
+        never sooner than a quarter interval after this one ended."""
         self._fetching = False
         if ok:
             self.freshness.mark_updated()
-        self._schedule(self.fs_app.refresh_interval)
+        interval = self.fs_app.refresh_interval
+        took = time.monotonic() - self._fetch_started
+        self._schedule(max(interval - took, interval / 4))
 
     def on_fetch_failed(self, message: FetchFailed) -> None:
         self.forget_connection()
