@@ -216,7 +216,9 @@ async def test_a_waiting_stop_offers_to_cancel_the_running_jobs_and_any_workflow
         assert isinstance(progress, ProgressScreen)
         await pilot.pause(0.2)
         status = text_of(progress.query_one("#wf-status"))
-        assert "wait for running jobs: wait for running jobs" not in status and "job(s) running" in status
+        # "1 job(s) running" at first, "1 job(s) still running, 1s elapsed" from a second on
+        assert "wait for running jobs: wait for running jobs" not in status and "job(s)" in status
+        assert "running" in status.split(":", 1)[1]
         assert "x: cancel the running jobs" in text_of(progress.query_one("#wf-result"))
 
         # 2. ctrl+c asks, names what is left, and cancels the workflow (not the jobs)
