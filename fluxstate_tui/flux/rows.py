@@ -16,6 +16,7 @@ and why each bad one was skipped (`unreadable_text` words it for the snapshot's 
 from __future__ import annotations
 
 import ast
+import sys
 
 from .model import Job
 
@@ -84,10 +85,12 @@ def _deps(text: str) -> tuple[str, ...]:
 
 
 def _text(field: str) -> str:
-    """A quoted field: most are plain (`'sim-4'`) and are just cut out; the rest go through unquote."""
+    """A quoted field: most are plain (`'sim-4'`) and are just cut out; the rest go through unquote.
+    Interned: a queue of 100,000 jobs repeats a few users, names and node lists (one string each,
+    not one per job; an interned string still goes once nothing holds it)."""
     if field.count("'") == 2 and field[0] == "'" and field[-1] == "'" and "\\" not in field:
-        return field[1:-1]
-    return unquote(field)
+        return sys.intern(field[1:-1])
+    return sys.intern(unquote(field))
 
 
 def _count(text: str) -> int | None:
@@ -99,10 +102,17 @@ def _count(text: str) -> int | None:
 
 
 def _seconds(text: str) -> float:
+    if text == "0.0":
+        return 0.0  # one float for every unset time, not one per job
     try:
         return float(text)
     except ValueError:
         return _float(text)
+
+
+# flux's own words for states and results, shared by every job rather than split out anew for each
+_WORDS = {w: w for w in ("DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP", "INACTIVE", "COMPLETED", "FAILED",
+                         "CANCELED", "TIMEOUT", "")}
 
 
 def parse_job_row(line: str) -> Job:
@@ -117,8 +127,8 @@ def parse_job_row(line: str) -> Job:
         int(jobid),
         _text(username),
         _text(name),
-        state,
-        result,
+        _WORDS.get(state) or sys.intern(state),
+        _WORDS.get(result) or sys.intern(result),
         _count(ntasks) or 0,
         _count(ncores) or 0,
         _count(nnodes) or None,

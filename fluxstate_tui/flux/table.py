@@ -6,6 +6,7 @@ dependencies) comes out through `printable`, its control characters escaped.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from .display import printable
@@ -43,15 +44,23 @@ def time_text(job: Job, now: float) -> str:
     return "-" if seconds < 1e-3 else fsd(seconds)
 
 
+# The cells of 100,000 rows repeat a few counts and durations: one string each, not one per row.
+_COUNTS = [str(n) for n in range(1024)]
+
+
+def _count_text(n: int) -> str:
+    return _COUNTS[n] if 0 <= n < 1024 else str(n)
+
+
 def cells(job: Job, now: float, ascii_ids: bool = False) -> tuple[str, ...]:
     return (
         f58_encode(job.id, ascii=ascii_ids),
         printable(job.user),
         printable(job.name),
         job.status_abbrev,
-        str(job.ntasks),
-        str(job.nnodes) if job.nnodes else "-",
-        time_text(job, now),
+        _count_text(job.ntasks),
+        _count_text(job.nnodes) if job.nnodes else "-",
+        sys.intern(time_text(job, now)),
         printable(info(job)),
     )
 
