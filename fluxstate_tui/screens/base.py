@@ -48,6 +48,16 @@ def flux_app(app: App) -> FluxApp:
     return cast(FluxApp, app)
 
 
+def prune_watchers(objects: list) -> None:
+    """Drop the watchers that widgets of popped screens left on these objects. Textual removes a closed
+    widget's watcher only when the watched value next changes (its issue #6666), so each visit of a
+    screen left its Header on the app's title and its footer keys on the screen below, with all they
+    hold, for good."""
+    for obj in objects:
+        for entries in getattr(obj, "__watchers", {}).values():
+            entries[:] = [(node, callback) for node, callback in entries if not (node._closing or node._closed)]
+
+
 class Fetched(Message):
     """Base of every screen's "new data" message."""
 
@@ -91,6 +101,7 @@ class RefreshScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.freshness.set_paused(self.fs_app.paused)
+        prune_watchers([self.app, self, *self.query("*")])
         if not self._fetching:
             self._schedule(0)
 

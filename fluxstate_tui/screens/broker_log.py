@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -52,7 +54,12 @@ class BrokerLogScreen(Screen):
         self._start()
 
     def _start(self) -> None:
-        self.run_worker(self._stream(), group="log", exclusive=True, exit_on_error=False)
+        self.run_worker(self._follow(), group="log", exclusive=True, exit_on_error=False)
+
+    async def _follow(self) -> None:
+        # In an empty context, as every live screen fetches (base.py): the reads' cancelled timeouts
+        # would otherwise keep the worker's context, and through it this screen, for minutes.
+        await asyncio.create_task(self._stream(), context=contextvars.Context())
 
     async def _stream(self) -> None:
         app = flux_app(self.app)
