@@ -36,9 +36,6 @@ from .sort_values import Column, column_sort_value, numeric_value
 Row = tuple[tuple[str, ...], tuple, str]
 """(cells, default sort key, style name) as passed to `update` / `set_rows`."""
 
-_BISECT_MAX = 512
-"""Up to this many moved/added rows are bisect-inserted (each O(log N) + a memmove), else re-sorted."""
-
 STYLE_NAMES = ("pending", "running", "completed", "failed", "canceled", "timeout", "held")
 FILTER_COLUMNS = ("jobid", "user", "name", "st")
 __all__ = ["Change", "Column", "Row", "TableModel", "column_sort_value", "fit", "numeric_value"]
@@ -260,8 +257,10 @@ class TableModel:
         rank = {value: position for position, value in enumerate(sorted(set(values.values())))}
         return lambda k: rank[values[k]]
 
-    def _insert_sorted(self, keys: list[int]) -> None:
-        """Bisect-insert `keys` into the (ascending) sorted list; equal values go after."""
+    def _merge_sorted(self, keys: list[int]) -> None:
+        """Merge `keys` into the (ascending) sorted list; equal values go after. Each finds its place by
+        bisection and the list is rebuilt from slices (copies in C): a refresh that moves 1,000 of
+        100,000 rows costs a few milliseconds, not a sort of all of them."""
         if self.sort_column is None:
             getter = self.sort_keys.__getitem__
         else:
@@ -270,8 +269,15 @@ class TableModel:
             def getter(k: int) -> Any:
                 return (values[k], sort_keys[k])
         lst = self._sorted
+        merged: list[int] = []
+        start = 0
         for k in sorted(keys, key=getter):
-            lst.insert(bisect_right(lst, getter(k), key=getter), k)
+            at = bisect_right(lst, getter(k), lo=start, key=getter)
+            merged += lst[start:at]
+            merged.append(k)
+            start = at
+        merged += lst[start:]
+        self._sorted = merged
 
     def _refilter(self) -> None:
         if self._needle:
@@ -336,8 +342,8 @@ class TableModel:
         movers = [*moved, *added]
         if movers:
             order_dirty = True
-            if len(movers) <= _BISECT_MAX and not (self.sort_reverse and not by_column):
-                self._insert_sorted(movers)
+            if not (self.sort_reverse and not by_column):
+                self._merge_sorted(movers)
             else:
                 self._sorted.extend(movers)
                 self._resort()
