@@ -42,6 +42,7 @@ class BrokerLogScreen(Screen):
         self.container = mc.container
         self.follow = True
         self.lines_seen = 0
+        self._follower: asyncio.Task | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -54,12 +55,19 @@ class BrokerLogScreen(Screen):
         self._start()
 
     def _start(self) -> None:
-        self.run_worker(self._follow(), group="log", exclusive=True, exit_on_error=False)
+        self._stop()
+        # A task of its own in an empty context, cancelled when the screen goes: not a worker, whose
+        # context (naming the worker and this screen) the reads' cancelled timeouts would keep for
+        # minutes, and this screen with it. follow_broker_log never raises: trouble comes as events.
+        self._follower = asyncio.create_task(self._stream(), context=contextvars.Context())
 
-    async def _follow(self) -> None:
-        # In an empty context, as every live screen fetches (base.py): the reads' cancelled timeouts
-        # would otherwise keep the worker's context, and through it this screen, for minutes.
-        await asyncio.create_task(self._stream(), context=contextvars.Context())
+    def _stop(self) -> None:
+        if self._follower is not None:
+            self._follower.cancel()
+            self._follower = None
+
+    def on_unmount(self) -> None:
+        self._stop()
 
     async def _stream(self) -> None:
         app = flux_app(self.app)

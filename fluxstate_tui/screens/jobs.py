@@ -154,6 +154,7 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
         self._broker: Broker | None = None
         self._broker_pod: tuple[str, datetime | None] | None = None  # (name, created): the pod the index is of
         self._reasons: dict[int, list[Reason]] = {}  # why each pending job waits, as of the last refresh
+        self._note: str | None = ""  # the note's text as last shown (None: an error shown there instead)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -264,8 +265,11 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
             notes.append(f"showing the newest {len(self.index.jobs)} of {snap.total_jobs} jobs: reading the rest")
         if not self.index.jobs:
             notes.append("no jobs in this Flux instance yet")
-        note.update(Text("\n".join(printable(n) for n in notes)))
-        note.display = bool(notes)
+        text = "\n".join(printable(n) for n in notes)
+        if text != self._note:  # most refreshes say what the last one said: no layout for nothing
+            self._note = text
+            note.update(Text(text))
+            note.display = bool(notes)
         self.fetch_done(ok=True)
         if snap.preview:
             self._schedule(0)  # the full listing at once, not a refresh interval later
@@ -287,6 +291,7 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
             note.update(Text.assemble((f"cannot read Flux in {self.mc.name}:", "bold red"), f" {printable(error)}\n",
                                       f"retrying every {self.fs_app.refresh_interval:g}s"))
             note.display = True
+            self._note = None
 
     # ---- actions -----------------------------------------------------------------------------
 

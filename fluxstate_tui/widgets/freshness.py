@@ -22,6 +22,7 @@ class Freshness(Static):
         self.busy: str | None = None    # a workflow is changing what this screen shows
         self.paused = False
         self.context = ""
+        self._shown: Text | None = None
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._redraw)
@@ -80,4 +81,8 @@ class Freshness(Static):
             text.append(f"  updated {self._age()}")
         if self.context:
             text.append(f"   {self.context}", style="dim")
-        self.update(text)
+        if text == self._shown:
+            return
+        self._shown = text
+        # One line, always (height: 1): a repaint, not a layout of the whole screen every second.
+        self.update(text, layout=False)

@@ -138,8 +138,10 @@ async def test_the_views_the_jobs_screen_opens_are_released_when_popped(demo, ke
             await pilot.pause(0.8)  # its first read, and a refresh (0.5 s)
             await pilot.press("escape")
             await until(pilot, lambda: app.screen is jobs, what="back to the jobs")
-            await pilot.pause(0.2)
-            assert alive(kind) <= 1, f"visit {visit + 1}: popped {kind.__name__} screens kept"
+            # Given a moment to finish going (its reads being cancelled): the leak this is about kept
+            # them some 30 s, the timeouts of those reads.
+            await until(pilot, lambda: alive(kind) <= 1, timeout=3,
+                        what=f"visit {visit + 1}: popped {kind.__name__} screens released")
         # The jobs screen's full read (every job) must not outlive it through a view's screen.
         await pilot.press("escape")
         await pilot.pause(0.3)
