@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The TUI on the demo cluster, which runs inside the same process: no Kubernetes needed.
+# The TUI on the demo cluster, which runs in a child process of the TUI: no Kubernetes needed.
 demo: $(STAMP)
 	$(BIN)/fluxstate-tui --demo
 

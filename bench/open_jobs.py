@@ -3,8 +3,8 @@
 
     .venv/bin/python bench/open_jobs.py [--sizes 1000,10000,100000] [--runs 2]
 
-One `demo-server --seed-jobs N` per size in a process of its own (a real cluster is elsewhere: the
-demo's CPU must not count as ours, nor hide our slowness behind its own), the app in this process in
+One `demo-server --seed-jobs N` per size in a process of its own (bench/demo_proc.py: a real cluster is
+elsewhere, so the demo's CPU must not count as ours, nor hide our slowness behind its own), the app in this process in
 `App.run_test(size=(160, 50))` (headless), the MiniCluster list up, then Enter, polled every 10 ms:
 - first rows: the jobs table holds rows (the next poll paints them);
 - full table: it holds all N seeded jobs.
@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from demo_proc import DemoProcess  # noqa: E402
 
 from fluxstate_tui.app import FluxStateApp  # noqa: E402
 from fluxstate_tui.flux import commands as fc  # noqa: E402
@@ -50,24 +49,6 @@ async def wait_for(predicate, what: str) -> float:
             raise RuntimeError(f"timed out waiting for {what}")
         await asyncio.sleep(POLL)
     return time.perf_counter()
-
-
-@contextlib.contextmanager
-def demo_server(n: int, speed: float = 1.0) -> Iterator[str]:
-    """`demo-server --seed-jobs N` in its own process; yields its kubeconfig once it answers."""
-    with tempfile.TemporaryDirectory(prefix="bench-demo-") as data:
-        proc = subprocess.Popen([sys.executable, "-m", "fluxstate_tui.cli", "demo-server", "--seed-jobs", str(n),
-                                 "--speed", str(speed), "--data-dir", data],
-                                stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
-        try:
-            assert proc.stdout is not None
-            line = proc.stdout.readline()
-            if not line.startswith("ready: kubeconfig="):
-                raise RuntimeError(f"demo-server did not start: {line!r}")
-            yield line.split("kubeconfig=", 1)[1].split()[0]
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
 
 
 async def open_once(kubeconfig: str, n: int, preview: bool) -> dict[str, float]:
@@ -124,7 +105,9 @@ async def exec_baseline(kubeconfig: str, n: int, runs: int) -> float:
 
 
 async def measure(n: int, runs: int) -> dict[str, float]:
-    with demo_server(n) as kubeconfig:
+    with DemoProcess(seed_jobs=n) as demo:
+        demo.wait_running()
+        kubeconfig = str(demo.kubeconfig)
         result: dict[str, float] = {"exec": await exec_baseline(kubeconfig, n, runs)}
         for label, preview in (("before", False), ("after", True)):
             rounds = [await open_once(kubeconfig, n, preview) for _ in range(runs)]

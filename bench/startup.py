@@ -16,6 +16,10 @@ used: other load on the machine stretches the first, hardly the second).
 Baselines, measured in the same run: `python -c "import textual"` and `from textual.app import App` (what
 any Textual app pays before it can draw), and `kubectl exec <broker pod> -- … flux jobs -a` (the same
 exec the commands make; skipped with a note when kubectl is missing). Every figure is a median.
+
+Warm venv: every command runs once untimed first, with PYTHONDONTWRITEBYTECODE unset, so the modules'
+bytecode is cached as a user's repeated starts find it (compiling this project's ~100 modules from source
+would add some 0.1 s to each start). `--no-bytecode-cache` keeps the environment's setting instead.
 """
 
 from __future__ import annotations
@@ -50,9 +54,21 @@ COMMANDS = (["ls"], ["jobs", "flux-sample"], ["status", "flux-sample"])
 
 
 def fluxstate_command() -> list[str]:
-    """The installed entry point beside this interpreter (as `make demo` runs it), else the module."""
-    script = Path(sys.executable).with_name("fluxstate-tui")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "fluxstate_tui.cli"]
+    """`fluxstate-tui` as the module of this script's checkout (run from ROOT, which `-m` puts first on
+    sys.path): the installed `fluxstate-tui` script would time whichever checkout the venv was installed
+    from, not a worktree's changes. Both start the same `main()`."""
+    return [sys.executable, "-m", "fluxstate_tui.cli"]
+
+
+def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of every timed command: bytecode cached unless --no-bytecode-cache."""
+    env = dict(os.environ if base is None else base)
+    if not KEEP_BYTECODE_SETTING:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+KEEP_BYTECODE_SETTING = False  # --no-bytecode-cache
 
 
 def spawn_in_pty(argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, int]:
@@ -139,6 +155,8 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, fl
 
 
 def medians(runs: int, argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    env = child_env(env)
+    timed(argv, env)  # the warm-up (see the module's docstring)
     walls, cpus = zip(*(timed(argv, env) for _ in range(runs)), strict=True)
     return statistics.median(walls), statistics.median(cpus)
 
@@ -182,7 +200,8 @@ class DemoServer:
 
 
 def bench_tui(runs: int) -> None:
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(SIZE[1]), "LINES": str(SIZE[0])}
+    env = {**child_env(), "TERM": "xterm-256color", "COLUMNS": str(SIZE[1]), "LINES": str(SIZE[0])}
+    tui_start(env)  # the warm-up (see the module's docstring)
     starts = [tui_start(env) for _ in range(runs)]
     print(f"TUI: `fluxstate-tui --demo`, {runs} cold starts in a {SIZE[1]}x{SIZE[0]} terminal (median, min-max)")
     for label, _ in MARKS:
@@ -219,9 +238,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="cold starts per figure (default 5)")
     parser.add_argument("--skip-tui", action="store_true", help="only the CLI and the baselines")
     parser.add_argument("--skip-cli", action="store_true", help="only the TUI and the baselines")
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="keep the environment's PYTHONDONTWRITEBYTECODE (by default unset: a warm venv)")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    global KEEP_BYTECODE_SETTING
+    KEEP_BYTECODE_SETTING = args.no_bytecode_cache
+    cached = "never written (PYTHONDONTWRITEBYTECODE kept: modules without a cached .pyc compile each start)" \
+        if args.no_bytecode_cache and os.environ.get("PYTHONDONTWRITEBYTECODE") \
+        else "cached (one untimed warm-up run each)"
+    print(f"{ROOT}: this checkout's code; bytecode {cached}")
     bench_baselines(args.runs)
     if not args.skip_tui:
         bench_tui(args.runs)

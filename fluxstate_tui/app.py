@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
@@ -14,17 +15,17 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from .kube.client import KubeClient, Target, list_contexts
+from .kube.client import KubeClient, Target, list_contexts, load
 from .kube.errors import KubeError, Unreachable
 from .screens.base import RefreshScreen
 from .screens.clusters import ClustersScreen
-from .screens.confirm import ConfirmModal
-from .screens.help import HelpScreen
-from .screens.progress import ProgressScreen, current_run, show_workflow
 from .workflows.runner import Runs
 
 if TYPE_CHECKING:
-    from .demo.embedded import EmbeddedDemo
+    from .demo.embedded import DemoProcess, EmbeddedDemo
+
+# The screens the first frame does not show (help, the progress of a workflow, the quit dialog) are imported
+# when first shown, each import marked `# start-up speed`.
 
 
 class ClusterCommands(Provider):
@@ -98,8 +99,11 @@ class FluxStateApp(App):
     """
 
     def __init__(self, target: Target, *, refresh: float = 2.0, read_only: bool = False, job_count: int = 0,
-                 demo: EmbeddedDemo | None = None) -> None:
+                 demo: EmbeddedDemo | DemoProcess | None = None, gc_paused: bool = False) -> None:
+        """gc_paused: the caller disabled the garbage collector for the start (cli/main.py); once the first
+        frame is drawn, what the start built is frozen out of its way and it collects again."""
         super().__init__()
+        self._gc_paused = gc_paused
         self.target = target
         self.refresh_interval = refresh
         self.read_only = read_only
@@ -111,8 +115,9 @@ class FluxStateApp(App):
         self.context_name: str | None = target.context
         self._kube: KubeClient | None = None
         self._connecting = asyncio.Lock()  # one connection however many screens ask for it at once
-        # Start-up speed: connecting (importing the client, about 0.5 s) and the demo cluster wait until the
-        # first frame is on the screen; on one core's worth of Python they would only hold it back.
+        # Start-up speed: connecting (importing the client, about 0.35 s) and the demo cluster wait until the
+        # first frame is on the screen; on a busy machine they would only hold it back. Then both at once:
+        # `--demo`'s cluster is a DemoProcess, on a core of its own.
         self._drawn = asyncio.Event()
         self.workflows = Runs()     # the state workflows started here, one per MiniCluster
 
@@ -121,6 +126,9 @@ class FluxStateApp(App):
         self.call_after_refresh(self._first_frame_drawn)
 
     def _first_frame_drawn(self) -> None:
+        if self._gc_paused:
+            gc.freeze()  # the modules, classes and widgets of the start live as long as the app
+            gc.enable()
         if self.demo is not None:
             self.demo.launch()
         self._drawn.set()
@@ -131,10 +139,14 @@ class FluxStateApp(App):
             if self._kube is None:
                 await self._drawn.wait()
                 if self.demo is not None:
+                    # the client loads while the demo comes up (connect() then finds it loaded)
+                    loading = asyncio.ensure_future(asyncio.to_thread(load))
                     try:
                         await asyncio.to_thread(self.demo.wait_ready)
                     except RuntimeError as exc:
                         raise Unreachable(str(exc)) from exc
+                    finally:
+                        await loading
                 self._kube = await KubeClient.connect(self.target)
                 self.context_name = self._kube.context
                 self.namespace = self._kube.namespace
@@ -168,6 +180,8 @@ class FluxStateApp(App):
     # ---- actions -----------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen  # start-up speed
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
@@ -211,17 +225,21 @@ class FluxStateApp(App):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "show_workflow":
+            if self.workflows.latest is None:  # progress.current_run(): none has run, the first frame's case
+                return False
+            from .screens.progress import ProgressScreen  # start-up speed
 
-            return current_run(self) is not None and not isinstance(self.screen, ProgressScreen)
+            return not isinstance(self.screen, ProgressScreen)
         return True
 
     async def action_quit(self) -> None:
         """Quitting stops a running workflow mid-step (its journal lets a rerun finish it): ask first."""
-
         running = self.workflows.any_running()
         if not running:
             self.exit()
             return
+        from .screens.confirm import ConfirmModal  # start-up speed
+
         if isinstance(self.screen, ConfirmModal):
             return
 
@@ -237,6 +255,8 @@ class FluxStateApp(App):
             "Quit anyway"), answered)
 
     def action_show_workflow(self) -> None:
+        from .screens.progress import show_workflow  # start-up speed
+
         show_workflow(self)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -256,7 +276,7 @@ class FluxStateApp(App):
         # every other key of the screen that is allowed now (job, queue and node actions, the views, sort)
         yield from screen_key_commands(screen, named)
 
-        run = current_run(self)
+        run = self.workflows.latest  # progress.current_run()
         if run is not None:
             yield SystemCommand("Show running workflow (w)" if run.running else "Show the last workflow (w)",
                                 run.title, self.action_show_workflow)

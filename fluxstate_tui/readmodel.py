@@ -4,17 +4,20 @@ and `status` print and the TUI shows."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .flux.ids import f58_encode
 from .flux.model import Job, order_key
-from .flux.snapshot import JobIndex, Snapshot
+from .flux.row_stream import FifoReasons, RowStream, jobs_script, pending_script
+from .flux.snapshot import JobIndex, Snapshot, new_nonce, parse_snapshot
 from .flux.why import Reason, reasons_by_job, summary
 from .kube.broker import Broker
 from .kube.client import KubeClient
-from .kube.errors import BrokerNotReady, KubeError
+from .kube.errors import BrokerNotReady, FluxCommandFailed, KubeError
 from .kube.protection import guard_status
 from .kube.resources import MiniCluster, Pod, get_minicluster, list_miniclusters, minicluster_pods, pick_broker
+from .kube.stream_exec import last_line, stream_script
 
 CONCURRENCY = 8  # MiniClusters inspected at once by `ls`
 
@@ -169,3 +172,119 @@ async def listing(kube: KubeClient, name: str, namespace: str, *, count: int = 1
     index = {j.id: j for j in snap.jobs}
     reasons = reasons_by_job(index, snap.queue, snap.resources, snap.nodes)
     return Listing(mc, pod.name, snap, sorted(snap.jobs, key=order_key), reasons)
+
+
+async def pending_listing(kube: KubeClient, name: str, namespace: str, *, timeout: float = 60) -> Listing:
+    """What `status` shows: every section, and of the jobs only the pending ones (`flux jobs -f pending`),
+    so a queue with 100,000 finished jobs is not read to find its three pending ones."""
+    mc = await get_minicluster(kube, name, namespace)
+    broker = Broker(kube, mc)
+    pod = await broker.pod()
+    nonce = new_nonce()
+    result = await broker.script(pending_script(nonce), timeout)
+    snap = parse_snapshot(result.stdout, nonce, full=True)
+    # As Broker.snapshot reads its script's output: no clock line means the script did not run at all.
+    if snap.remote_now is None:
+        raise FluxCommandFailed("status script", result.returncode, result.stderr or result.stdout)
+    if "jobs" in snap.errors and result.stderr:
+        snap.errors["jobs"] = last_line(result.stderr)
+    snap.stderr = result.stderr
+    if "jobs" in snap.errors and not snap.jobs:
+        raise BrokerNotReady(f"flux jobs failed in {pod.name}: {snap.errors['jobs']}")
+    reasons = reasons_by_job({j.id: j for j in snap.jobs}, snap.queue, snap.resources, snap.nodes)
+    return Listing(mc, pod.name, snap, sorted(snap.jobs, key=order_key), reasons)
+
+
+# ---- the listing as it arrives (`jobs --json`): never every job at once --------------------------
+
+
+@dataclass
+class JobsHead:
+    """What is known when the first job arrives: the sections read before the listing."""
+
+    mc: MiniCluster
+    broker: str
+    context: Snapshot   # stats, queue, resources, nodes (and their errors), the pod's clock
+    count: int          # the -c asked for (0: all)
+
+    def early(self) -> tuple[bool, int] | None:
+        """(truncated, total) as `Listing` gives them, if the counts settle them before the listing;
+        None if only the number of jobs listed can (the counts failed, or -c N with more than N jobs)."""
+        s = self.context.stats
+        if s is None:
+            return None
+        total = s.running + s.pending + s.completed + s.failed
+        if not self.count or total <= self.count:
+            return False, total
+        return None
+
+
+@dataclass
+class JobsTail:
+    head: JobsHead
+    rows: int                  # jobs listed
+    errors: dict[str, str]     # as Snapshot.errors, in its order; "jobs": the listing failed part way
+
+    @property
+    def total(self) -> int:
+        s = self.head.context.stats
+        return (s.running + s.pending + s.completed + s.failed) if s else self.rows
+
+    @property
+    def truncated(self) -> bool:
+        """Snapshot.truncated: flux jobs stopped at -c while more jobs exist."""
+        count = self.head.count
+        if not count or self.rows < count:
+            return False
+        return self.head.context.stats is None or self.total > count
+
+
+Rows = list[tuple[Job, list[Reason] | None]]  # jobs in `flux jobs` order, each pending one with its reasons
+
+
+async def stream_jobs(kube: KubeClient, name: str, namespace: str, *, count: int,
+                      begin: Callable[[JobsHead], None], rows: Callable[[Rows], None]) -> JobsTail:
+    """The listing `listing` gives, handed over batch by batch as it arrives: `begin` once, before the
+    first batch; `rows` for each. Flux failing before any job raises, as `listing` does; failing after some
+    comes back in errors["jobs"] (those jobs were handed over)."""
+    mc = await get_minicluster(kube, name, namespace)
+    pod = await Broker(kube, mc).pod()
+    nonce = new_nonce()
+    stream = RowStream(nonce)
+    hand = _Handover(stream, mc, pod.name, count, begin, rows)
+    result = await stream_script(kube, mc, pod, jobs_script(nonce, count=count), lambda chunk: hand(stream.feed(chunk)))
+    hand(stream.finish())
+    head = hand.head
+    assert head is not None  # finish() parsed the sections if the listing never began
+    if head.context.remote_now is None:  # as Broker.snapshot: the script did not run at all
+        raise FluxCommandFailed("jobs script", result.returncode, result.stderr)
+    errors = stream.errors()
+    if "jobs" in errors and result.stderr:
+        errors["jobs"] = last_line(result.stderr)
+    elif stream.rc is None:  # the shell was stopped before flux jobs ended: what came may not be all
+        errors = {"jobs": f"the listing did not finish (the script exited {result.returncode})", **errors}
+    if "jobs" in errors and not stream.rows:
+        raise BrokerNotReady(f"flux jobs failed in {pod.name}: {errors['jobs']}")
+    return JobsTail(head, stream.rows, errors)
+
+
+class _Handover:
+    """Gives stream_jobs' caller `begin` once the sections before the listing are read, then each batch
+    with the pending jobs' reasons."""
+
+    def __init__(self, stream: RowStream, mc: MiniCluster, broker: str, count: int,
+                 begin: Callable[[JobsHead], None], rows: Callable[[Rows], None]) -> None:
+        self.stream, self.mc, self.broker, self.count = stream, mc, broker, count
+        self.begin, self.rows = begin, rows
+        self.head: JobsHead | None = None
+        self.fifo: FifoReasons | None = None
+
+    def __call__(self, jobs: list[Job]) -> None:
+        ctx = self.stream.context
+        if self.head is None and ctx is not None:
+            self.head = JobsHead(self.mc, self.broker, ctx, self.count)
+            self.fifo = FifoReasons(ctx.queue, ctx.resources, ctx.nodes)
+            self.begin(self.head)
+        if jobs and self.fifo is not None:  # jobs come only once the listing (and so ctx) has begun
+            fifo = self.fifo
+            self.rows([(job, fifo(job)) for job in jobs])

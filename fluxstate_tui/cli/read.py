@@ -15,14 +15,17 @@ from ..flux import table
 from ..flux.display import json_text, printable
 from ..flux.model import Resources
 from ..flux.nodes import NodeStatus
-from ..flux.snapshot import ALL_SECTIONS
+from ..flux.snapshot import UNREADABLE
 from ..flux.why import summary
 from ..kube.client import KubeClient, Target
 from ..kube.protection import guard_status, guard_text
-from ..readmodel import Listing, Summary, job_json, listing, overview
-from .run import run_command
+from ..readmodel import Listing, Summary, job_json, listing, overview, pending_listing, stream_jobs
+from .jobs_json import JobsDocument
+from .pipes import binary_stdout, quiet_when_stdout_closes
+from .run import print_error, run_command
 
 
+@quiet_when_stdout_closes
 def run(args: argparse.Namespace) -> int:
     code, result = run_command(_main(args))
     return result if code == 0 else code
@@ -34,9 +37,11 @@ async def _main(args: argparse.Namespace) -> int:
     async with await KubeClient.connect(target) as kube:
         if args.command == "ls":
             return _ls(await overview(kube, None if target.all_namespaces else kube.namespace), args.json)
+        if args.command == "jobs" and args.json:
+            return await _jobs_json(kube, args.name, kube.namespace, args.count)
         if args.command == "jobs":
-            return _jobs(await listing(kube, args.name, kube.namespace, count=args.count), args.json)
-        return _status(await listing(kube, args.name, kube.namespace, count=0, sections=ALL_SECTIONS), args.json)
+            return _jobs(await listing(kube, args.name, kube.namespace, count=args.count))
+        return _status(await pending_listing(kube, args.name, kube.namespace), args.json)
 
 
 def _print_json(doc: Any) -> None:
@@ -79,24 +84,35 @@ def _ls(summaries: list[Summary], as_json: bool) -> int:
     return 0
 
 
-def _jobs(result: Listing, as_json: bool) -> int:
+async def _jobs_json(kube: KubeClient, name: str, namespace: str, count: int) -> int:
+    """Written as the listing arrives (cli/jobs_json.py): 100,000 jobs are never held, as text or as jobs."""
+    doc = JobsDocument(binary_stdout())
+    tail = await stream_jobs(kube, name, namespace, count=count, begin=doc.begin, rows=doc.rows)
+    doc.end(tail)
+    return _jobs_end(tail.head.broker, tail.rows, tail.total, tail.truncated, tail.errors)
+
+
+def _jobs(result: Listing) -> int:
     snap = result.snapshot
-    total = snap.total_jobs
-    if as_json:
-        _print_json({
-            "namespace": result.mc.namespace, "minicluster": result.mc.name, "broker": result.broker,
-            "truncated": result.truncated, "total": total,
-            "jobs": [job_json(j, result.reasons.get(j.id)) for j in result.jobs],
-            "errors": snap.errors,
-        })
-    else:
-        now = snap.remote_now or time.time()
-        named = any(j.queue for j in result.jobs)
-        sys.stdout.write(table.render(result.jobs, now, queue=named))
-    if result.truncated:
-        _warn(f"showing {len(result.jobs)} of {total} jobs; use --count 0 for all")
-    for problem in snap.problems():
-        _warn(problem)
+    now = snap.remote_now or time.time()
+    named = any(j.queue for j in result.jobs)
+    sys.stdout.write(table.render(result.jobs, now, queue=named))
+    return _jobs_end(result.broker, len(result.jobs), snap.total_jobs, result.truncated, snap.errors)
+
+
+def _jobs_end(broker: str, shown: int, total: int, truncated: bool, errors: dict[str, str]) -> int:
+    """The warnings after the jobs; 1 if flux jobs failed part way (the jobs before that were printed)."""
+    if truncated:
+        _warn(f"showing {shown} of {total} jobs; use --count 0 for all")
+    for name, text in errors.items():
+        if name != "jobs":
+            _warn(text if name == UNREADABLE else f"{name}: {text}")
+    if "jobs" in errors:
+        # The output may look whole (the JSON document is closed, with the error in "errors"): the exit
+        # code and this line say it is not.
+        print_error(f"flux jobs failed in {broker} after {shown} job{'' if shown == 1 else 's'}: "
+                    f"{printable(errors['jobs'])}")
+        return 1
     return 0
 
 

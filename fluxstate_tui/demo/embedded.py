@@ -7,15 +7,28 @@ TUI reaches it exactly as it reaches a real cluster: over HTTP and websockets on
 clock its pods read stands still at seed.FROZEN_EPOCH (delays still pass, so pods come up), pod
 names and the Flux simulator's choices come from seed.FROZEN_SEED, and its jobs are a still scene
 (seed.submit_still_scene) that nothing changes once `wait_seeded()` returns.
+
+`DemoProcess` is the same cluster in a child process (`python -m fluxstate_tui.demo.embedded`), for
+`fluxstate-tui --demo`: started once the TUI's first frame is drawn, it comes up on another core while
+the TUI loads the Kubernetes client, and its simulated Flux never takes the TUI's GIL (start-up speed).
+(Started earlier, it would compete with the first frame for the CPU on a busy machine: measured, the
+first frame came later there.) The tests keep the thread: they read the cluster's state directly.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import select
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import IO, Any
 
 
 class EmbeddedDemo:
@@ -126,3 +139,125 @@ class EmbeddedDemo:
             self._thread.join(timeout=10)
         if self._own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+class DemoProcess:
+    """An EmbeddedDemo in a child process, with the interface the TUI uses: `kubeconfig`, `launch()`,
+    `wait_ready()`, `failed`, `stop()`. The child stops when its stdin closes: when this process stops it,
+    exits or dies."""
+
+    def __init__(self, *, speed: float = 1.0, seed_jobs: int = 0, cores_per_node: int | None = None,
+                 load: float | None = None) -> None:
+        self.options: dict[str, Any] = {"speed": speed, "seed_jobs": seed_jobs, "cores_per_node": cores_per_node,
+                                         "load": load}
+        self.data_dir = Path(tempfile.mkdtemp(prefix="fluxstate-demo-"))
+        self.kubeconfig = self.data_dir / "kubeconfig"
+        # the child's stderr (an unnamed file): never onto the TUI's terminal, and read back if it dies at once
+        self._log: IO[str] | None = None
+        self.url: str | None = None
+        self._proc: subprocess.Popen[str] | None = None
+        self._answer: str | None = None     # the child's first line: "ready URL" or "failed: why"
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()
+
+    def launch(self) -> DemoProcess:
+        """Start the child without waiting (again: nothing)."""
+        if self._proc is None:
+            # this very package first on the child's path, whatever the working directory holds
+            root = str(Path(__file__).resolve().parents[2])
+            path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+            self._log = tempfile.TemporaryFile("w+")
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", __name__, json.dumps({**self.options, "data_dir": str(self.data_dir)})],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True, close_fds=True,
+                env={**os.environ, "PYTHONPATH": path},
+                # its own session: a ctrl+c meant for the TUI (or a shell suspended into) never reaches it
+                start_new_session=True)
+        return self
+
+    def wait_ready(self, timeout: float = 30) -> DemoProcess:
+        with self._lock:
+            if self._answer is None:
+                proc = self.launch()._proc
+                assert proc is not None and proc.stdout is not None
+                if not select.select([proc.stdout], [], [], timeout)[0]:
+                    raise RuntimeError("the demo cluster did not start in time")
+                self._answer = proc.stdout.readline().strip() or f"failed: it exited ({self._exit_note(proc)})"
+                if self._answer.startswith("ready "):
+                    self.url = self._answer.removeprefix("ready ")
+                else:
+                    self._error = RuntimeError(self._answer.removeprefix("failed: "))
+        if self._error is not None:
+            raise RuntimeError(f"the demo cluster failed to start: {self._error}") from self._error
+        return self
+
+    def _exit_note(self, proc: subprocess.Popen[str]) -> str:
+        try:
+            code = proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return "no answer"
+        lines = []
+        if self._log is not None:
+            self._log.seek(0)
+            lines = self._log.read().strip().splitlines()
+        return f"exit {code}" + (f": {lines[-1]}" if lines else "")
+
+    @property
+    def failed(self) -> BaseException | None:
+        """What stopped the cluster from starting, if it did not."""
+        return self._error
+
+    def stop(self) -> None:
+        proc = self._proc
+        if proc is not None:
+            assert proc.stdin is not None
+            try:
+                proc.stdin.close()  # the child's signal to stop its cluster and exit
+            except OSError:
+                pass
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        if self._log is not None:
+            self._log.close()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def _child(options: dict[str, Any], answer: IO[str]) -> int:
+    """DemoProcess's child: the cluster up, one line on `answer`, then running until stdin closes. It removes
+    the data directory as it exits: its parent may have died (SIGKILL) without a word."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopped by its parent, through stdin
+    data_dir = Path(options.pop("data_dir"))
+    try:
+        return _serve(EmbeddedDemo(data_dir=data_dir, **options), answer)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _serve(demo: EmbeddedDemo, answer: IO[str]) -> int:
+    try:
+        demo.start()
+    except RuntimeError as exc:
+        answer.write(f"failed: {exc.__cause__ or exc}\n")
+        answer.flush()
+        demo.stop()
+        return 1
+    answer.write(f"ready {demo.url}\n")
+    answer.flush()
+    try:
+        while os.read(sys.stdin.fileno(), 1 << 12):  # until the parent closes it (or exits)
+            pass
+    finally:
+        demo.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    # The answer has stdout to itself: anything else the cluster prints goes to stderr, the parent's log.
+    answer = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.exit(_child(json.loads(sys.argv[1]), answer))

@@ -9,12 +9,18 @@ its own line of the file (a traceback shows the real source), so every request i
 official code, unchanged. Any other method is taken from the full class, built on first use; so is
 every method when the source cannot be read or cut (an installed client without its .py files, a
 generator with another layout).
+
+An API may be cut twice: first to the endpoints a connection needs at once, which name no model (the
+pods of the MiniCluster list are read as JSON: kube/resources.py), then, on the first call of any other
+endpoint, to a `fallback` that lists them, whose models (the pod's alone are some 180 pydantic classes,
+about 0.15 s) load only then: start-up speed.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import itertools
 import logging
 import re
 import sys
@@ -29,6 +35,10 @@ DECORATOR = "\n    @validate_call"
 # Every method after a class's first few is an `async def` at this indent, most of them decorated.
 METHOD = "\n    async def "
 MODEL_IMPORT = re.compile(r"from kubernetes\.aio\.client\.models\.\w+ import (\w+)$")
+# A model the kept code names as code, not inside a string: `_response_types_map` names the response's model
+# in quotes (read only to deserialize it, which a `_without_preload_content` endpoint never does).
+NAMED = r"(?<![\w\"']){}(?![\w\"'])"
+_CUTS = itertools.count(1)
 VARIANT = re.compile(r"_(?:with_http_info|without_preload_content)$")
 
 
@@ -37,12 +47,17 @@ class SourceLayout(Exception):
 
 
 class GeneratedApi:
-    """One generated API class (`module`.`name`), cut to `endpoints`."""
+    """One generated API class (`module`.`name`), cut to `endpoints`; other methods from `fallback`'s
+    cut (built on first use), else from the full class."""
 
-    def __init__(self, module: str, name: str, endpoints: tuple[str, ...]) -> None:
+    def __init__(self, module: str, name: str, endpoints: tuple[str, ...], *,
+                 fallback: GeneratedApi | None = None) -> None:
         self.module = f"{PACKAGE}.{module}"
         self.name = name
         self.endpoints = endpoints
+        self.fallback = fallback
+        # the module the cut code runs in, one per cut (pydantic resolves a method's names in its module)
+        self.cut_module = f"{__name__}.{name}_{next(_CUTS)}"
 
     def __call__(self, api_client: Any) -> Any:
         """The API on `api_client` (the REST or the websocket client)."""
@@ -51,6 +66,13 @@ class GeneratedApi:
     def prepare(self) -> None:
         """Build the cut class now, in the caller's thread, rather than on the first request."""
         self.cut_class  # noqa: B018  (a cached property)
+
+    def find(self, attr: str) -> Any:
+        """`attr` of the class, unbound: from the cut class, else the fallback's, else the full class."""
+        cls = self.cut_class
+        if hasattr(cls, attr):  # the class's own attributes: never its instances' __getattr__
+            return getattr(cls, attr)
+        return self.fallback.find(attr) if self.fallback is not None else getattr(self.full_class, attr)
 
     @cached_property
     def full_class(self) -> type:
@@ -67,7 +89,7 @@ class GeneratedApi:
             with open(spec.origin, encoding="utf-8") as f:
                 text = f.read()
             # A module of its own in sys.modules: pydantic resolves a method's annotations in its module.
-            module = types.ModuleType(f"{__name__}.{self.name}")
+            module = types.ModuleType(self.cut_module)
             module.__file__ = spec.origin
             # dont_inherit: the generated code's own flags, not this module's `from __future__ import annotations`
             code = compile(cut(text, self.name, self.endpoints), spec.origin, "exec", dont_inherit=True)
@@ -82,13 +104,15 @@ class GeneratedApi:
             return self.full_class
         api = self
 
-        def from_full_class(instance: Any, attr: str) -> Any:
-            """A method outside the endpoints: the full class's, bound to this instance's client."""
+        def elsewhere(instance: Any, attr: str) -> Any:
+            """A method outside the endpoints: the fallback's or the full class's, bound to this instance."""
             if attr.startswith("__"):
                 raise AttributeError(attr)
+            if api.fallback is not None:
+                return api.fallback.find(attr).__get__(instance)
             return getattr(api.full_class, attr).__get__(instance)
 
-        return type(self.name, (cut_down,), {"__getattr__": from_full_class, "__module__": __name__})
+        return type(self.name, (cut_down,), {"__getattr__": elsewhere, "__module__": __name__})
 
 
 def cut(text: str, name: str, endpoints: tuple[str, ...]) -> str:
@@ -111,8 +135,8 @@ def cut(text: str, name: str, endpoints: tuple[str, ...]) -> str:
     header = []
     for line in text[:cls + 1].split("\n"):
         model = MODEL_IMPORT.match(line)
-        # a plain substring test: a model kept for a longer name that contains it costs time, never correctness
-        header.append(line if model is None or model.group(1) in kept else "")
+        # a model left out that the code needs fails the cut (NameError): the full class is used, never wrong
+        header.append(line if model is None or re.search(NAMED.format(model.group(1)), kept) else "")
     pieces = ["\n".join(header)]
     at = cls + 1
     for a, b in sorted(spans):
@@ -137,13 +161,18 @@ def _members(text: str, start: int) -> dict[str, tuple[int, int, bool]]:
     return {name: (begin, end, decorated) for (name, begin, decorated), end in zip(found, ends, strict=True)}
 
 
-# What kube/, workflows/ and the TUI call on `KubeClient.core` and `.ws_core`, and on `.custom`.
-CORE_V1 = GeneratedApi("core_v1_api", "CoreV1Api", (
+# What kube/, workflows/ and the TUI call on `KubeClient.core` and `.ws_core`, and on `.custom`: first what
+# the MiniCluster list and the jobs screen call (no model: built as the client connects), then the rest
+# (with their models: built on the first call of one of them).
+CORE_V1_MODELS = GeneratedApi("core_v1_api", "CoreV1Api", (
     "list_namespaced_pod", "delete_namespaced_pod", "list_namespace", "list_node",
     "list_namespaced_event", "read_namespaced_config_map", "read_namespaced_service",
-    "read_namespaced_pod_log", "read_namespaced_pod_log_without_preload_content",
-    "connect_get_namespaced_pod_exec_without_preload_content",
+    "read_namespaced_pod_log",
 ))
+CORE_V1 = GeneratedApi("core_v1_api", "CoreV1Api", (
+    "list_namespaced_pod_without_preload_content", "list_node_without_preload_content",
+    "read_namespaced_pod_log_without_preload_content", "connect_get_namespaced_pod_exec_without_preload_content",
+), fallback=CORE_V1_MODELS)
 CUSTOM_OBJECTS = GeneratedApi("custom_objects_api", "CustomObjectsApi", (
     "list_cluster_custom_object", "list_namespaced_custom_object", "get_namespaced_custom_object",
     "create_namespaced_custom_object", "delete_namespaced_custom_object", "patch_namespaced_custom_object",

@@ -3,9 +3,9 @@
 KUBECONFIG (a colon-separated list is fine), `--kubeconfig`, `--context`, `-n` (default: the
 context's namespace), `-A`; in a pod with no kubeconfig, the in-cluster service account.
 
-The `kubernetes` client (about 0.4 s to import, and core/v1 0.25 s more: kube/apis.py) is imported
+The `kubernetes` client (about 0.3 s to import, and core/v1 some 0.03 s more: kube/apis.py) is imported
 when a client connects, in a thread, never with this module, which the TUI imports before its first
-frame: start-up speed.
+frame: start-up speed. The lists read pods and nodes as JSON (`read`), without the client's models.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import asyncio
 import gc
 import json
 import os
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .apis import CORE_V1, CUSTOM_OBJECTS
+from .apis import CORE_V1, CORE_V1_MODELS, CUSTOM_OBJECTS
 from .errors import ApiFailure, ConfigError, Forbidden, KubeError, NotFound, Unreachable
 
 T = TypeVar("T")
@@ -42,15 +43,33 @@ class Target:
 def load() -> None:
     """Import the client and build its API classes: what the first connection costs before any
     request. `connect` runs it in a thread, so a TUI keeps drawing meanwhile."""
-    collecting = gc.isenabled()
-    gc.disable()  # a collection every few thousand new objects finds no garbage while modules load
-    try:
+    with _kept_for_good():
         # start-up speed: see the module's docstring
         import kubernetes.aio.stream  # noqa: F401
         import yaml  # noqa: F401
 
         CORE_V1.prepare()
         CUSTOM_OBJECTS.prepare()
+
+
+@cache
+def load_models() -> None:
+    """The API classes with the client's models (kube/apis.py CORE_V1_MODELS), which the lists never
+    need: a TUI builds them in a thread once its first list is shown, rather than on its event loop
+    (some 0.2 s) when a describe or a workflow first calls one of their endpoints."""
+    load()
+    with _kept_for_good():
+        CORE_V1_MODELS.prepare()
+
+
+@contextmanager
+def _kept_for_good() -> Iterator[None]:
+    """No collection while the client's modules and classes are built (a collection every few thousand
+    new objects finds no garbage then); then they are frozen out of the collector's way."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         # The client's modules, classes and pydantic schemas (some 80,000 objects) live as long as the
         # process: out of the collector's way, later collections and the interpreter's exit skip them
@@ -127,7 +146,8 @@ class KubeClient:
                 return cls._in_cluster(cfg, target)
             raise ConfigError(f"no kubeconfig at {path}: set KUBECONFIG or pass --kubeconfig "
                               "(or run `fluxstate-tui --demo` / `fluxstate-tui demo-server`)")
-        names, current = list_contexts(path)
+        contexts, current_context = _read_contexts(path)  # read once, for the names and the namespace
+        names, current = [c["name"] for c in contexts], (current_context or {}).get("name")
         context = target.context or current
         if context is None:
             raise ConfigError(f"kubeconfig {path} has no current context: pass --context "
@@ -141,7 +161,6 @@ class KubeClient:
         except (ConfigException, OSError, ValueError, TypeError, AttributeError, KeyError, yaml.YAMLError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConfigError(f"cannot use context {context!r} from {path}: {first}") from exc
-        contexts, _ = _read_contexts(path)
         ctx = next(c for c in contexts if c["name"] == context)
         namespace = target.namespace or (ctx.get("context") or {}).get("namespace") or "default"
         return cls(cfg, context=context, namespace=namespace, all_namespaces=target.all_namespaces)
@@ -182,6 +201,15 @@ class KubeClient:
         except BaseException as exc:
             raise self.translate(exc, verb=verb, resource=resource, namespace=namespace, name=name) from exc
 
+    async def read(self, awaitable: Awaitable[Any], *, verb: str, resource: str, namespace: str | None = None,
+                   name: str | None = None, timeout: float = API_TIMEOUT) -> Any:
+        """call() for a `…_without_preload_content` endpoint: its JSON answer as dicts and lists, and an
+        HTTP error as the ApiException the endpoint with models raises. The client's models cost a
+        MiniCluster list more than the request itself: building the pod's (some 180 pydantic classes)
+        takes about 0.15 s before the first listing: start-up speed."""
+        return await self.call(_json(awaitable), verb=verb, resource=resource, namespace=namespace, name=name,
+                               timeout=timeout)
+
     def translate(self, exc: BaseException, *, verb: str, resource: str, namespace: str | None = None,
                   name: str | None = None) -> BaseException:
         # start-up speed: loaded by the time a request fails (see the module's docstring)
@@ -206,6 +234,21 @@ class KubeClient:
         if isinstance(exc, aiohttp.ClientError):
             return Unreachable(f"talking to the Kubernetes API at {self.server} failed: {_reason(exc)}")
         return exc
+
+
+async def _json(awaitable: Awaitable[Any]) -> Any:
+    # loaded by the time a request is made (see the module's docstring)
+    from kubernetes.aio.client.exceptions import ApiException
+    from kubernetes.aio.client.rest import RESTResponse
+
+    response = await awaitable  # aiohttp's response, its body not read yet
+    data = await response.read()
+    if not 200 <= response.status <= 299:
+        # as the client's response_deserialize() raises it for the endpoint with models
+        answer = RESTResponse(response)
+        answer.data = data
+        raise ApiException.from_response(http_resp=answer, body=None, data=None)
+    return json.loads(data)
 
 
 def _status_message(exc: Any) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict, cast
+from typing import TypedDict, cast
 
 from .client import KubeClient
 from .errors import BrokerNotReady, KubeError
@@ -138,19 +138,23 @@ class Pod:
         return self.phase == "Running" and not self.deleting
 
     @classmethod
-    def from_model(cls, p: Any) -> Pod:
-        meta, status = p.metadata, p.status
-        index = (meta.annotations or {}).get(INDEX_KEY) or (meta.labels or {}).get(INDEX_KEY)
-        ready = any(c.type == "Ready" and c.status == "True" for c in (status.conditions or [])) if status else False
+    def from_obj(cls, obj: dict) -> Pod:
+        """From the pod as the API's JSON has it (read without the client's models: KubeClient.read)."""
+        meta = obj.get("metadata") or {}
+        status = obj.get("status") or {}
+        index = (meta.get("annotations") or {}).get(INDEX_KEY) or (meta.get("labels") or {}).get(INDEX_KEY)
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
+        created = meta.get("creationTimestamp")
         return cls(
-            name=meta.name,
-            namespace=meta.namespace,
+            name=meta.get("name", ""),
+            namespace=meta.get("namespace", ""),
             index=int(index) if index is not None and str(index).isdigit() else None,
-            phase=(status.phase if status else None) or "Unknown",
+            phase=status.get("phase") or "Unknown",
             ready=ready,
-            deleting=meta.deletion_timestamp is not None,
-            created=meta.creation_timestamp,
-            containers=[c.name for c in (p.spec.containers or [])] if p.spec else [],
+            deleting=meta.get("deletionTimestamp") is not None,
+            # RFC 3339 in UTC ("…Z"), as the client's models parse it: an aware datetime
+            created=datetime.fromisoformat(created) if created else None,
+            containers=[c.get("name", "") for c in (obj.get("spec") or {}).get("containers") or []],
         )
 
 
@@ -173,9 +177,10 @@ async def get_minicluster(kube: KubeClient, name: str, namespace: str) -> MiniCl
 
 async def minicluster_pods(kube: KubeClient, mc: MiniCluster) -> list[Pod]:
     """Pods by the MiniCluster's selector (`hpa-selector=<name>`), never by name prefix."""
-    pods = await kube.call(kube.core.list_namespaced_pod(mc.namespace, label_selector=mc.selector),
+    pods = await kube.read(kube.core.list_namespaced_pod_without_preload_content(mc.namespace,
+                                                                                label_selector=mc.selector),
                            verb="list", resource="pods", namespace=mc.namespace)
-    return sorted((Pod.from_model(p) for p in pods.items),
+    return sorted((Pod.from_obj(p) for p in pods.get("items") or []),
                   key=lambda p: (p.index if p.index is not None else 1 << 30, p.name))
 
 
@@ -202,16 +207,16 @@ async def pod_capacity(kube: KubeClient) -> int | None:
     """How many pods the cluster's Ready, schedulable nodes can host (their allocatable pods), or None
     when the nodes cannot be read (a namespaced user may not list them: then nothing is known)."""
     try:
-        nodes = await kube.call(kube.core.list_node(), verb="list", resource="nodes")
-    except (KubeError, ValueError):  # ValueError: an answer the client's models cannot read
+        nodes = await kube.read(kube.core.list_node_without_preload_content(), verb="list", resource="nodes")
+    except (KubeError, ValueError):  # ValueError: an answer that is not JSON
         return None
     total = 0
-    for node in nodes.items or []:
-        status, spec = node.status, node.spec
-        ready = any(c.type == "Ready" and c.status == "True" for c in (status.conditions or [])) if status else False
-        if not ready or (spec is not None and spec.unschedulable):
+    for node in nodes.get("items") or []:
+        status, spec = node.get("status") or {}, node.get("spec") or {}
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
+        if not ready or spec.get("unschedulable"):
             continue
-        pods = ((status.allocatable or {}) if status else {}).get("pods", "0")
+        pods = (status.get("allocatable") or {}).get("pods", "0")
         total += int(pods) if str(pods).isdigit() else 0
     return total
 

@@ -7,6 +7,10 @@ progress screen (see progress.py), which can be hidden while the workflow goes o
 A screen derives from `WorkflowActions`, adds `WORKFLOW_BINDINGS` to its BINDINGS (listed there so each
 screen orders its footer) and implements `workflow_subject()`.
 In read-only mode the bindings are hidden (check_action) and the actions refuse.
+
+The MiniCluster list derives from these classes and is the first frame: the engine (workflows/), the
+modals and the progress screen are imported by the actions that use them, when a key is first pressed,
+never with this module (start-up speed; each such import says `# start-up speed`).
 """
 
 from __future__ import annotations
@@ -21,19 +25,14 @@ from textual import events
 from ..kube.errors import KubeError
 from ..kube.lease import now_utc
 from ..kube.resources import get_minicluster
-from ..workflows import NeedsRecreate, PauseTimeout, dump, jobs_on_removed_ranks, pause, recreate, resume, scale
-from ..workflows.assets import set_annotation
-from ..workflows.locking import Busy
-from ..workflows.ops import cancel_jobs, list_running
+from ..workflows.events import NeedsRecreate, PauseTimeout
 from .base import RefreshScreen
-from .confirm import ArchiveModal, ChoiceModal, ConfirmModal
-from .progress import Offer, ProgressScreen, WorkflowDone, WorkflowFailed, WorkflowRun, current_run, start_workflow
-from .workflow_dialogs import AssetsModal, RecreateModal, ScaleModal
 from .workflow_keys import CANCEL_NOTES, MUTATING, READ_ONLY_KEYS, FreshSubject, Subject
 
 if TYPE_CHECKING:
     from ..kube.resources import MiniCluster
     from ..workflows import OnRunning
+    from .progress import Offer, WorkflowDone, WorkflowFailed, WorkflowRun
 
 class WorkflowActions(RefreshScreen):
     """Base of the screens with workflow keys. Subclasses implement workflow_subject() and may override
@@ -68,6 +67,7 @@ class WorkflowActions(RefreshScreen):
         """While a workflow of this screen's MiniCluster runs, a failed fetch is expected: say so. That is
         one of this app, or one of another process whose lock refused a workflow started here (its holder
         is shown until the lease it had then would have expired)."""
+        from .progress import current_run  # start-up speed
 
         subject = self.workflow_subject()
         if subject is None:
@@ -103,6 +103,8 @@ class WorkflowActions(RefreshScreen):
             self._with_fresh(action, subject)
 
     def on_fresh_subject(self, message: FreshSubject) -> None:
+        from .workflow_dialogs import AssetsModal, ScaleModal  # start-up speed
+
         subject = message.subject
         if message.action == "recreate":
             self.open_recreate(subject)
@@ -127,6 +129,9 @@ class WorkflowActions(RefreshScreen):
 
     def _start(self, subject: Subject, title: str, job, *, show: bool = True, on_error=None,
                workflow: str = "", offer: Offer | None = None) -> None:
+        from ..workflows.locking import Busy  # start-up speed
+        from .progress import start_workflow
+
         app = self.app
         target = (subject.mc.namespace, subject.mc.name)
 
@@ -153,6 +158,8 @@ class WorkflowActions(RefreshScreen):
     # ---- S: stop or start the queue --------------------------------------------------------------
 
     def action_queue_toggle(self) -> None:
+        from .confirm import ConfirmModal  # start-up speed
+
         subject = self._allowed("queue_toggle")
         if subject is None:
             return
@@ -175,6 +182,8 @@ class WorkflowActions(RefreshScreen):
     def _confirmed_pause(self, subject: Subject, yes: bool | None, cancel_running: bool = False) -> None:
         if not yes:
             return
+        from ..workflows import pause  # start-up speed
+        from .progress import Offer
 
         async def job(progress):
             return await pause(await self.fs_app.client(), await self._current(subject),
@@ -188,6 +197,9 @@ class WorkflowActions(RefreshScreen):
 
     def _offer_cancel_running(self, subject: Subject) -> None:
         """From a waiting stop's progress screen: name the running jobs, then cancel exactly those."""
+
+        from ..workflows.ops import list_running  # start-up speed
+        from .confirm import ConfirmModal
 
         async def load() -> None:
             try:
@@ -210,6 +222,7 @@ class WorkflowActions(RefreshScreen):
     def _cancel_confirmed(self, subject: Subject, ids: list[str], yes: bool | None) -> None:
         if not yes:
             return
+        from ..workflows.ops import cancel_jobs  # start-up speed
 
         async def cancel() -> None:
             try:
@@ -224,6 +237,8 @@ class WorkflowActions(RefreshScreen):
     def _pause_failed(self, subject: Subject, exc: BaseException) -> bool:
         if not isinstance(exc, PauseTimeout):
             return False
+        from .confirm import ConfirmModal  # start-up speed
+
         app = self.app
         ids = ", ".join(exc.running[:10]) + (" …" if len(exc.running) > 10 else "")
         app.notify(exc.message, title="Jobs still running", severity="warning", timeout=10)
@@ -239,6 +254,7 @@ class WorkflowActions(RefreshScreen):
     def _confirmed_resume(self, subject: Subject, yes: bool | None) -> None:
         if not yes:
             return
+        from ..workflows import resume  # start-up speed
 
         async def job(progress):
             return await resume(await self.fs_app.client(), await self._current(subject), progress=progress)
@@ -262,6 +278,8 @@ class WorkflowActions(RefreshScreen):
                             "jobs. Stop it first with S, then D.", title="Dump refused", severity="warning",
                             timeout=8)
             return
+        from .confirm import ConfirmModal  # start-up speed
+
         body = (f"flux dump of {mc.name}'s queue to a temporary file next to {mc.archive_path}; it is verified "
                 "(it lists, it is not empty, every job is in it), then renamed over the archive. The archive "
                 "there now is kept as a timestamped version (the last 3 are kept).")
@@ -271,6 +289,7 @@ class WorkflowActions(RefreshScreen):
     def _confirmed_dump(self, subject: Subject, yes: bool | None) -> None:
         if not yes:
             return
+        from ..workflows import dump  # start-up speed
 
         async def job(progress):
             return await dump(await self.fs_app.client(), await self._current(subject), progress=progress)
@@ -289,12 +308,15 @@ class WorkflowActions(RefreshScreen):
             self.open_recreate(subject, size)
 
     def open_recreate(self, subject: Subject, size: int | None = None) -> None:
+        from .workflow_dialogs import RecreateModal  # start-up speed
+
         modal = RecreateModal(subject.mc, jobs=subject.jobs, size=size, queue_stopped=subject.queue_stopped)
         self.app.push_screen(modal, lambda size: self._confirmed_recreate(subject, size, modal.asset_paths()))
 
     def _confirmed_recreate(self, subject: Subject, size: int | None, assets: list[str] | tuple[str, ...] = ()) -> None:
         if size is None:
             return
+        from ..workflows import recreate  # start-up speed
 
         async def job(progress):
             # The modal showed the annotated paths (read when it opened) and let them be edited: its list
@@ -316,6 +338,8 @@ class WorkflowActions(RefreshScreen):
             self._run_scale(subject, size)
             return
 
+        from ..workflows import jobs_on_removed_ranks  # start-up speed
+
         async def check() -> None:
             # A scale-down removes the highest ranks and Flux kills what runs there: look first.
             try:
@@ -332,6 +356,8 @@ class WorkflowActions(RefreshScreen):
         self.run_worker(check(), group="scale-check", exclusive=True, exit_on_error=False)
 
     def _ask_scale_down(self, subject: Subject, size: int, jobs: list) -> None:
+        from .confirm import ChoiceModal, ConfirmModal  # start-up speed
+
         name = subject.mc.name
         ranks = f"{size}" if size == subject.mc.size - 1 else f"{size}-{subject.mc.size - 1}"
         shown = "\n".join(f"  {j.describe()}" for j in jobs[:12]) + (
@@ -361,6 +387,8 @@ class WorkflowActions(RefreshScreen):
             self._run_scale(subject, size, on_running="cancel", confirmed=jobs)
 
     def _run_scale(self, subject: Subject, size: int, *, on_running: OnRunning = "refuse", confirmed=None) -> None:
+        from ..workflows import scale  # start-up speed
+
         async def job(progress):
             return await scale(await self.fs_app.client(), await self._current(subject), size=size,
                                on_running=on_running, confirmed=confirmed, progress=progress)
@@ -373,6 +401,8 @@ class WorkflowActions(RefreshScreen):
     def _scale_failed(self, subject: Subject, exc: BaseException) -> bool:
         if not isinstance(exc, NeedsRecreate):
             return False
+        from .progress import ProgressScreen  # start-up speed
+
         app = self.app
         app.notify(exc.message, title="A recreate is needed", severity="warning", timeout=8)
 
@@ -392,6 +422,8 @@ class WorkflowActions(RefreshScreen):
     def _confirmed_assets(self, subject: Subject, paths: list[str] | None) -> None:
         if paths is None:
             return
+        from ..workflows.assets import set_annotation  # start-up speed
+
         app = self.app
 
         async def save() -> None:
@@ -409,6 +441,8 @@ class WorkflowActions(RefreshScreen):
         subject = self._allowed("archive")
         if subject is None:
             return
+        from .confirm import ArchiveModal  # start-up speed
+
         self.app.push_screen(ArchiveModal(subject.mc))
 
     # ---- the command palette ---------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -12,9 +13,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from ..flux.display import printable
+from ..kube.client import load_models
 from ..kube.errors import KubeError
 from ..kube.resources import get_minicluster
-from ..readmodel import Summary, overview
 from ..widgets.freshness import Freshness
 from ..widgets.keyed_table import cursor_row_key, sync_rows
 from ..widgets.trend import spark
@@ -26,6 +27,7 @@ from .workflow_keys import APP_KEYS, WORKFLOW_BINDINGS, Subject
 
 if TYPE_CHECKING:
     from ..kube.resources import MiniCluster
+    from ..readmodel import Summary
 
 TREND_WIDTH = 12
 COLUMNS = [("NAME", "name"), ("NAMESPACE", "namespace"), ("SIZE", "size"), ("PODS", "pods"), ("QUEUE", "queue"),
@@ -104,11 +106,19 @@ class ClustersScreen(GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
         self.sub_title = f"{app.context_name or 'no context'} · {where}" + (" · read-only" if app.read_only else "")
 
     async def fetch(self) -> ClustersFetched:
-        kube = await self.fs_app.client()
+        kube = await self.fs_app.client()  # (the first time, once the first frame is drawn)
+        # The read model (the broker's exec, the snapshot's parsers) loads with the first fetch, after the first
+        # frame: start-up speed.
+        from ..readmodel import overview
+
         namespace = None if self.fs_app.all_namespaces else kube.namespace
         return ClustersFetched(await overview(kube, namespace), namespace)
 
     def on_clusters_fetched(self, message: ClustersFetched) -> None:
+        if not self.loaded:
+            # The client's models, which only the views and the workflows read, built in a thread now that
+            # the list is shown rather than on the event loop when one of them first asks: start-up speed.
+            self.run_worker(asyncio.to_thread(load_models), group="models", exit_on_error=False)
         self.summaries = {f"{s.mc.namespace}/{s.mc.name}": s for s in message.summaries}
         for key, summary in self.summaries.items():
             counts = summary.counts()

@@ -14,9 +14,6 @@ from textual.message import Message
 from ..kube.client import Target
 from ..kube.resources import MiniCluster, find_broker
 from .base import RefreshScreen
-from .broker_log import BrokerLogScreen
-from .describe import DescribeScreen
-from .nodes import NodesScreen
 from .workflow_keys import Subject
 
 VIEW_BINDINGS = [
@@ -62,21 +59,32 @@ class MiniClusterViews(RefreshScreen):
             self.app.notify("no MiniCluster selected", severity="warning", timeout=3)
         return subject.mc if subject is not None else None
 
+    # Each view's screen (with its widgets, and yaml and rich.syntax for describe) is imported when the view
+    # is first opened, not with the lists that offer it, which the first frame waits for: start-up speed.
+
     def action_nodes(self) -> None:
         if (mc := self._mc()) is not None:
+            from .nodes import NodesScreen  # start-up speed (above)
+
             self.app.push_screen(NodesScreen(mc))
 
     def action_broker_log(self) -> None:
         if (mc := self._mc()) is not None:
+            from .broker_log import BrokerLogScreen  # start-up speed (above)
+
             self.app.push_screen(BrokerLogScreen(mc))
 
     def action_describe(self) -> None:
-        if (mc := self._mc()) is not None:
-            self.app.push_screen(DescribeScreen(mc, "describe"))
+        self._open_description("describe")
 
     def action_yaml(self) -> None:
+        self._open_description("yaml")
+
+    def _open_description(self, view: str) -> None:
         if (mc := self._mc()) is not None:
-            self.app.push_screen(DescribeScreen(mc, "yaml"))
+            from .describe import DescribeScreen  # start-up speed (above)
+
+            self.app.push_screen(DescribeScreen(mc, view))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "shell" and self.app.is_web:

@@ -1,5 +1,6 @@
 """The generated API classes cut to the endpoints the project calls (kube/apis.py): the same code as the
-official client's, the rest served by the full class, and a cut that cannot be made falls back whole."""
+official client's, the rest served by a fallback cut (with the models the first cut leaves out) or the full
+class, and a cut that cannot be made falls back whole."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ import sys
 
 import pytest
 
-from fluxstate_tui.kube.apis import CORE_V1, CUSTOM_OBJECTS, GeneratedApi, SourceLayout, cut
+from fluxstate_tui.kube.apis import (
+    CORE_V1,
+    CORE_V1_MODELS,
+    CUSTOM_OBJECTS,
+    MODEL_IMPORT,
+    GeneratedApi,
+    SourceLayout,
+    cut,
+)
 from fluxstate_tui.kube.client import KubeClient, Target
 from tests.conftest import REPO
 
@@ -24,7 +33,7 @@ def generated(api: GeneratedApi) -> tuple[type, str]:
         return getattr(importlib.import_module(api.module), api.name), f.read()
 
 
-@pytest.mark.parametrize("api", [CORE_V1, CUSTOM_OBJECTS], ids=lambda a: a.name)
+@pytest.mark.parametrize("api", [CORE_V1, CORE_V1_MODELS, CUSTOM_OBJECTS], ids=lambda a: a.cut_module)
 def test_every_endpoint_is_the_generated_code_at_its_own_line(api):
     full, _ = generated(api)
     cut_down = api.cut_class
@@ -53,6 +62,16 @@ def test_the_cut_keeps_each_kept_line_where_it_was():
     assert len(kept) < len(original) / 20
 
 
+def test_the_first_cut_imports_no_model_and_its_fallback_only_what_it_names():
+    _, text = generated(CORE_V1)
+    models = [m.group(1) for line in cut(text, CORE_V1.name, CORE_V1.endpoints).split("\n")
+              if (m := MODEL_IMPORT.match(line))]
+    assert models == []  # V1PodList is named only in quotes (its response type, read only to deserialize)
+    models = {m.group(1) for line in cut(text, CORE_V1.name, CORE_V1_MODELS.endpoints).split("\n")
+              if (m := MODEL_IMPORT.match(line))}
+    assert {"V1PodList", "V1Pod", "V1DeleteOptions", "V1NodeList"} <= models and "V1PodTemplateList" not in models
+
+
 def test_an_endpoint_that_is_not_there_is_refused():
     _, text = generated(CORE_V1)
     with pytest.raises(SourceLayout):
@@ -67,13 +86,15 @@ def test_a_cut_that_cannot_be_made_falls_back_to_the_full_class():
     assert api.cut_class is full
 
 
-def test_methods_outside_the_endpoints_come_from_the_full_class_on_the_same_client(seeded_demo):
+def test_methods_outside_the_endpoints_come_from_the_fallback_or_the_full_class_on_the_same_client(seeded_demo):
     async def main():
         async with await KubeClient.connect(Target(kubeconfig=str(seeded_demo.kubeconfig))) as kube:
-            assert "list_persistent_volume" not in CORE_V1.endpoints
+            assert "list_persistent_volume" not in CORE_V1.endpoints + CORE_V1_MODELS.endpoints
             volumes = await kube.core.list_persistent_volume()
+            assert "list_namespaced_pod" in CORE_V1_MODELS.endpoints and "list_namespaced_pod" not in CORE_V1.endpoints
             pods = await kube.core.list_namespaced_pod("default", label_selector="hpa-selector=flux-sample")
             assert kube.core.list_persistent_volume.__self__ is kube.core
+            assert kube.core.list_namespaced_pod.__func__ is CORE_V1_MODELS.cut_class.list_namespaced_pod
             return [v.metadata.name for v in volumes.items], len(pods.items)
 
     assert asyncio.run(main()) == (["data"], 2)

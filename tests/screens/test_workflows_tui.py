@@ -164,7 +164,7 @@ async def test_read_only_hides_and_refuses_every_mutating_key(demo):
 
 
 async def test_keys_act_on_the_selected_minicluster_and_a_pause_timeout_offers_to_cancel(demo, monkeypatch):
-    import fluxstate_tui.screens.actions as actions
+    import fluxstate_tui.workflows as workflows
     from fluxstate_tui.workflows import PauseTimeout
 
     calls: list = []
@@ -175,7 +175,8 @@ async def test_keys_act_on_the_selected_minicluster_and_a_pause_timeout_offers_t
             raise PauseTimeout("2 job(s) still running after 600s", ["ƒaaa", "ƒbbb"])
         return f"queue of {mc.name} stopped and idle"
 
-    monkeypatch.setattr(actions, "pause", fake_pause)  # the name the jobs and clusters screens call
+    # where the keys' actions import it from when pressed (screens/actions.py: start-up speed)
+    monkeypatch.setattr(workflows, "pause", fake_pause)
     app = make_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
         clusters = app.screen
