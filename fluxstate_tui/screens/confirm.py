@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
 from textual import on
@@ -23,8 +23,10 @@ from textual.widgets import Button, Static
 
 from ..flux.display import printable
 from ..kube.resources import MiniCluster
-from ..workflows.ops import ArchiveInfo, archive_info
 from .base import flux_app
+
+if TYPE_CHECKING:
+    from ..workflows.ops import ArchiveInfo
 
 MODAL_CSS = """
 {cls} {{ align: center middle; }}
@@ -215,6 +217,8 @@ class ArchiveModal(ModalScreen[None]):
         self.run_worker(self._load(), exit_on_error=False, group="archive-info")
 
     async def _load(self) -> None:
+        from ..workflows.ops import archive_info  # start-up speed: the engine loads on first use
+
         try:
             kube = await flux_app(self.app).client()
             self.post_message(ArchiveRead(await archive_info(kube, self.mc), None))

@@ -8,9 +8,7 @@ from rich.text import Text
 
 from ..kube.protection import guard_status, is_protected
 from ..kube.resources import MiniCluster
-from ..workflows.protect import set_protected
 from .actions import WorkflowActions
-from .confirm import ConfirmModal
 from .workflow_keys import Subject
 
 
@@ -40,10 +38,14 @@ class GuardKeys(WorkflowActions):
                 "before any deletion lets it go." if on else
                 f"Removes the finalizer from {mc.name}: a deletion then goes at once, with no dump.")
         label = f"Protect {mc.name}" if on else f"Stop protecting {mc.name}"
+        from .confirm import ConfirmModal  # start-up speed: the first frame needs no dialog
+
         modal = ConfirmModal("Protect" if on else "Stop protecting", Text(body), label, destructive=not on)
         self.app.push_screen(modal, lambda yes: self._protect(subject, on) if yes else None)
 
     def _protect(self, subject: Subject, on: bool) -> None:
+        from ..workflows.protect import set_protected  # start-up speed: the engine loads on first use
+
         async def job(progress):
             return await set_protected(await self.fs_app.client(), await self._current(subject), on)
 

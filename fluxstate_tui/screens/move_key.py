@@ -9,7 +9,6 @@ import re
 from rich.text import Text
 
 from ..kube.client import KubeClient, Target
-from ..workflows.move import Destination, move
 from .actions import WorkflowActions
 from .ask import AskModal
 from .workflow_keys import Subject
@@ -47,6 +46,7 @@ class MoveKey(WorkflowActions):
             return
         context, namespace, name = where
         app = self.fs_app
+        from ..workflows.move import Destination, move  # start-up speed: the engine loads on first use
 
         async def job(progress):
             target = Target(kubeconfig=app.target.kubeconfig, context=context or app.context_name,

@@ -14,8 +14,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from ..limits import MAX_SIZE
-from ..workflows import archive_info
-from ..workflows.assets import ANNOTATION
 from .base import flux_app
 from .confirm import FIELD_HINT, MODAL_CSS, human_age, human_size
 
@@ -25,6 +23,8 @@ if TYPE_CHECKING:
 
 
 def annotated_assets(mc: MiniCluster) -> list[str]:
+    from ..workflows.assets import ANNOTATION  # start-up speed: the engine loads on first use
+
     text = ((mc.raw.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION, "")
     return [p.strip() for p in text.split(",") if p.strip()]
 
@@ -198,6 +198,8 @@ class RecreateModal(SizeModal):
             self.run_worker(self._load_archive(), exit_on_error=False, group="archive-info")
 
     async def _load_archive(self) -> None:
+        from ..workflows.ops import archive_info  # start-up speed: the engine loads on first use
+
         try:
 
             self.info = await archive_info(await flux_app(self.app).client(), self.mc)
