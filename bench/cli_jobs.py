@@ -31,20 +31,31 @@ MC = "flux-sample"
 RAW = ". /mnt/flux/flux-view.sh && flux proxy $fluxsocket flux jobs -a -c 0"
 
 
+TIME = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
+
+
 def run_counted(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, int, int]:
-    """(seconds, peak RSS in MiB, bytes on stdout, exit code) of one command; stdout is read and dropped."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
-    assert proc.stdout is not None
-    size = 0
-    fd = proc.stdout.fileno()
-    while chunk := os.read(fd, 1 << 20):
-        size += len(chunk)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait for it again
-    proc.stdout.close()
-    return seconds, usage.ru_maxrss / 1024, size, proc.returncode
+    """(seconds, peak RSS in MiB, bytes on stdout, exit code) of one command; stdout is read and dropped.
+
+    The peak is GNU time's %M where it is installed: a child's own ru_maxrss on Linux starts from its
+    parent's RSS at the fork (the high-water mark is carried over the exec), so a bench that already
+    holds 400 MiB would see every command it runs at 400 MiB. Without GNU time, that is what is shown."""
+    with tempfile.NamedTemporaryFile("r") as peak:
+        prefix = [TIME, "-o", peak.name, "-f", "%M"] if TIME else []
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(prefix + argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
+        assert proc.stdout is not None
+        size = 0
+        fd = proc.stdout.fileno()
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait for it again
+        proc.stdout.close()
+        text = peak.read().strip().splitlines()
+        kib = int(text[-1]) if TIME and text and text[-1].isdigit() else usage.ru_maxrss
+    return seconds, kib / 1024, size, proc.returncode
 
 
 def _cli(*args: str) -> list[str]:

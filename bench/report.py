@@ -176,7 +176,10 @@ async def main() -> None:
     print(head)
     print("-" * len(head))
     for name, (goal, by_size) in rows.items():
-        cells = [f"{by_size[n][0]:>9} ({by_size[n][1].strip()})"[:30].ljust(30) for n in sizes]
+        cells = []
+        for n in sizes:
+            value, base = by_size[n][0], by_size[n][1].strip()
+            cells.append((f"{value:>9}" + (f" ({base})" if base else ""))[:30].ljust(30))
         print(f"{name:<{width}} | {goal:<10} | " + " | ".join(cells))
     print(f"\n(baseline in brackets; {load_note()})")
 

@@ -63,6 +63,7 @@ from textual.screen import Screen  # noqa: E402
 
 from fluxstate_tui.app import FluxStateApp  # noqa: E402
 from fluxstate_tui.flux.ids import parse_jobid  # noqa: E402
+from fluxstate_tui.flux.snapshot import SnapshotReader  # noqa: E402
 from fluxstate_tui.kube import broker as broker_mod  # noqa: E402
 from fluxstate_tui.kube.client import Target  # noqa: E402
 from fluxstate_tui.widgets.job_table import JobTable  # noqa: E402
@@ -274,8 +275,9 @@ async def measure_app(n: int, demo: DemoProcess, churn_fraction: float, quiet_s:
     stages.wrap(jobs_screen.JobsScreen, "on_jobs_fetched", "handler (main)")
     stages.wrap(jobs_screen.JobsScreen, "fetch", "fetch (await)")
     stages.wrap(jobs_screen, "diff_jobs", "diff_jobs (thread)", profile=True)
-    stages.wrap(broker_mod, "parse_snapshot", "parse_snapshot", profile=True)
-    stages.wrap(broker_mod.Broker, "script", "exec (await)")
+    # The listing is parsed as it arrives, a frame at a time, on the main thread (SnapshotReader.feed).
+    stages.wrap(SnapshotReader, "feed", "parse a frame (main)")
+    stages.wrap(broker_mod.Broker, "exec", "exec + parse (await)")
     stages.wrap(JobTable, "update_rows", "JobTable.update_rows")
     stages.wrap(Screen, "_compositor_refresh", "compositor update")
     recording = Recording()
