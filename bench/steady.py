@@ -266,6 +266,25 @@ def stall_figures(probe: LoopProbe, windows: list[tuple[float, float]]) -> dict[
             "maxstall_max": max(maxes, default=float("nan"))}
 
 
+def listen_cursor_down() -> tuple[list[Callable[[], None]], Callable[[], None]]:
+    """JobTable.action_cursor_down made to call each listener of the returned list after it ran (a key's
+    effect, timed); the second value puts the original back."""
+    listeners: list[Callable[[], None]] = []
+    original = JobTable.action_cursor_down
+
+    def action_cursor_down(self):
+        original(self)
+        for listener in listeners:
+            listener()
+
+    JobTable.action_cursor_down = action_cursor_down
+
+    def restore() -> None:
+        JobTable.action_cursor_down = original
+
+    return listeners, restore
+
+
 async def measure_app(n: int, demo: DemoProcess, churn_fraction: float, quiet_s: float, keys_s: float,
                       profile_dir: Path | None, backlog: bool = False) -> tuple[dict[str, float], Recording, dict]:
     from fluxstate_tui.screens import jobs as jobs_screen
@@ -297,15 +316,7 @@ async def measure_app(n: int, demo: DemoProcess, churn_fraction: float, quiet_s:
         return original_update(self, upserts, removed)
 
     JobTable.update_rows = update_rows
-    action_listeners: list[Callable[[], None]] = []
-    original_down = JobTable.action_cursor_down
-
-    def action_cursor_down(self):
-        original_down(self)
-        for listener in action_listeners:
-            listener()
-
-    JobTable.action_cursor_down = action_cursor_down
+    action_listeners, restore_down = listen_cursor_down()
     app = FluxStateApp(Target(kubeconfig=str(demo.kubeconfig)), refresh=INTERVAL)
     out: dict[str, float] = {}
     extra: dict = {}
@@ -428,7 +439,7 @@ async def measure_app(n: int, demo: DemoProcess, churn_fraction: float, quiet_s:
         if churn is not None:
             churn.stop()
         JobTable.update_rows = original_update
-        JobTable.action_cursor_down = original_down
+        restore_down()
         stages.undo()
     return out, recording, extra
 
@@ -447,15 +458,7 @@ class TableApp(App):
 async def measure_widget(rec: Recording, n: int, quiet_s: float, keys_s: float) -> dict[str, float]:
     app = TableApp(rec.columns)
     out: dict[str, float] = {}
-    action_listeners: list[Callable[[], None]] = []
-    original_down = JobTable.action_cursor_down
-
-    def action_cursor_down(self):
-        original_down(self)
-        for listener in action_listeners:
-            listener()
-
-    JobTable.action_cursor_down = action_cursor_down
+    action_listeners, restore_down = listen_cursor_down()
     try:
         async with app.run_test(size=SIZE) as pilot:
             shots = Screenshots(app)
@@ -502,7 +505,7 @@ async def measure_widget(rec: Recording, n: int, quiet_s: float, keys_s: float) 
             probe.stop()
             feeder.cancel()
     finally:
-        JobTable.action_cursor_down = original_down
+        restore_down()
     return out
 
 
