@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from .flux.ids import f58_encode
 from .flux.model import Job, order_key
-from .flux.row_stream import FifoReasons, RowStream, jobs_script, pending_script
-from .flux.snapshot import JobIndex, Snapshot, new_nonce, parse_snapshot
+from .flux.row_stream import FifoReasons, RowStream, jobs_script
+from .flux.snapshot import JobIndex, Snapshot, new_nonce
 from .flux.why import Reason, reasons_by_job, summary
 from .kube.broker import Broker
 from .kube.client import KubeClient
@@ -180,15 +180,7 @@ async def pending_listing(kube: KubeClient, name: str, namespace: str, *, timeou
     mc = await get_minicluster(kube, name, namespace)
     broker = Broker(kube, mc)
     pod = await broker.pod()
-    nonce = new_nonce()
-    result = await broker.script(pending_script(nonce), timeout)
-    snap = parse_snapshot(result.stdout, nonce, full=True)
-    # As Broker.snapshot reads its script's output: no clock line means the script did not run at all.
-    if snap.remote_now is None:
-        raise FluxCommandFailed("status script", result.returncode, result.stderr or result.stdout)
-    if "jobs" in snap.errors and result.stderr:
-        snap.errors["jobs"] = last_line(result.stderr)
-    snap.stderr = result.stderr
+    snap = await broker.snapshot(None, filters=("pending",), timeout=timeout)
     if "jobs" in snap.errors and not snap.jobs:
         raise BrokerNotReady(f"flux jobs failed in {pod.name}: {snap.errors['jobs']}")
     reasons = reasons_by_job({j.id: j for j in snap.jobs}, snap.queue, snap.resources, snap.nodes)

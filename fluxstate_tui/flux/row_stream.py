@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import commands as fc
 from .model import Job, QueueReport, Resources, order_key
 from .nodes import NodeStatus
-from .rows import ROW_FORMAT, parse_job_row, unreadable_text
-from .snapshot import ALL_SECTIONS, UNREADABLE, Script, Snapshot, build_script, parse_snapshot
+from .rows import parse_job_row, unreadable_text
+from .snapshot import UNREADABLE, Snapshot, build_script, parse_snapshot
 from .why import RESOURCE_KINDS, Reason, reasons_for
 
 WINDOW = 2048  # jobs held to put a nearly sorted listing in order (a few MB at most)
@@ -33,15 +32,6 @@ ROW_ERRORS = (ValueError, OverflowError, SyntaxError, MemoryError, RecursionErro
 def jobs_script(nonce: str, *, count: int = 0) -> str:
     """The script `RowStream` reads: the small sections, then `flux jobs -a -c COUNT`."""
     return build_script(nonce, sections=JOBS_LAST, count=count)
-
-
-def pending_script(nonce: str) -> str:
-    """Every section `status` shows, with only the pending jobs listed (`-f pending`): status needs no
-    other job, and a queue of 100,000 finished jobs then sends a few rows, not 100,000."""
-    jobs = Script(nonce).section("jobs", fc.jobs(ROW_FORMAT, count=0, filters=["pending"])).text()
-    rest = build_script(nonce, sections=[s for s in ALL_SECTIONS if s != "jobs"])
-    # The listing first, as build_script puts it (the errors keep their order); one clock line is enough.
-    return jobs + rest.split("\n", 1)[1]
 
 
 class RowStream:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import codecs
 import secrets
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,8 +90,9 @@ class Script:
 
 
 def build_script(nonce: str, *, sections: Iterable[str] = ALL_SECTIONS, count: int = 0,
-                 since: int | None = None, archive: str | None = None) -> str:
-    """The in-pod script. `since` is the remote epoch second to list changes from (None: all)."""
+                 since: int | None = None, archive: str | None = None, filters: Sequence[str] = ()) -> str:
+    """The in-pod script. `since` is the remote epoch second to list changes from (None: all);
+    `filters` lists only those jobs (`flux jobs -f pending`) instead of all."""
     script = Script(nonce)
     simple = {"stats": fc.stats, "queue": fc.queue_status, "resources": fc.resources, "uptime": fc.uptime,
               "version": fc.version, "nodes": lambda: fc.resource_status(STATUS_FORMAT)}
@@ -100,7 +101,7 @@ def build_script(nonce: str, *, sections: Iterable[str] = ALL_SECTIONS, count: i
             # Asked before the listing, in the same exec: the jobs are of the instance named here.
             script.section("instance", fc.getattr_("broker.starttime"))
             if since is None:
-                script.section("jobs", fc.jobs(ROW_FORMAT, count=count))
+                script.section("jobs", fc.jobs(ROW_FORMAT, count=count, filters=filters))
             else:
                 # The offset is computed in the pod, against the broker host's own clock.
                 script.section("jobs", fc.jobs(ROW_FORMAT, count=0, all_states=False),

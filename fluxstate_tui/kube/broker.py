@@ -77,12 +77,12 @@ class Broker:
 
     async def snapshot(self, index: JobIndex | None = None, *, sections: Iterable[str] = ALL_SECTIONS,
                        count: int = 0, archive: str | None = None, timeout: float = 60,
-                       build: Callable[[Job, float], Any] | None = None) -> Snapshot:
+                       build: Callable[[Job, float], Any] | None = None, filters: Sequence[str] = ()) -> Snapshot:
         """Everything a screen shows, in one exec. With an index that is loaded, only changes. `build`
-        makes something of each job as it is read (`Snapshot.built`)."""
+        makes something of each job as it is read (`Snapshot.built`); `filters` lists only those jobs."""
         since = index.since() if index is not None else None
         nonce = new_nonce()
-        script = build_script(nonce, sections=sections, count=count, since=since, archive=archive)
+        script = build_script(nonce, sections=sections, count=count, since=since, archive=archive, filters=filters)
         reader = SnapshotReader(nonce, full=since is None, count=count, build=build)
 
         async def read(data: bytes) -> None:
