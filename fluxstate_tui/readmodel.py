@@ -12,12 +12,12 @@ from .flux.model import Job, order_key
 from .flux.row_stream import FifoReasons, RowStream, jobs_script
 from .flux.snapshot import JobIndex, Snapshot, new_nonce
 from .flux.why import Reason, reasons_by_job, summary
-from .kube.broker import Broker
+from .kube.broker import Broker, last_line
 from .kube.client import KubeClient
 from .kube.errors import BrokerNotReady, FluxCommandFailed, KubeError
 from .kube.protection import guard_status
 from .kube.resources import MiniCluster, Pod, get_minicluster, list_miniclusters, minicluster_pods, pick_broker
-from .kube.stream_exec import last_line, stream_script
+from .kube.stream_exec import stream_script
 
 CONCURRENCY = 8  # MiniClusters inspected at once by `ls`
 

@@ -48,7 +48,7 @@ class Broker:
             self._pod = None  # the pod went away: look for the new broker next time
             raise
         if result.returncode != 0 and NOT_READY.search(result.stderr):
-            raise BrokerNotReady(f"Flux is not answering in {pod.name} yet: {_last_line(result.stderr)}")
+            raise BrokerNotReady(f"Flux is not answering in {pod.name} yet: {last_line(result.stderr)}")
         return result
 
     async def flux(self, argv: Sequence[str], *, timeout: float = DEFAULT_TIMEOUT,
@@ -95,11 +95,12 @@ class Broker:
         if snap.remote_now is None:
             raise FluxCommandFailed("refresh script", result.returncode, result.stderr or reader.head)
         if "jobs" in snap.errors and result.stderr:
-            snap.errors["jobs"] = _last_line(result.stderr)
+            snap.errors["jobs"] = last_line(result.stderr)
         snap.stderr = result.stderr
         return snap
 
 
-def _last_line(text: str) -> str:
+def last_line(text: str) -> str:
+    """The last non-empty line of a command's stderr: what went wrong, for one line of output."""
     lines = [line.strip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
     return lines[-1] if lines else ""

@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable
 
 from ..flux import commands as fc
-from .broker import NOT_READY
+from .broker import NOT_READY, last_line
 from .client import KubeClient
 from .errors import BrokerNotReady, ExecTimeout
 from .execution import ExecResult, exec_stream
@@ -28,12 +28,6 @@ class Stalled(ExecTimeout):
         super().__init__(pod, seconds, what)
         self.message = f"{what} in pod {pod} sent nothing for {seconds:g}s"
         self.args = (self.message,)
-
-
-def last_line(text: str) -> str:
-    """The last non-empty line of a command's stderr: what went wrong, for one line of output."""
-    lines = [line.strip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
-    return lines[-1] if lines else ""
 
 
 async def stream_script(kube: KubeClient, mc: MiniCluster, pod: Pod, script: str, stdout: Callable[[bytes], None],
