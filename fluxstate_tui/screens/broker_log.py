@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Log, Static
+from textual.widgets import Footer, Header, Static
 
 from ..flux.display import printable
 from ..kube.logs import LogEnded, LogEvent, LogFollowing, LogLines, LogTrouble, follow_broker_log
 from ..kube.resources import MiniCluster
+from ..widgets.text_log import TextLog
 from .base import flux_app
 from .workflow_keys import BACK_KEYS
 
@@ -47,7 +48,7 @@ class BrokerLogScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("connecting…", id="log-status")
-        yield Log(max_lines=MAX_LINES, auto_scroll=True, id="broker-log")
+        yield TextLog(max_lines=MAX_LINES, auto_scroll=True, id="broker-log")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -77,7 +78,7 @@ class BrokerLogScreen(Screen):
 
     def on_broker_log_event(self, message: BrokerLogEvent) -> None:
         event = message.event
-        log = self.query_one(Log)
+        log = self.query_one(TextLog)
         if isinstance(event, LogLines):
             # a pod's log is the cluster's text: terminal escapes in it are shown, not obeyed
             log.write_lines([printable(line) for line in event.lines])
@@ -101,7 +102,7 @@ class BrokerLogScreen(Screen):
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow
-        self.query_one(Log).auto_scroll = self.follow
+        self.query_one(TextLog).auto_scroll = self.follow
         if self.pod is not None:
             self._show_following()
         self.notify("following the log" if self.follow else "scrolling paused: the log keeps arriving", timeout=2)

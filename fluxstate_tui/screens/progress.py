@@ -19,8 +19,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Log, ProgressBar, Static
+from textual.widgets import Footer, Header, ProgressBar, Static
 
+from ..widgets.text_log import TextLog
 from ..workflows.events import Event, Refused
 from ..workflows.runner import MAX_LOG, Job, Offer, WorkflowRun, run_job
 from .base import flux_app
@@ -111,7 +112,7 @@ class ProgressScreen(Screen):
             yield Static("", id="wf-elapsed")
         yield Static("", id="wf-status")
         yield Static("", id="wf-result")
-        yield Log(max_lines=MAX_LOG, auto_scroll=True, id="wf-log")
+        yield TextLog(max_lines=MAX_LOG, auto_scroll=True, id="wf-log")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -138,7 +139,7 @@ class ProgressScreen(Screen):
         run = self.workflow
         new = min(run.log_count - self._log_written, len(run.log))
         if new > 0:
-            self.query_one("#wf-log", Log).write_lines(run.log[-new:])
+            self.query_one("#wf-log", TextLog).write_lines(run.log[-new:])
         self._log_written = run.log_count
 
     def _render_elapsed(self) -> None:
