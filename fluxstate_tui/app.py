@@ -15,7 +15,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from .kube.client import KubeClient, Target, list_contexts, load
+from .kube.client import KubeClient, Target, import_client, list_contexts
 from .kube.errors import KubeError, Unreachable
 from .screens.base import RefreshScreen
 from .screens.clusters import ClustersScreen
@@ -139,8 +139,8 @@ class FluxStateApp(App):
             if self._kube is None:
                 await self._drawn.wait()
                 if self.demo is not None:
-                    # the client loads while the demo comes up (connect() then finds it loaded)
-                    loading = asyncio.ensure_future(asyncio.to_thread(load))
+                    # the client is imported while the demo comes up (connect() then finds it imported)
+                    loading = asyncio.ensure_future(asyncio.to_thread(import_client))
                     try:
                         await asyncio.to_thread(self.demo.wait_ready)
                     except RuntimeError as exc:

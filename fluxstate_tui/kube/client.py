@@ -40,16 +40,32 @@ class Target:
 
 
 @cache
-def load() -> None:
-    """Import the client and build its API classes: what the first connection costs before any
-    request. `connect` runs it in a thread, so a TUI keeps drawing meanwhile."""
+def import_client() -> None:
+    """Import the client (some 0.3 s): what the first connection costs before anything else. `connect`
+    runs it in a thread, so a TUI keeps drawing meanwhile."""
     with _kept_for_good():
         # start-up speed: see the module's docstring
         import kubernetes.aio.stream  # noqa: F401
         import yaml  # noqa: F401
 
+
+def prepare_apis() -> None:
+    """Build the API classes the lists call (kube/apis.py; some 40 ms the first time)."""
+    import_client()
+    with _kept_for_good():
         CORE_V1.prepare()
         CUSTOM_OBJECTS.prepare()
+
+
+def make_clients(configuration: Any) -> tuple[Any, Any]:
+    """The REST and the websocket client. Each builds a TLS context, which loads the system's CA bundle when
+    the kubeconfig names no CA (a plain-http server, such as the demo's): some 20 ms each, in OpenSSL, which
+    lets the other threads run."""
+    # start-up speed: imported on connecting (see the module's docstring)
+    from kubernetes.aio import client as aclient
+    from kubernetes.aio.stream import WsApiClient
+
+    return aclient.ApiClient(configuration=configuration), WsApiClient(configuration=configuration)
 
 
 @cache
@@ -57,7 +73,7 @@ def load_models() -> None:
     """The API classes with the client's models (kube/apis.py CORE_V1_MODELS), which the lists never
     need: a TUI builds them in a thread once its first list is shown, rather than on its event loop
     (some 0.2 s) when a describe or a workflow first calls one of their endpoints."""
-    load()
+    prepare_apis()
     with _kept_for_good():
         CORE_V1_MODELS.prepare()
 
@@ -114,26 +130,36 @@ def _read_contexts(path: str) -> tuple[list[dict], dict | None]:
 class KubeClient:
     """An async client for one context: the official `kubernetes.aio` REST and websocket clients."""
 
-    def __init__(self, configuration: Any, *, context: str, namespace: str, all_namespaces: bool = False) -> None:
-        # start-up speed: imported on connecting (see the module's docstring)
-        from kubernetes.aio import client as aclient
-        from kubernetes.aio.stream import WsApiClient
-
+    def __init__(self, configuration: Any, *, context: str, namespace: str, all_namespaces: bool = False,
+                 clients: tuple[Any, Any] | None = None) -> None:
+        """clients: the REST and websocket clients of `configuration`, made already (`make_clients`)."""
         self.configuration = configuration
         self.context = context
         self.namespace = namespace
         self.all_namespaces = all_namespaces
         self.server = configuration.host
-        self.api = aclient.ApiClient(configuration=configuration)
-        self.ws = WsApiClient(configuration=configuration)
+        self.api, self.ws = clients or make_clients(configuration)
         self.core = CORE_V1(self.api)
         self.custom = CUSTOM_OBJECTS(self.api)
         self.ws_core = CORE_V1(self.ws)
 
     @classmethod
     async def connect(cls, target: Target) -> KubeClient:
-        await asyncio.to_thread(load)  # the event loop (a TUI) runs on meanwhile
-        # start-up speed: imported on connecting, by load() above (see the module's docstring)
+        await asyncio.to_thread(import_client)  # the event loop (a TUI) runs on meanwhile
+        # The API classes are cut (Python) while the clients are made (mostly OpenSSL): in two threads at
+        # once, some 40 ms sooner (start-up speed).
+        preparing = asyncio.ensure_future(asyncio.to_thread(prepare_apis))
+        try:
+            cfg, context, namespace = await cls._configure(target)
+            clients = await asyncio.to_thread(make_clients, cfg)
+        finally:
+            await preparing
+        return cls(cfg, context=context, namespace=namespace, all_namespaces=target.all_namespaces, clients=clients)
+
+    @classmethod
+    async def _configure(cls, target: Target) -> tuple[Any, str, str]:
+        """The client configuration of the target's context, its name and the namespace."""
+        # start-up speed: imported on connecting, by import_client() (see the module's docstring)
         import yaml
         from kubernetes.aio import client as aclient
         from kubernetes.aio import config as aconfig
@@ -163,10 +189,10 @@ class KubeClient:
             raise ConfigError(f"cannot use context {context!r} from {path}: {first}") from exc
         ctx = next(c for c in contexts if c["name"] == context)
         namespace = target.namespace or (ctx.get("context") or {}).get("namespace") or "default"
-        return cls(cfg, context=context, namespace=namespace, all_namespaces=target.all_namespaces)
+        return cfg, context, namespace
 
     @classmethod
-    def _in_cluster(cls, cfg: Any, target: Target) -> KubeClient:
+    def _in_cluster(cls, cfg: Any, target: Target) -> tuple[Any, str, str]:
         # start-up speed: imported on connecting (see the module's docstring)
         from kubernetes.aio import config as aconfig
         from kubernetes.config.config_exception import ConfigException
@@ -178,7 +204,7 @@ class KubeClient:
         namespace = target.namespace
         if namespace is None:
             namespace = SA_NAMESPACE.read_text().strip() if SA_NAMESPACE.exists() else "default"
-        return cls(cfg, context="in-cluster", namespace=namespace, all_namespaces=target.all_namespaces)
+        return cfg, "in-cluster", namespace
 
     async def close(self) -> None:
         await self.api.close()
