@@ -216,7 +216,10 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
                                          build=plain_row)
             snap.preview = True
             return snap, broker, (pod.name, pod.created), mc
-        snap = await broker.snapshot(self.index, sections=sections, count=count, timeout=timeout, build=plain_row)
+        # Rows are made as a full listing is read; a refresh's listing repeats jobs already shown (it overlaps
+        # the last by SINCE_MARGIN), so its rows are made after the diff, in a thread, for the jobs that changed.
+        snap = await broker.snapshot(self.index, sections=sections, count=count, timeout=timeout,
+                                     build=None if self.index.loaded else plain_row)
         pod_id = (pod.name, pod.created)
         if not snap.full and (self.index.other_instance(snap) or pod_id != self._broker_pod):
             # A new Flux instance (broker pod replaced, MiniCluster recreated): its changes
