@@ -91,6 +91,10 @@ class TableModel:
         self.sort_keys: dict[int, tuple] = {}
         self.styles: dict[int, str] = {}
         self._sorted: list[int] = []  # all keys in display order (before the filter)
+        # Every key in the default order (by sort_keys), kept from when it was last shown, while no row
+        # came, went or changed its sort key since: a sort by a column starts from it, ties then already in
+        # order, rather than sorting 100,000 rows by their sort keys first (some 40 ms). None: unknown.
+        self._default_order: list[int] | None = None
         self.order: list[int] = []  # visible keys in display order
         self._index_of: dict[int, int] | None = {}
         # Sort values while sorted by a column, shared between rows of equal text (no tuple per row:
@@ -242,14 +246,19 @@ class TableModel:
 
     def _resort(self) -> None:
         if self.sort_column is None:
-            self._sorted.sort(key=self.sort_keys.__getitem__, reverse=self.sort_reverse)
+            if self._default_order is not None and not self.sort_reverse:
+                self._sorted = list(self._default_order)
+            else:
+                self._sorted.sort(key=self.sort_keys.__getitem__, reverse=self.sort_reverse)
         elif self.sort_column == "jobid":  # unique ints: no ties to break
             self._sorted.sort(key=self._column_values.__getitem__)
         else:
             # Two stable passes, not one over (value, sort key) pairs: a column has few distinct
             # values, so most comparisons of pairs would fall through to the tie-break tuples.
-            self._sorted.sort(key=self.sort_keys.__getitem__)
-            self._sorted.sort(key=self._rank_of())
+            if self._default_order is None:
+                self._sorted.sort(key=self.sort_keys.__getitem__)
+                self._default_order = list(self._sorted)
+            self._sorted = sorted(self._default_order, key=self._rank_of())
 
     def _rank_of(self) -> Any:
         """Key function: a row's position among the distinct values of the sort column (an int)."""
@@ -300,6 +309,8 @@ class TableModel:
         members_dirty = False
 
         gone = {k for k in removed if k in cells_d and k not in upserts}
+        if gone:
+            self._default_order = None
         for k in gone:
             del cells_d[k], keys_d[k], styles_d[k]
             self._hay.pop(k, None)
@@ -314,12 +325,14 @@ class TableModel:
             old_cells = cells_d.get(k)
             if old_cells is None:
                 added.append(k)
+                self._default_order = None
             else:
                 if old_cells == cells and keys_d[k] == sort_key and styles_d[k] == style:
                     continue
                 changed.append(k)
                 if keys_d[k] != sort_key:  # by a column too: it breaks the ties
                     moved.add(k)
+                    self._default_order = None
             if filtering and old_cells is not None:
                 was = self._matches(k)
             cells_d[k] = cells
@@ -367,6 +380,7 @@ class TableModel:
         styles = self.styles
         self._hay = {k: make(cells, styles[k]) for k, cells in self.cells.items()}
         self._sorted = list(self.cells)
+        self._default_order = None
         if self.sort_column is not None:
             self._compute_column_values()
         self._resort()
@@ -395,6 +409,8 @@ class TableModel:
         if column_key is not None and column_key not in self.col_index:
             raise KeyError(f"no column {column_key!r}")
         prev_key = self.cursor_key
+        if self.sort_column is None and not self.sort_reverse:
+            self._default_order = list(self._sorted)
         self.sort_column = column_key
         self.sort_reverse = bool(reverse)
         self._value_memo = {}

@@ -459,6 +459,13 @@ def test_model_rejects_unknown_sort_column():
         model.sort_by("nope")
 
 
+def expected_order(rows, column, reverse):
+    if column is None:
+        return sorted(rows, key=lambda k: rows[k][1], reverse=reverse)
+    index = [c.key for c in COLUMNS].index(column)
+    return sorted(rows, key=lambda k: (column_sort_value(COLUMNS[index], k, rows[k][0][index], reverse), rows[k][1]))
+
+
 @pytest.mark.parametrize(
     "sort", [(None, False), (None, True), ("ntasks", False), ("time", True), ("user", True), ("jobid", True)]
 )
@@ -489,20 +496,54 @@ def test_model_random_updates_match_brute_force(sort):
             del rows[k]
         rows.update(upserts)
 
-        column, reverse = sort
-        if column is None:
-            expected = sorted(rows, key=lambda k: rows[k][1], reverse=reverse)
-        else:
-            index = [c.key for c in COLUMNS].index(column)
-            expected = sorted(
-                rows, key=lambda k: (column_sort_value(COLUMNS[index], k, rows[k][0][index], reverse), rows[k][1])
-            )
+        expected = expected_order(rows, *sort)
         if model.filter_text:
             expected = [k for k in expected if "sim1" in rows[k][0][2]]
         assert model.order == expected
         assert model.index_of == {k: i for i, k in enumerate(expected)}
         if cursor in model.index_of:
             assert model.cursor_key == cursor
+
+
+def test_model_switching_sorts_between_updates_matches_brute_force():
+    """The default order kept for the next sort by a column (ties in place) must never be a stale one:
+    sorts switch between diffs that add, remove and move rows, and between diffs that only change cells."""
+    rng = random.Random(17)
+    model = TableModel(COLUMNS)
+    rows = make_rows(400)
+    model.set_rows(rows)
+    sorts = [(None, False), (None, True), ("ntasks", False), ("user", True), ("name", False), ("time", True)]
+    next_i = 400
+    for step in range(40):
+        keys = list(rows)
+        upserts, removed = {}, []
+        kind = step % 4
+        if kind == 0:  # the same rows, their sort keys unchanged
+            upserts = {k: rows[k] for k in rng.sample(keys, 10)}
+        elif kind == 1:  # new rows only
+            for _ in range(rng.randrange(1, 5)):
+                upserts[job_id(next_i)] = make_row(next_i)
+                next_i += 1
+        elif kind == 2:  # rows go only
+            removed = rng.sample(keys, rng.randrange(1, 5))
+        else:  # rows move
+            for k in rng.sample(keys, rng.choice([2, 30, 200])):
+                i = (k - 1_000_000) // 7
+                upserts[k] = make_row(i, state=rng.randrange(len(STATES)), tick=step)
+        if step == 21:  # everything anew: some rows gone, some new
+            rows = {k: row for k, row in rows.items() if k not in removed} | upserts | make_rows(50, start=next_i)
+            next_i += 50
+            model.set_rows(rows)
+        else:
+            model.update(upserts, removed)
+            for k in removed:
+                del rows[k]
+            rows.update(upserts)
+        assert model.order == expected_order(rows, model.sort_column, model.sort_reverse)
+        for _ in range(rng.randrange(1, 3)):
+            column, reverse = rng.choice(sorts)
+            model.sort_by(column, reverse)
+            assert model.order == expected_order(rows, column, reverse), f"step {step}: sorted by {column}"
 
 
 async def test_space_and_v_mark_rows_esc_clears_and_marks_of_removed_rows_go():
