@@ -7,6 +7,10 @@ the previous one (`--since`), so a queue with 100,000 finished jobs moves only w
 Every listing also asks which Flux instance answered (`broker.starttime`): changes of a new
 instance (the broker pod replaced, the MiniCluster recreated) cannot be merged into the jobs of
 the old one, whose running jobs would otherwise tick on forever.
+
+A `--since` listing holds every active job. An active job of the index missing from it ended before the
+listing's start, which overlaps the last one by SINCE_MARGIN: Flux's job-list learned of its end later than
+that. The next refresh asks for such jobs by id (the `recheck` section), so no job is left running on screen.
 """
 
 from __future__ import annotations
@@ -25,7 +29,12 @@ from .nodes import STATUS_FORMAT, NodeStatus, parse_node_status
 from .parse import parse_queue_status, parse_resource_rows, parse_stats, parse_uptime
 from .rows import ROW_FORMAT, unreadable_text
 
-SINCE_MARGIN = 5  # seconds of overlap between incremental fetches: late job-list updates are caught
+# Seconds of overlap between incremental fetches, for job-list's lag behind the jobs' events (milliseconds,
+# usually): each job that ended within it is listed again, at 2 s refreshes about once (plus up to a second
+# lost to whole seconds in `--since`). A lag beyond it is caught by `recheck`.
+SINCE_MARGIN = 2
+RECHECK_MAX = 200  # job ids asked for by id in one refresh (an argv, kept short)
+JOB_SECTIONS = ("jobs", "recheck")  # sections of job rows, read as they come
 
 ALL_SECTIONS = ("jobs", "stats", "queue", "resources", "nodes", "uptime", "version")
 UNREADABLE = "unreadable"  # the errors key of job records that could not be parsed (each costs only itself)
@@ -48,6 +57,7 @@ class Snapshot:
     archive: dict | None = None      # {"path", "exists", "size", "mtime"}
     errors: dict[str, str] = field(default_factory=dict)  # section -> why it has no data
     built: dict[int, Any] = field(default_factory=dict)  # job id -> the reader's `build` of it (a table row)
+    rechecked: frozenset[int] = frozenset()  # the ids asked for by id (`recheck`): those absent are gone
     bytes: int = 0
     stderr: str = ""
 
@@ -90,9 +100,11 @@ class Script:
 
 
 def build_script(nonce: str, *, sections: Iterable[str] = ALL_SECTIONS, count: int = 0,
-                 since: int | None = None, archive: str | None = None, filters: Sequence[str] = ()) -> str:
+                 since: int | None = None, archive: str | None = None, filters: Sequence[str] = (),
+                 recheck: Iterable[int] = ()) -> str:
     """The in-pod script. `since` is the remote epoch second to list changes from (None: all);
-    `filters` lists only those jobs (`flux jobs -f pending`) instead of all."""
+    `filters` lists only those jobs (`flux jobs -f pending`) instead of all; `recheck`: jobs listed by id
+    besides the changes (with `since`), whatever their state."""
     script = Script(nonce)
     simple = {"stats": fc.stats, "queue": fc.queue_status, "resources": fc.resources, "uptime": fc.uptime,
               "version": fc.version, "nodes": lambda: fc.resource_status(STATUS_FORMAT)}
@@ -106,6 +118,10 @@ def build_script(nonce: str, *, sections: Iterable[str] = ALL_SECTIONS, count: i
                 # The offset is computed in the pod, against the broker host's own clock.
                 script.section("jobs", fc.jobs(ROW_FORMAT, count=0, all_states=False),
                                f' "--since=-$(( $(date +%s) - {int(since)} ))s"')
+                ids = sorted(recheck)
+                if ids:
+                    script.section("recheck", fc.jobs(ROW_FORMAT, count=0, all_states=False,
+                                                      ids=[str(i) for i in ids]))
         elif name in simple:
             script.section(name, simple[name]())
         else:
@@ -152,8 +168,8 @@ class SnapshotReader:
     HEAD = 4096  # bytes of output kept for an error message when the script failed outright
 
     def __init__(self, nonce: str, *, full: bool, count: int = 0, max_bytes: int = 256 << 20,
-                 build: Callable[[Job, float], Any] | None = None) -> None:
-        self.snap = Snapshot(full=full, count=count)
+                 build: Callable[[Job, float], Any] | None = None, rechecked: Iterable[int] = ()) -> None:
+        self.snap = Snapshot(full=full, count=count, rechecked=frozenset(rechecked))
         # Made for each job as it is read (e.g. its table row, from the job and the pod's clock): work
         # done while the rest of the listing is still arriving, not after it.
         self.build = build
@@ -189,7 +205,7 @@ class SnapshotReader:
         for line in lines:
             if line.startswith(fence):
                 self._fence(line[len(fence):])
-            elif self._current == "jobs":
+            elif self._current in JOB_SECTIONS:
                 if line.strip():
                     try:
                         job = parse(line)
@@ -220,7 +236,7 @@ class SnapshotReader:
         if tail:
             self._lines([tail])
         snap = self.snap
-        if self._current == "jobs" or (snap.jobs and "jobs" not in self._sections):
+        if self._current in JOB_SECTIONS or (snap.jobs and "jobs" not in self._sections):
             # The listing never got to its end (the exec was cut off): a part of it is not the queue.
             snap.jobs, snap.built = [], {}
             snap.errors["jobs"] = "the job listing was cut short"
@@ -252,6 +268,8 @@ def _fill(snap: Snapshot, sections: dict[str, tuple[str, int | None]]) -> None:
             if name == "jobs":
                 if rc not in (0, None):
                     snap.errors[name] = f"flux jobs exited {rc}"
+            elif name == "recheck":
+                pass  # its rows are read; it exits 1 when none of the ids is known any more (purged)
             elif name == "instance":
                 # Unknown (None) when flux getattr fails: a new instance is then not detected.
                 snap.instance = (text.strip() or None) if rc == 0 else None
@@ -290,6 +308,7 @@ class Merge:
     remote_now: float | None
     active: set[int]            # the ids of the jobs not yet inactive (a refresh looks at these, not at all)
     queued: bool                # some job names a queue
+    missing: set[int] = field(default_factory=set)  # active, and absent from a --since listing: rechecked
 
 
 class JobIndex:
@@ -304,6 +323,7 @@ class JobIndex:
         # still pending or running rather than at every job.
         self.active: set[int] = set()
         self.queued = False
+        self.missing: set[int] = set()  # see the module's docstring: asked for by id next time
 
     @property
     def loaded(self) -> bool:
@@ -314,6 +334,10 @@ class JobIndex:
         if self.remote_now is None:
             return None
         return int(self.remote_now) - SINCE_MARGIN
+
+    def recheck(self) -> list[int]:
+        """The jobs the next incremental fetch asks for by id (a bounded number at a time)."""
+        return sorted(self.missing)[:RECHECK_MAX]
 
     def other_instance(self, snap: Snapshot) -> bool:
         """The snapshot comes from another Flux instance than the jobs held (both being known)."""
@@ -348,8 +372,21 @@ class JobIndex:
                 else:
                     active.add(i)
             queued = self.queued or any(j.queue for j in incoming.values())
+        missing: set[int] = set()
+        if snap.full or new_instance:
+            pass
+        elif "jobs" in snap.errors:
+            missing = set(self.missing)  # a listing cut short tells nothing of what it lacks
+        else:
+            # The listing holds every active job: one of ours absent from it ended before its start.
+            missing = {i for i in active if i not in incoming}
+            # Asked for by id and still absent: no longer known to Flux (purged); left as last seen.
+            gone = missing & snap.rechecked
+            active -= gone
+            missing -= gone
         return Merge(jobs, added, changed, removed, snap.truncated if snap.full else self.truncated,
-                     snap.instance if snap.instance is not None else self.instance, remote_now, active, queued)
+                     snap.instance if snap.instance is not None else self.instance, remote_now, active, queued,
+                     missing)
 
     def commit(self, merge: Merge) -> None:
         self.jobs = merge.jobs
@@ -357,6 +394,7 @@ class JobIndex:
         self.truncated = merge.truncated
         self.instance = merge.instance
         self.remote_now = merge.remote_now
+        self.missing = merge.missing
 
     def apply(self, snap: Snapshot) -> tuple[set[int], set[int], set[int]]:
         """Merge a snapshot at once; returns (added, changed, removed) job ids."""

@@ -81,9 +81,11 @@ class Broker:
         """Everything a screen shows, in one exec. With an index that is loaded, only changes. `build`
         makes something of each job as it is read (`Snapshot.built`); `filters` lists only those jobs."""
         since = index.since() if index is not None else None
+        recheck = index.recheck() if index is not None and since is not None else []
         nonce = new_nonce()
-        script = build_script(nonce, sections=sections, count=count, since=since, archive=archive, filters=filters)
-        reader = SnapshotReader(nonce, full=since is None, count=count, build=build)
+        script = build_script(nonce, sections=sections, count=count, since=since, archive=archive, filters=filters,
+                              recheck=recheck)
+        reader = SnapshotReader(nonce, full=since is None, count=count, build=build, rechecked=recheck)
 
         async def read(data: bytes) -> None:
             # Parsed as it arrives, a frame at a time (a few milliseconds each even at 100,000 jobs): the

@@ -17,7 +17,15 @@ from fluxstate_tui.demo.flux import FluxInstance
 from fluxstate_tui.flux import commands as fc
 from fluxstate_tui.flux.model import Job
 from fluxstate_tui.flux.parse import ROW_FIELDS, ROW_FORMAT, SEP, job_from_json, parse_job_row, read_job_rows
-from fluxstate_tui.flux.snapshot import UNREADABLE, JobIndex, Snapshot, build_script, new_nonce, parse_snapshot
+from fluxstate_tui.flux.snapshot import (
+    SINCE_MARGIN,
+    UNREADABLE,
+    JobIndex,
+    Snapshot,
+    build_script,
+    new_nonce,
+    parse_snapshot,
+)
 from tests.flux.fluxfmt import flux_format
 from tests.flux.test_snapshot import Pod, pod  # noqa: F401  (the fixture)
 from tests.transcripts import block
@@ -123,7 +131,7 @@ def test_changes_of_a_new_instance_are_never_merged_into_the_old():
     ghost = Job(id=1, name="ghost", state="RUN", t_run=900.0)
     index.apply(_snap("100.00", [ghost, Job(id=2, state="INACTIVE", result="COMPLETED")], full=True))
     index.apply(_snap("100.00", [Job(id=3, state="SCHED")], full=False, now=1010.0))  # same instance: merged
-    assert set(index.jobs) == {1, 2, 3} and index.since() == 1005
+    assert set(index.jobs) == {1, 2, 3} and index.since() == 1010 - SINCE_MARGIN
     newer = _snap("2000.00", [Job(id=7, state="SCHED")], full=False, now=2010.0)
     assert index.other_instance(newer)
     added, changed, removed = index.apply(newer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fluxstate_tui.flux import commands as fc
 from fluxstate_tui.flux.model import Job, JobStats
-from fluxstate_tui.flux.snapshot import JobIndex, Snapshot, build_script, new_nonce, parse_snapshot
+from fluxstate_tui.flux.snapshot import SINCE_MARGIN, JobIndex, Snapshot, build_script, new_nonce, parse_snapshot
 
 from .test_snapshot import pod  # noqa: F401  (the fixture: the demo shell and Flux simulator)
 
@@ -30,7 +30,7 @@ def test_a_preview_is_not_truncated_and_leaves_the_next_fetch_full():
     # The same first screenful without preview: a real --jobs 3 limit, truncated, incremental next.
     limited = JobIndex()
     limited.apply(Snapshot(remote_now=1000.0, full=True, jobs=jobs(9, 8, 7), count=3, stats=stats(50)))
-    assert limited.truncated and limited.since() == 995
+    assert limited.truncated and limited.since() == 1000 - SINCE_MARGIN
 
 
 def test_the_full_read_replaces_the_preview():
@@ -40,7 +40,7 @@ def test_the_full_read_replaces_the_preview():
     full = Snapshot(remote_now=1001.0, jobs=jobs(9, 6, 5) + [Job(id=7, name="j7", state="RUN")], stats=stats(5))
     added, changed, removed = index.apply(full)
     assert added == {6, 5} and changed == {7} and removed == {8}
-    assert set(index.jobs) == {9, 7, 6, 5} and index.loaded and index.since() == 996
+    assert set(index.jobs) == {9, 7, 6, 5} and index.loaded and index.since() == 1001 - SINCE_MARGIN
 
 
 async def test_a_preview_lists_the_newest_jobs_first(pod):  # noqa: F811
