@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import secrets
 import shlex
+from collections import ChainMap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -299,7 +300,9 @@ class Merge:
     can compute it off the UI thread while the screen goes on reading the index, and the screen's
     handler then `commit`s it on the main thread."""
 
-    jobs: dict[int, Job]        # the whole new set of jobs (a new dict: the index's own is not changed)
+    # The whole new set of jobs, without changing the index's own dict: after a full listing its jobs; after
+    # a refresh the changes over the index's jobs (copying 100,000 jobs each tick cost some 4 ms)
+    jobs: dict[int, Job] | ChainMap[int, Job]
     added: set[int]
     changed: set[int]
     removed: set[int]
@@ -355,7 +358,7 @@ class JobIndex:
         added = {i for i in incoming if i not in old}
         changed = {i for i, j in incoming.items() if i in old and old[i] != j}
         removed = set(old) - set(incoming) if snap.full or new_instance else set()
-        jobs = incoming if snap.full or new_instance else {**old, **incoming}
+        jobs: dict[int, Job] | ChainMap[int, Job] = incoming if snap.full or new_instance else ChainMap(incoming, old)
         if (new_instance and not snap.full) or snap.preview:
             # After a preview the next fetch must still be the full listing, not changes since it.
             remote_now = None
@@ -389,7 +392,14 @@ class JobIndex:
                      missing)
 
     def commit(self, merge: Merge) -> None:
-        self.jobs = merge.jobs
+        if isinstance(merge.jobs, ChainMap):
+            changes, old = merge.jobs.maps
+            if old is self.jobs:
+                old.update(changes)  # in place: only the UI thread reads an index, and it commits
+            else:
+                self.jobs = {**old, **changes}
+        else:
+            self.jobs = merge.jobs
         self.active, self.queued = merge.active, merge.queued
         self.truncated = merge.truncated
         self.instance = merge.instance
