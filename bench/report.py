@@ -163,7 +163,7 @@ async def main() -> None:
         say("filter and sort")
         cli = await cli_figures(n, args.runs)
         put("CLI: jobs -c 0 --json", "", n, cell(cli["jobs_s"], cli.get("kubectl_s", float("nan")),
-                                                base_note=" kubectl exec"))
+                                                base_note=" kubectl"))
         put("CLI: jobs --json peak RSS / output size", "<= 2x", n, cell(cli["jobs_rss_per_out"], None, "x"))
         say("CLI")
         demo = await asyncio.to_thread(demo_side.measure, n, 1)
