@@ -77,6 +77,9 @@ def screen_key_commands(screen: Screen, skip: set[str]) -> Iterable[SystemComman
         yield SystemCommand(f"{binding.description} ({key})", binding.tooltip or binding.description, method)
 
 
+DEMO_LOAD = 1.0  # jobs a second the palette streams into the demo when --load gave no rate
+
+
 class FluxStateApp(App):
     TITLE = "fluxstate-tui"
     COMMANDS = App.COMMANDS | {ClusterCommands}
@@ -109,6 +112,7 @@ class FluxStateApp(App):
         self.read_only = read_only
         self.job_count = job_count
         self.demo = demo
+        self._demo_rate = demo.load if demo is not None else None  # --load, what the palette turns back on
         self.paused = False
         self.all_namespaces = target.all_namespaces
         self.namespace: str | None = target.namespace
@@ -254,6 +258,15 @@ class FluxStateApp(App):
             "(the CLI or this TUI) continues from the step it stopped at.",
             "Quit anyway"), answered)
 
+    def toggle_demo_load(self) -> None:
+        demo = self.demo
+        if demo is None:
+            return
+        rate = None if demo.load else (self._demo_rate or DEMO_LOAD)
+        demo.set_load(rate)
+        self.notify(f"the demo streams {rate:g} jobs a second into flux-sample" if rate
+                    else "the demo's stream of jobs stopped", timeout=3)
+
     def action_show_workflow(self) -> None:
         from .screens.progress import show_workflow  # start-up speed
 
@@ -262,6 +275,14 @@ class FluxStateApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help: every key (?)", "list the keys of this screen", self.action_help)
+        if self.demo is not None:
+            if self.demo.load:
+                yield SystemCommand("Demo: stop the stream of jobs", f"{self.demo.load:g} jobs a second into "
+                                    "flux-sample (--load): stop submitting them", self.toggle_demo_load)
+            else:
+                yield SystemCommand("Demo: stream jobs into flux-sample",
+                                    f"{DEMO_LOAD:g} mixed jobs a second, as --load {DEMO_LOAD:g} does: a live queue",
+                                    self.toggle_demo_load)
         if isinstance(screen, RefreshScreen):
             yield SystemCommand("Refresh now (ctrl+r)", "fetch again without waiting", screen.action_refresh_now)
             yield SystemCommand("Pause or resume live refresh (p)", "stop fetching; the data stays",

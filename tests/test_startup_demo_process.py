@@ -9,12 +9,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
 from fluxstate_tui.demo.embedded import DemoProcess
+from fluxstate_tui.kube.broker import Broker
 from fluxstate_tui.kube.client import KubeClient, Target
-from fluxstate_tui.kube.resources import list_miniclusters
+from fluxstate_tui.kube.resources import get_minicluster, list_miniclusters
 from tests.conftest import REPO, wait_for
 
 
@@ -82,3 +84,26 @@ def test_a_ctrl_c_at_the_terminal_does_not_reach_the_child():
         assert child.poll() is None
     finally:
         demo.stop()
+
+
+async def streamed_jobs(kubeconfig) -> int:
+    """Jobs of the names only the stream of jobs gives (demo/load.py; the seeded scene has none of them)."""
+    async with await KubeClient.connect(Target(kubeconfig=str(kubeconfig))) as kube:
+        broker = Broker(kube, await get_minicluster(kube, "flux-sample", "default"))
+        names = (await broker.flux(["flux", "jobs", "-a", "-n", "-c", "0", "-o", "{name}"])).stdout.split()
+        return sum(n in ("short", "long", "wide") for n in names)
+
+
+def test_the_childs_stream_of_jobs_is_turned_on_from_the_tui():
+    """The palette's "Demo: stream jobs" reaches a child process demo as a line on its stdin."""
+    demo = DemoProcess(speed=10).launch()
+    try:
+        demo.wait_ready()
+        time.sleep(1)
+        assert asyncio.run(streamed_jobs(demo.kubeconfig)) == 0
+        demo.set_load(5)
+        assert demo.load == 5
+        wait_for(lambda: asyncio.run(streamed_jobs(demo.kubeconfig)) >= 5, what="streamed jobs")
+    finally:
+        demo.stop()
+    assert demo._proc is not None and demo._proc.returncode == 0

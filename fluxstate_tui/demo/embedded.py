@@ -53,6 +53,8 @@ class EmbeddedDemo:
         self._seeded = threading.Event()
         self._seed_error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="fluxstate-demo", daemon=True)
+        self._cluster: Any = None               # the DemoCluster, on the demo's loop
+        self._load_task: asyncio.Future | None = None
 
     def start(self, timeout: float = 30) -> EmbeddedDemo:
         """Start the cluster and wait until it answers (flux-sample up, its jobs being submitted)."""
@@ -101,7 +103,6 @@ class EmbeddedDemo:
     async def _main(self) -> None:
         # Imported here, on the demo's own thread: the TUI draws its first frame meanwhile (start-up speed).
         from .cluster import DemoCluster
-        from .load import Load
         from .seed import FROZEN_EPOCH, FROZEN_SEED, apply_default_state, submit_demo_jobs, submit_still_scene
         from .server import write_kubeconfig
 
@@ -119,8 +120,8 @@ class EmbeddedDemo:
                 apply_default_state(cluster)
                 submit = submit_still_scene if self.frozen else submit_demo_jobs
                 cluster.spawn(submit(cluster, self.seed_jobs)).add_done_callback(self._seeding_done)
-                if self.load:
-                    cluster.spawn(Load(cluster, self.load).run())
+                self._cluster = cluster
+                self._start_load(self.load)
         except BaseException as exc:
             self._error = exc
             self._ready.set()
@@ -129,6 +130,27 @@ class EmbeddedDemo:
         self._ready.set()
         await self._stop.wait()
         await cluster.stop()
+
+    def set_load(self, rate: float | None) -> None:
+        """Stream `rate` jobs a second into flux-sample from now on (demo/load.py), or none (None). From any
+        thread; before the cluster is up, what it starts with."""
+        if rate is not None:
+            from .load import check_rate  # only with a load: start-up speed
+
+            check_rate(rate)
+        self.load = rate
+        if self._loop is not None and self._loop.is_running() and self._cluster is not None:
+            self._loop.call_soon_threadsafe(self._start_load, rate)
+
+    def _start_load(self, rate: float | None) -> None:
+        # on the demo's loop
+        from .load import Load  # only with a load: start-up speed
+
+        if self._load_task is not None:
+            self._load_task.cancel()
+            self._load_task = None
+        if rate:
+            self._load_task = self._cluster.spawn(Load(self._cluster, rate).run())
 
     def stop(self) -> None:
         if self._thread.ident is not None:
@@ -207,6 +229,25 @@ class DemoProcess:
         """What stopped the cluster from starting, if it did not."""
         return self._error
 
+    @property
+    def load(self) -> float | None:
+        return self.options["load"]
+
+    def set_load(self, rate: float | None) -> None:
+        """EmbeddedDemo.set_load in the child: a line on its stdin, `load RATE` (0: none)."""
+        if rate is not None:
+            from .load import check_rate  # only with a load: start-up speed
+
+            check_rate(rate)
+        self.options["load"] = rate
+        proc = self._proc
+        if proc is not None and proc.stdin is not None and proc.poll() is None:
+            try:
+                proc.stdin.write(f"load {rate or 0:g}\n")
+                proc.stdin.flush()
+            except OSError:
+                pass  # the child is gone: `failed` or the TUI's reads say so
+
     def stop(self) -> None:
         proc = self._proc
         if proc is not None:
@@ -249,8 +290,13 @@ def _serve(demo: EmbeddedDemo, answer: IO[str]) -> int:
     answer.write(f"ready {demo.url}\n")
     answer.flush()
     try:
-        while os.read(sys.stdin.fileno(), 1 << 12):  # until the parent closes it (or exits)
-            pass
+        for line in sys.stdin:  # until the parent closes it (or exits)
+            word, _, value = line.strip().partition(" ")
+            if word == "load":
+                try:
+                    demo.set_load(float(value) or None)
+                except ValueError as exc:
+                    print(f"demo: {exc}", file=sys.stderr)
     finally:
         demo.stop()
     return 0

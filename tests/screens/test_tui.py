@@ -224,3 +224,27 @@ async def test_read_only_is_shown(demo):
     async with app.run_test(size=(100, 24)) as pilot:
         await pilot.pause(0.2)
         assert "read-only" in app.screen.sub_title
+
+
+STREAMED = ("short", "long", "wide")  # names only the demo's stream of jobs gives (demo/load.py)
+
+
+async def test_the_palette_turns_the_demos_stream_of_jobs_on_and_off():
+    """For a presenter who started `--demo` without `--load`: the queue comes alive from the palette."""
+    demo = EmbeddedDemo(speed=10).start()
+    try:
+        app = FluxStateApp(Target(kubeconfig=str(demo.kubeconfig)), refresh=0.5, demo=demo)
+        async with app.run_test(size=(120, 30)) as pilot:
+            jobs = await open_jobs(app, pilot)
+            for title, rate in (("Demo: stream jobs", 1.0), ("Demo: stop the stream", None)):
+                await pilot.press("colon")
+                await pilot.pause(0.3)
+                await pilot.press(*title)
+                await pilot.pause(0.5)
+                await pilot.press("enter")
+                await until(pilot, lambda rate=rate: demo.load == rate, what=f"the stream at {rate}")
+                if rate:
+                    await until(pilot, lambda: any(j.name in STREAMED for j in jobs.index.jobs.values()),
+                                timeout=30, what="a streamed job in the table")
+    finally:
+        demo.stop()
