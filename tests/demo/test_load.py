@@ -61,7 +61,7 @@ def core_seconds(args: list[str], cores_per_node: int) -> float:
 
 
 @pytest.mark.parametrize(("rate", "size", "cores", "speed"), [(2, 2, 4, 1.0), (0.5, 4, 8, 1.0), (5, 2, 4, 10.0)])
-def test_the_stream_asks_for_three_quarters_of_the_cores(rate, size, cores, speed):
+def test_the_stream_asks_for_half_of_the_cores(rate, size, cores, speed):
     """Unscaled, 2 jobs a second asked for some 60 cores of the 8 a demo has: the queue only grew."""
     scale = duration_scale(rate, size, cores, speed)
     assert 0 < scale <= 1
