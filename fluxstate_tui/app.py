@@ -264,7 +264,7 @@ class FluxStateApp(App):
             return
         rate = None if demo.load else (self._demo_rate or DEMO_LOAD)
         demo.set_load(rate)
-        self.notify(f"the demo streams {rate:g} jobs a second into flux-sample" if rate
+        self.notify(f"the demo streams jobs into flux-sample, {rate:g} a second" if rate
                     else "the demo's stream of jobs stopped", timeout=3)
 
     def action_show_workflow(self) -> None:
@@ -277,11 +277,11 @@ class FluxStateApp(App):
         yield SystemCommand("Help: every key (?)", "list the keys of this screen", self.action_help)
         if self.demo is not None:
             if self.demo.load:
-                yield SystemCommand("Demo: stop the stream of jobs", f"{self.demo.load:g} jobs a second into "
-                                    "flux-sample (--load): stop submitting them", self.toggle_demo_load)
+                yield SystemCommand("Demo: stop the stream of jobs", f"jobs go into flux-sample, {self.demo.load:g} a "
+                                    "second: stop submitting them", self.toggle_demo_load)
             else:
                 yield SystemCommand("Demo: stream jobs into flux-sample",
-                                    f"{DEMO_LOAD:g} mixed jobs a second, as --load {DEMO_LOAD:g} does: a live queue",
+                                    f"mixed jobs, {DEMO_LOAD:g} a second (as --load {DEMO_LOAD:g}): a live queue",
                                     self.toggle_demo_load)
         if isinstance(screen, RefreshScreen):
             yield SystemCommand("Refresh now (ctrl+r)", "fetch again without waiting", screen.action_refresh_now)
