@@ -144,12 +144,12 @@ class EmbeddedDemo:
 
     def _start_load(self, rate: float | None) -> None:
         # on the demo's loop
-        from .load import Load  # only with a load: start-up speed
-
         if self._load_task is not None:
             self._load_task.cancel()
             self._load_task = None
         if rate:
+            from .load import Load  # only with a load: start-up speed
+
             self._load_task = self._cluster.spawn(Load(self._cluster, rate).run())
 
     def stop(self) -> None:
