@@ -102,9 +102,8 @@ class ClustersScreen(GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
         super().on_mount()
 
     async def _add_footer(self) -> None:
-        if not self.query(Footer):
-            await self.mount(Footer())
-            self.refresh_bindings()  # a Footer draws its keys when the bindings are announced
+        await self.mount(Footer())
+        self.refresh_bindings()  # a Footer draws its keys when the bindings are announced
 
     def _update_title(self) -> None:
         app = self.fs_app

@@ -309,8 +309,6 @@ class TableModel:
         members_dirty = False
 
         gone = {k for k in removed if k in cells_d and k not in upserts}
-        if gone:
-            self._default_order = None
         for k in gone:
             del cells_d[k], keys_d[k], styles_d[k]
             self._hay.pop(k, None)
@@ -319,20 +317,20 @@ class TableModel:
         added: list[int] = []
         changed: list[int] = []
         moved: set[int] = set()
+        rekeyed = False  # a row's sort key changed: the default order is another
         normalise = self._normalise
         for k, (cells, sort_key, style) in upserts.items():
             cells = normalise(cells)
             old_cells = cells_d.get(k)
             if old_cells is None:
                 added.append(k)
-                self._default_order = None
             else:
                 if old_cells == cells and keys_d[k] == sort_key and styles_d[k] == style:
                     continue
                 changed.append(k)
                 if keys_d[k] != sort_key:  # by a column too: it breaks the ties
                     moved.add(k)
-                    self._default_order = None
+                    rekeyed = True
             if filtering and old_cells is not None:
                 was = self._matches(k)
             cells_d[k] = cells
@@ -347,6 +345,8 @@ class TableModel:
             if filtering and old_cells is not None and was != self._matches(k):
                 members_dirty = True
 
+        if gone or added or rekeyed:
+            self._default_order = None
         if gone or moved:
             # Take the rows that move out and append them (with the new ones): the rest stays
             # one sorted run, so Timsort merges two runs with galloping instead of many.
