@@ -60,6 +60,7 @@ from demo_proc import VIEW, DemoProcess, load_note  # noqa: E402
 from textual import events  # noqa: E402
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.screen import Screen  # noqa: E402
+from textual.widget import Widget  # noqa: E402
 
 from fluxstate_tui.app import FluxStateApp  # noqa: E402
 from fluxstate_tui.flux.ids import parse_jobid  # noqa: E402
@@ -134,6 +135,31 @@ class Stages:
 
     def between(self, label: str, t0: float, t1: float) -> list[Call]:
         return [c for c in self.calls.get(label, []) if t0 <= c.start < t1]
+
+
+class Layouts:
+    """Who asks for a layout of the screen (`refresh(layout=True)`, layout reactives included) while `on`:
+    a layout of the jobs screen costs tens of ms, so a refresh tick should ask for none."""
+
+    def __init__(self) -> None:
+        self.by_class: dict[str, int] = defaultdict(int)
+        self.on = False
+        self._original = Widget.refresh
+        original, layouts = self._original, self
+
+        def refresh(widget, *regions, repaint=True, layout=False, recompose=False):
+            if layout and layouts.on:
+                layouts.by_class[type(widget).__name__] += 1
+            return original(widget, *regions, repaint=repaint, layout=layout, recompose=recompose)
+
+        Widget.refresh = refresh  # type: ignore[method-assign]
+
+    def undo(self) -> None:
+        Widget.refresh = self._original  # type: ignore[method-assign]
+
+    def summary(self) -> str:
+        return ", ".join(f"{name} {count}" for name, count in sorted(self.by_class.items(), key=lambda x: -x[1])) \
+            or "none"
 
 
 class LoopProbe:
@@ -299,6 +325,8 @@ async def measure_app(n: int, demo: DemoProcess, churn_fraction: float, quiet_s:
     stages.wrap(broker_mod.Broker, "exec", "exec + parse (await)")
     stages.wrap(JobTable, "update_rows", "JobTable.update_rows")
     stages.wrap(Screen, "_compositor_refresh", "compositor update")
+    stages.wrap(Screen, "_refresh_layout", "screen layout")
+    layouts = Layouts()
     recording = Recording()
     original_update = JobTable.update_rows  # the wrapper
     recording_on = [False]
@@ -365,11 +393,13 @@ async def measure_app(n: int, demo: DemoProcess, churn_fraction: float, quiet_s:
             handler_len = len(handler)
             if prof:
                 prof.enable()
+            layouts.on = True
             while time.perf_counter() - q0 < quiet_s:
                 await asyncio.sleep(0.05)
                 if len(handler) != handler_len:  # a handler ran: mark the main thread's CPU
                     handler_len = len(handler)
                     cpu_marks.append((handler[-1].start, time.thread_time()))
+            layouts.on = False
             if prof:
                 prof.disable()
             stages.profiling = False
@@ -391,6 +421,7 @@ async def measure_app(n: int, demo: DemoProcess, churn_fraction: float, quiet_s:
                                             sum(c.main for c in calls))
             extra["stages"] = stage_figures
             extra["render_s"] = shots.render_s
+            extra["layouts"] = layouts.summary()
             if prof and profile_dir:
                 profile_dir.mkdir(parents=True, exist_ok=True)
                 prof.dump_stats(profile_dir / f"main-{n}.pstats")
@@ -440,6 +471,7 @@ async def measure_app(n: int, demo: DemoProcess, churn_fraction: float, quiet_s:
             churn.stop()
         JobTable.update_rows = original_update
         restore_down()
+        layouts.undo()
         stages.undo()
     return out, recording, extra
 
@@ -548,6 +580,7 @@ async def main() -> None:
         print(f"  {'stage (phase 1)':<24} {'wall med':>9} {'wall max':>9} {'cpu med':>8} {'calls':>6} {'on main':>7}")
         for label, (wmed, wmax, cmed, count, main_) in sorted(extra["stages"].items()):
             print(f"  {label:<24} {ms(wmed):>9} {ms(wmax):>9} {ms(cmed):>8} {count:>6} {main_:>7}")
+        print(f"  layouts asked for in phase 1, by widget: {extra['layouts']}")
         print(f"  terminal bytes rendered by the bench (both phases): {extra['render_s'] * 1000:.0f} ms", flush=True)
     head = (f"\n{'jobs':>7} | {'stall/tick med':>14} {'max':>5} | {'max stall med':>13} {'max':>5} | "
             f"{'main CPU/tick med':>17} {'max':>5} | {'key p50':>7} {'p99':>5} | {'change p50':>10} {'p95':>5}")

@@ -35,6 +35,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from ..flux.display import printable
 from .table_model import STYLE_NAMES, Column, Row, TableModel
@@ -255,7 +256,19 @@ class JobTable(ScrollView, can_focus=True):
 
     def _sync_virtual_size(self) -> None:
         size = Size(self._model.line_width, self._model.row_count + 1)
-        if size != self.virtual_size:
+        old = self.virtual_size
+        if size == old:
+            return
+        height = self.size.height
+        if height and old.height > height and size.height > height:
+            # The table already fills its room (height: auto up to max-height) and still will, so its box stays
+            # (its width is its container's, and overflow-x is hidden). Assigning virtual_size, a layout
+            # reactive, would lay out the whole screen (10-40 ms with the jobs screen's widgets) on every refresh
+            # that adds a row. Set it quietly and update the scrollbar as ScrollView does when its size changes.
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
+        else:
             self.virtual_size = size
 
     def _after_change(self, layout: bool) -> None:

@@ -38,6 +38,7 @@ class FluxSummary(Static):
     DEFAULT_CSS = """
     FluxSummary { height: auto; padding: 0 1; border-bottom: solid $primary-darken-2; }
     """
+    _height: int | None = None  # lines the content took when last shown (None: not measured)
 
     def show(self, mc: MiniCluster, snap: Snapshot | None, broker: str | None) -> None:
         grid = Table.grid(padding=(0, 2))
@@ -73,7 +74,19 @@ class FluxSummary(Static):
             info.append("assets ", style="bold")
             info.append(printable(", ".join(assets)))
         not_up = self._not_up(snap)
-        self.update(Group(grid, info, not_up) if not_up else Group(grid, info))
+        self._put(Group(grid, info, not_up) if not_up else Group(grid, info))
+
+    def _put(self, content: Group) -> None:
+        # Every refresh changes the counts, rarely the summary's height: a repaint, then, not a layout of the
+        # whole screen (10-40 ms on the jobs screen, every refresh). The height is what the content takes at
+        # this width (a long info line wraps on a narrow terminal).
+        width = self.size.width
+        height = None
+        if width > 0:
+            console = self.app.console
+            height = len(console.render_lines(content, console.options.update_width(width), pad=False))
+        self.update(content, layout=height is None or height != self._height)
+        self._height = height
 
     @staticmethod
     def _not_up(snap: Snapshot | None) -> Text | None:

@@ -7,6 +7,7 @@ from itertools import pairwise
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.widgets import Static
 
 from fluxstate_tui.widgets.job_table import Column, JobTable
 from fluxstate_tui.widgets.table_model import TableModel, column_sort_value, fit, numeric_value
@@ -609,3 +610,67 @@ async def test_a_model_filled_off_the_ui_thread_takes_the_place_of_the_rows():
         stale.set_rows(make_rows(3))
         table.set_filter("sim1")  # the user filtered while the worker was filling it
         assert not table.adopt(stale) and table.total_count == 2005
+
+
+class Layouts:
+    """Counts the layouts of a screen (`Screen._refresh_layout`), the cost a refresh should not pay."""
+
+    def __init__(self, screen) -> None:
+        self.count = 0
+        original = screen._refresh_layout
+
+        def counted(*args, **kwargs):
+            self.count += 1
+            return original(*args, **kwargs)
+
+        screen._refresh_layout = counted
+
+
+class TableAndFooterApp(App):
+    """The table above another widget: the table's height is what is left (auto, up to max-height)."""
+
+    CSS = "JobTable { max-height: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        yield JobTable(COLUMNS, id="jobs")
+        yield Static("below the table", id="below")
+
+
+async def test_rows_added_to_a_full_table_lay_nothing_out_and_the_scrollbar_follows():
+    app = TableAndFooterApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(JobTable)
+        table.set_rows(make_rows(100))
+        await settle(pilot)
+        room = table.size.height
+        layouts = Layouts(app.screen)
+        table.update_rows(make_rows(50, start=100))
+        await settle(pilot)
+        assert layouts.count == 0
+        assert table.size.height == room
+        assert table.virtual_size.height == 151
+        assert table.vertical_scrollbar.window_virtual_size == 151
+        table.focus()
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.cursor_key == table.row_keys()[-1]
+        assert visible_text(table)[-1].split()[0] == f"f{table.row_keys()[-1]:x}"
+        # and back under a screenful: the table shrinks (a layout: its box changes)
+        table.update_rows({}, table.row_keys()[3:])
+        await settle(pilot)
+        assert layouts.count >= 1
+        assert table.size.height == 4
+
+
+async def test_rows_added_to_a_short_table_grow_it():
+    app = TableAndFooterApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(JobTable)
+        table.set_rows(make_rows(3))
+        await settle(pilot)
+        assert table.size.height == 4
+        below = app.query_one("#below").region.y
+        table.update_rows(make_rows(5, start=3))
+        await settle(pilot)
+        assert table.size.height == 9
+        assert app.query_one("#below").region.y == below + 5

@@ -1,0 +1,58 @@
+"""A refresh of the jobs screen repaints; it lays nothing out (issue 17). A layout of that screen costs 10-40 ms
+of the UI thread, and asking for one on every refresh was most of the stall a user felt per refresh at 10,000
+jobs: rows arriving in a table that already fills its room, and counts changing in the summary, do not change
+any widget's box. A line added to the summary (a drained node) does, and is laid out."""
+
+from __future__ import annotations
+
+from fluxstate_tui.kube.broker import Broker
+from fluxstate_tui.kube.resources import get_minicluster
+
+from .pilot import Fetches, make_app, open_jobs, text_of, until
+
+DEMO = {"speed": 10}
+
+
+class Layouts:
+    """Counts the layouts of one screen."""
+
+    def __init__(self, screen) -> None:
+        self.count = 0
+        original = screen._refresh_layout
+
+        def counted(*args, **kwargs):
+            self.count += 1
+            return original(*args, **kwargs)
+
+        screen._refresh_layout = counted
+
+
+async def test_refreshes_repaint_and_lay_out_only_when_the_summary_grows(demo):
+    fetches = Fetches()
+    app = make_app(demo, refresh=0.3)
+    async with app.run_test(size=(120, 24), message_hook=fetches) as pilot:
+        jobs = await open_jobs(app, pilot)
+        table, summary = jobs.table, jobs.query_one("#summary")
+        kube = await app.client()
+        broker = Broker(kube, await get_minicluster(kube, "flux-sample", "default"))
+        await broker.flux(["flux", "submit", "--cc", "1-30", "--job-name=fill", "sleep", "1"])
+        await until(pilot, lambda: table.total_count > table.size.height + 5, what="a table fuller than its room")
+        settled = fetches.count
+        await until(pilot, lambda: fetches.count >= settled + 2, what="two more refreshes")
+
+        layouts = Layouts(jobs)
+        before, rows, count = text_of(summary), table.total_count, fetches.count
+        await broker.flux(["flux", "submit", "--cc", "1-5", "--job-name=more", "sleep", "0"])
+        await until(pilot, lambda: fetches.count >= count + 4 and table.total_count >= rows + 5,
+                    what="the new jobs in, over a few refreshes")
+        assert text_of(summary) != before  # the counts moved
+        assert layouts.count == 0
+
+        height = summary.size.height
+        await broker.flux(["flux", "resource", "drain", "1", "bad fan"])
+        try:
+            await until(pilot, lambda: summary.size.height == height + 1, what="the drained node's line")
+            assert "bad fan" in text_of(summary)
+            assert layouts.count >= 1
+        finally:
+            await broker.flux(["flux", "resource", "undrain", "1"])
