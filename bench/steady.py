@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import random
 import statistics
 import sys
@@ -160,6 +161,30 @@ class Layouts:
     def summary(self) -> str:
         return ", ".join(f"{name} {count}" for name, count in sorted(self.by_class.items(), key=lambda x: -x[1])) \
             or "none"
+
+
+class GcPauses:
+    """The cyclic collector's pauses while `on`, by generation: (count, total s, max s). A collection of
+    the oldest generation walks every tracked object, on whichever thread allocated last."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.pauses: dict[int, list[float]] = defaultdict(list)
+        self._t0 = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        elif self.on:
+            self.pauses[info["generation"]].append(time.perf_counter() - self._t0)
+
+    def undo(self) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def summary(self) -> str:
+        return "; ".join(f"gen{g}: {len(p)} taking {sum(p) * 1000:.0f} ms (max {max(p) * 1000:.0f})"
+                         for g, p in sorted(self.pauses.items())) or "none"
 
 
 class LoopProbe:
@@ -327,6 +352,7 @@ async def measure_app(n: int, demo: DemoProcess, churn_fraction: float, quiet_s:
     stages.wrap(Screen, "_compositor_refresh", "compositor update")
     stages.wrap(Screen, "_refresh_layout", "screen layout")
     layouts = Layouts()
+    gc_pauses = GcPauses()
     recording = Recording()
     original_update = JobTable.update_rows  # the wrapper
     recording_on = [False]
@@ -393,13 +419,13 @@ async def measure_app(n: int, demo: DemoProcess, churn_fraction: float, quiet_s:
             handler_len = len(handler)
             if prof:
                 prof.enable()
-            layouts.on = True
+            layouts.on = gc_pauses.on = True
             while time.perf_counter() - q0 < quiet_s:
                 await asyncio.sleep(0.05)
                 if len(handler) != handler_len:  # a handler ran: mark the main thread's CPU
                     handler_len = len(handler)
                     cpu_marks.append((handler[-1].start, time.thread_time()))
-            layouts.on = False
+            layouts.on = gc_pauses.on = False
             if prof:
                 prof.disable()
             stages.profiling = False
@@ -422,6 +448,7 @@ async def measure_app(n: int, demo: DemoProcess, churn_fraction: float, quiet_s:
             extra["stages"] = stage_figures
             extra["render_s"] = shots.render_s
             extra["layouts"] = layouts.summary()
+            extra["gc"] = gc_pauses.summary()
             if prof and profile_dir:
                 profile_dir.mkdir(parents=True, exist_ok=True)
                 prof.dump_stats(profile_dir / f"main-{n}.pstats")
@@ -472,6 +499,7 @@ async def measure_app(n: int, demo: DemoProcess, churn_fraction: float, quiet_s:
         JobTable.update_rows = original_update
         restore_down()
         layouts.undo()
+        gc_pauses.undo()
         stages.undo()
     return out, recording, extra
 
@@ -515,6 +543,8 @@ async def measure_widget(rec: Recording, n: int, quiet_s: float, keys_s: float) 
                     table.update_rows(upserts, removed)
 
             feeder = asyncio.create_task(feed())
+            gc_pauses = GcPauses()
+            gc_pauses.on = True
             q0 = time.perf_counter()
             cpu_marks = []
             seen = 0
@@ -524,6 +554,8 @@ async def measure_widget(rec: Recording, n: int, quiet_s: float, keys_s: float) 
                     seen = len(starts)
                     cpu_marks.append(time.thread_time())
             q1 = time.perf_counter()
+            gc_pauses.undo()
+            print(f"  the table alone, garbage collections in phase 1: {gc_pauses.summary()}", flush=True)
             windows = [w for w in zip(starts, starts[1:], strict=False) if w[1] <= q1]
             out.update({f"quiet_{k}": v for k, v in stall_figures(probe, windows).items()})
             cpu = [b - a for a, b in zip(cpu_marks, cpu_marks[1:], strict=False)]
@@ -581,6 +613,7 @@ async def main() -> None:
         for label, (wmed, wmax, cmed, count, main_) in sorted(extra["stages"].items()):
             print(f"  {label:<24} {ms(wmed):>9} {ms(wmax):>9} {ms(cmed):>8} {count:>6} {main_:>7}")
         print(f"  layouts asked for in phase 1, by widget: {extra['layouts']}")
+        print(f"  garbage collections in phase 1: {extra['gc']}")
         print(f"  terminal bytes rendered by the bench (both phases): {extra['render_s'] * 1000:.0f} ms", flush=True)
     head = (f"\n{'jobs':>7} | {'stall/tick med':>14} {'max':>5} | {'max stall med':>13} {'max':>5} | "
             f"{'main CPU/tick med':>17} {'max':>5} | {'key p50':>7} {'p99':>5} | {'change p50':>10} {'p95':>5}")

@@ -25,8 +25,25 @@ class Freshness(Static):
         self._shown: Text | None = None
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._redraw)
+        self.set_interval(1.0, self._tick)
         self._redraw()
+
+    def _tick(self) -> None:
+        # The age, each second, only where it can be seen. A screen under another is redrawn on every
+        # change of it, and Textual answers that by repainting all of the screen on top (its
+        # `_background_screens` always holds the one just under it): at 100,000 jobs, a full repaint of the
+        # jobs screen every second for a line nobody could see. A screen coming back redraws this line
+        # (RefreshScreen.on_screen_resume).
+        if self._visible():
+            self._redraw()
+
+    def _visible(self) -> bool:
+        """On the top screen, or under screens that let it show through (a modal dialog's dimmed backdrop)."""
+        stack = self.app.screen_stack
+        screen = self.screen
+        if screen not in stack:
+            return False
+        return all(above.styles.background.a < 1 for above in stack[stack.index(screen) + 1:])
 
     def _show(self, *, error: str | None = None, busy: str | None = None) -> None:
         self.error, self.busy = error, busy

@@ -74,18 +74,16 @@ class FluxSummary(Static):
             info.append("assets ", style="bold")
             info.append(printable(", ".join(assets)))
         not_up = self._not_up(snap)
-        self._put(Group(grid, info, not_up) if not_up else Group(grid, info))
-
-    def _put(self, content: Group) -> None:
         # Every refresh changes the counts, rarely the summary's height: a repaint, then, not a layout of the
-        # whole screen (10-40 ms on the jobs screen, every refresh). The height is what the content takes at
-        # this width (a long info line wraps on a narrow terminal).
+        # whole screen (10-40 ms on the jobs screen, every refresh). The grid's rows never wrap (no_wrap, and
+        # cluster text is made one line by printable); the info and not-up lines wrap on a narrow terminal.
         width = self.size.width
         height = None
         if width > 0:
             console = self.app.console
-            height = len(console.render_lines(content, console.options.update_width(width), pad=False))
-        self.update(content, layout=height is None or height != self._height)
+            height = len(grid.rows) + sum(len(t.wrap(console, width)) for t in (info, not_up) if t is not None)
+        self.update(Group(grid, info, not_up) if not_up else Group(grid, info),
+                    layout=height is None or height != self._height)
         self._height = height
 
     @staticmethod

@@ -56,3 +56,33 @@ async def test_refreshes_repaint_and_lay_out_only_when_the_summary_grows(demo):
             assert layouts.count >= 1
         finally:
             await broker.flux(["flux", "resource", "undrain", "1"])
+
+
+async def test_the_summary_is_as_tall_as_its_wrapped_lines_on_a_narrow_terminal(demo):
+    fetches = Fetches()
+    app = make_app(demo, refresh=0.3)
+    async with app.run_test(size=(64, 30), message_hook=fetches) as pilot:
+        jobs = await open_jobs(app, pilot)
+        summary = jobs.query_one("#summary")
+
+        def rendered_lines() -> int:
+            console = app.console
+            return len(console.render_lines(summary.content, console.options.update_width(summary.size.width)))
+
+        count = fetches.count
+        await until(pilot, lambda: fetches.count >= count + 2, what="two refreshes")
+        assert summary.size.height == rendered_lines() > 3  # the info line wraps at this width
+        kube = await app.client()
+        broker = Broker(kube, await get_minicluster(kube, "flux-sample", "default"))
+        await broker.flux(["flux", "resource", "drain", "1", "a long reason that wraps " * 3])
+        try:
+            before = summary.size.height
+            await until(pilot, lambda: summary.size.height > before + 1, what="the drain line, wrapped")
+            count = fetches.count
+            await until(pilot, lambda: fetches.count >= count + 2, what="two refreshes")
+            assert summary.size.height == rendered_lines()
+        finally:
+            await broker.flux(["flux", "resource", "undrain", "1"])
+        count = fetches.count
+        await until(pilot, lambda: fetches.count >= count + 2 and summary.size.height == before,
+                    what="the summary back to its height")
