@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
+from textual._styles_cache import StylesCache
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -56,6 +57,17 @@ def prune_watchers(objects: list) -> None:
     for obj in objects:
         for entries in getattr(obj, "__watchers", {}).values():
             entries[:] = [(node, callback) for node, callback in entries if not (node._closing or node._closed)]
+
+
+def release_styles_caches() -> None:
+    """Let go of the rendered lines of widgets that are gone. Textual 8 caches
+    `StylesCache.get_inner_outer` with functools.lru_cache on the method, so each cache key holds a
+    widget's StylesCache, with every line it last rendered, until 1,024 newer keys push it out (its issue
+    #6665): each visit of the jobs screen left some 56 of them, a table of rows among them, and RSS rose
+    with every visit. Clearing the cache costs the live widgets one small computation each."""
+    cached = getattr(StylesCache.get_inner_outer, "cache_clear", None)
+    if cached is not None:
+        cached()
 
 
 class Fetched(Message):
@@ -102,6 +114,7 @@ class RefreshScreen(Screen):
     def on_screen_resume(self) -> None:
         self.freshness.set_paused(self.fs_app.paused)
         prune_watchers([self.app, self, *self.query("*")])
+        release_styles_caches()
         if not self._fetching:
             self._schedule(0)
 

@@ -86,3 +86,34 @@ async def test_the_summary_is_as_tall_as_its_wrapped_lines_on_a_narrow_terminal(
         count = fetches.count
         await until(pilot, lambda: fetches.count >= count + 2 and summary.size.height == before,
                     what="the summary back to its height")
+
+
+async def test_the_covered_list_neither_refreshes_nor_repaints_the_screen_on_top(demo):
+    """Textual repaints all of the top screen for any change in the screen under it: the list under the jobs
+    screen keeps no timer and leaves its freshness line alone until it is back, and then it is fresh at once."""
+    fetches = Fetches()
+    app = make_app(demo, refresh=0.3)
+    async with app.run_test(size=(120, 30), message_hook=fetches) as pilot:
+        clusters = app.screen
+        jobs = await open_jobs(app, pilot)
+        compositor = jobs._compositor
+        full = []
+        original = compositor.render_full_update
+
+        def counted(*args, **kwargs):
+            full.append(1)
+            return original(*args, **kwargs)
+
+        compositor.render_full_update = counted
+        shown = clusters.freshness._shown
+        count = fetches.count
+        await until(pilot, lambda: fetches.count >= count + 6, what="six refreshes of the jobs screen")
+        await pilot.pause(1.2)  # the freshness line's one-second tick, twice over
+        assert clusters._timer is None
+        assert clusters.freshness._shown == shown
+        assert not full
+        listed = len([m for m in fetches.messages if type(m).__name__ == "ClustersFetched"])
+        await pilot.press("escape")
+        await until(pilot, lambda: len([m for m in fetches.messages if type(m).__name__ == "ClustersFetched"])
+                    > listed, what="the list refreshed on its return")
+        assert "updated just now" in clusters.freshness._shown.plain
