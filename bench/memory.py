@@ -41,6 +41,7 @@ from demo_proc import DemoProcess, load_note, rss_mib  # noqa: E402
 
 from fluxstate_tui.app import FluxStateApp  # noqa: E402
 from fluxstate_tui.flux.model import Job  # noqa: E402
+from fluxstate_tui.heap import fix_mmap_threshold  # noqa: E402
 from fluxstate_tui.kube.client import Target  # noqa: E402
 
 SIZE = (160, 50)
@@ -149,6 +150,7 @@ def measure_in_subprocess(n: int, visits: int = 20, trace: bool = False) -> dict
 
 
 async def main() -> None:
+    fix_mmap_threshold()  # the app runs in this process: set as the CLI sets it when it starts
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--visits", type=int, default=20)

@@ -31,6 +31,7 @@ from demo_proc import DemoProcess  # noqa: E402
 from fluxstate_tui.app import FluxStateApp  # noqa: E402
 from fluxstate_tui.flux import commands as fc  # noqa: E402
 from fluxstate_tui.flux.rows import ROW_FORMAT  # noqa: E402
+from fluxstate_tui.heap import fix_mmap_threshold  # noqa: E402
 from fluxstate_tui.kube.broker import Broker  # noqa: E402
 from fluxstate_tui.kube.client import Target  # noqa: E402
 from fluxstate_tui.kube.resources import get_minicluster  # noqa: E402
@@ -121,6 +122,7 @@ def fmt(seconds: float) -> str:
 
 
 async def main() -> None:
+    fix_mmap_threshold()  # the app runs in this process: set as the CLI sets it when it starts
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--runs", type=int, default=2)

@@ -41,6 +41,7 @@ from demo_proc import DemoProcess, load_note
 from open_jobs import fmt, measure
 from textual.widgets import DataTable
 
+from fluxstate_tui.heap import fix_mmap_threshold
 from fluxstate_tui.widgets.job_table import JobTable
 
 FILTERS = ("s", "sim-4")
@@ -122,6 +123,7 @@ async def cli_figures(n: int, runs: int) -> dict[str, float]:
 
 
 async def main() -> None:
+    fix_mmap_threshold()  # the app runs in this process: set as the CLI sets it when it starts
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--runs", type=int, default=2)

@@ -66,6 +66,7 @@ from textual.widget import Widget  # noqa: E402
 from fluxstate_tui.app import FluxStateApp  # noqa: E402
 from fluxstate_tui.flux.ids import parse_jobid  # noqa: E402
 from fluxstate_tui.flux.snapshot import SnapshotReader  # noqa: E402
+from fluxstate_tui.heap import fix_mmap_threshold  # noqa: E402
 from fluxstate_tui.kube import broker as broker_mod  # noqa: E402
 from fluxstate_tui.kube.client import Target  # noqa: E402
 from fluxstate_tui.widgets.job_table import JobTable  # noqa: E402
@@ -591,6 +592,7 @@ def ms(seconds: float) -> str:
 
 
 async def main() -> None:
+    fix_mmap_threshold()  # the app runs in this process: set as the CLI sets it when it starts
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--churn", type=float, default=0.01, help="fraction of the jobs changing per tick")

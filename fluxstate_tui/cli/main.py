@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
+from ..heap import fix_mmap_threshold
 from . import act_args, guard_args, move_args, serve, submit_args, validate, workflow_args
 
 if TYPE_CHECKING:
@@ -163,6 +164,7 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    fix_mmap_threshold()  # before anything large is allocated (heap.py: RSS at 100,000 jobs)
     parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
     words, command_argv = submit_args.split_command(words)
