@@ -12,6 +12,7 @@ of growth over 20 visits instead of 22. Blocks under it, Python's own arenas amo
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import sys
 
@@ -31,3 +32,21 @@ def fix_mmap_threshold(size: int = MMAP_THRESHOLD) -> bool:
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     return bool(mallopt(M_MMAP_THRESHOLD, size))
+
+
+# ---- the cyclic collector ---------------------------------------------------------------------------
+# A full collection walks every object the collector tracks, and every `Job` is tracked (CPython untracks
+# only exact tuples, and a Job is a NamedTuple): at 100,000 jobs one takes 30-60 ms, on whichever thread
+# allocates at that moment, and comes every few refreshes while jobs change; a key pressed meanwhile
+# waits. A screen holding that many jobs moves them out of the collector's sight once they are in
+# (`keep_out_of_collections`: a full collection, then `gc.freeze`, so no garbage is frozen), again once a
+# fifth of them were replaced, and gives everything back when it goes (`give_back`): objects frozen while
+# alive and dropped later are reclaimed by reference counting, and by the collector once thawed.
+
+def keep_out_of_collections() -> None:
+    gc.collect()
+    gc.freeze()
+
+
+def give_back() -> None:
+    gc.unfreeze()

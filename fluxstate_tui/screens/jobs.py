@@ -16,6 +16,7 @@ from ..flux.display import printable
 from ..flux.model import Job, order_key
 from ..flux.snapshot import ALL_SECTIONS, JobIndex, Merge, Snapshot
 from ..flux.why import Reason, reasons_by_job, short
+from ..heap import give_back, keep_out_of_collections
 from ..kube.broker import Broker
 from ..kube.client import KubeClient
 from ..kube.resources import MiniCluster, get_minicluster
@@ -47,6 +48,9 @@ SORTABLE = [None, "jobid", "user", "name", "st", "ntasks", "nnodes", "time"]
 PREVIEW_ROWS = 200
 """Jobs read first on opening the screen (flux jobs lists the newest first): a screenful or more, shown
 while the full listing, which takes seconds at 100,000 jobs, is read and merged in behind it. 0: no preview."""
+FREEZE_FROM = 20_000
+"""Jobs from which the screen keeps them out of the collector's full collections (heap.py): below, one
+takes a few ms anyway."""
 RESULT_STYLE = {"COMPLETED": "completed", "FAILED": "failed", "CANCELED": "canceled", "TIMEOUT": "timeout"}
 
 
@@ -155,6 +159,8 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
         self._broker_pod: tuple[str, datetime | None] | None = None  # (name, created): the pod the index is of
         self._reasons: dict[int, list[Reason]] = {}  # why each pending job waits, as of the last refresh
         self._note: str | None = ""  # the note's text as last shown (None: an error shown there instead)
+        self._frozen = False   # the jobs are out of the collector's sight (heap.keep_out_of_collections)
+        self._replaced = 0     # jobs added or changed since
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -186,6 +192,9 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
         self.snapshot = None
         self._reasons = {}
         self._broker = None
+        if self._frozen:
+            self._frozen = False
+            give_back()
 
     @property
     def table(self) -> JobTable:
@@ -255,6 +264,7 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
             table.set_rows(diff.rows)
         else:
             table.update_rows(diff.rows, diff.removed)
+        self._keep_out_of_collections(diff)
         self.query_one(FluxSummary).show(self.mc, snap, self.broker_name)
         if snap.stats is not None:
             self.query_one(QueueTrend).add(snap.stats.pending, snap.stats.running)
@@ -276,6 +286,21 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
         self.fetch_done(ok=True)
         if snap.preview:
             self._schedule(0)  # the full listing at once, not a refresh interval later
+
+    def _keep_out_of_collections(self, diff: JobsDiff) -> None:
+        """Once a big queue is in, and again once a fifth of it was replaced, after the next paint."""
+        count = len(self.index.jobs)
+        if count < FREEZE_FROM or not self.index.loaded:
+            return
+        self._replaced += len(diff.merge.added) + len(diff.merge.changed)
+        if not self._frozen or self._replaced > count // 5:
+            self._frozen = True
+            self._replaced = 0
+            self.call_after_refresh(self._freeze_now)
+
+    def _freeze_now(self) -> None:
+        if self._frozen:  # not unmounted meanwhile (that gave everything back)
+            keep_out_of_collections()
 
     def _replace_table(self, columns: list[Column]) -> JobTable:
         old = self.table

@@ -21,7 +21,6 @@ Costs (N = all rows, k = rows in one update):
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import filterfalse
@@ -32,6 +31,7 @@ from rich.cells import cell_len, set_cell_size
 
 from ..flux.display import printable
 from .sort_values import Column, column_sort_value, numeric_value
+from .table_sort import SortedRows
 
 Row = tuple[tuple[str, ...], tuple, str]
 """(cells, default sort key, style name) as passed to `update` / `set_rows`."""
@@ -66,7 +66,7 @@ def text_width(text: str) -> int:
     return len(text) if text.isascii() else cell_len(text)
 
 
-class TableModel:
+class TableModel(SortedRows):
     """Rows keyed by int, a display order (sorted, then filtered), and a cursor pinned to a key."""
 
     def __init__(self, columns: list[Column]) -> None:
@@ -230,64 +230,6 @@ class TableModel:
     def _matches(self, key: int) -> bool:
         return self._needle in self._hay[key]
 
-    def _memo_value(self, col: Column, key: int, text: str) -> Any:
-        if col.key == "jobid":  # the value is the id itself: nothing to share between rows
-            return column_sort_value(col, key, text, self.sort_reverse)
-        memo = self._value_memo
-        value = memo.get(text)
-        if value is None:
-            value = memo[text] = column_sort_value(col, key, text, self.sort_reverse)
-        return value
-
-    def _column_value(self, key: int, cells: tuple[str, ...]) -> Any:
-        assert self.sort_column is not None  # only called while a sort column is set
-        index = self.col_index[self.sort_column]
-        return self._memo_value(self.columns[index], key, cells[index])
-
-    def _resort(self) -> None:
-        if self.sort_column is None:
-            if self._default_order is not None and not self.sort_reverse:
-                self._sorted = list(self._default_order)
-            else:
-                self._sorted.sort(key=self.sort_keys.__getitem__, reverse=self.sort_reverse)
-        elif self.sort_column == "jobid":  # unique ints: no ties to break
-            self._sorted.sort(key=self._column_values.__getitem__)
-        else:
-            # Two stable passes, not one over (value, sort key) pairs: a column has few distinct
-            # values, so most comparisons of pairs would fall through to the tie-break tuples.
-            if self._default_order is None:
-                self._sorted.sort(key=self.sort_keys.__getitem__)
-                self._default_order = list(self._sorted)
-            self._sorted = sorted(self._default_order, key=self._rank_of())
-
-    def _rank_of(self) -> Any:
-        """Key function: a row's position among the distinct values of the sort column (an int)."""
-        values = self._column_values
-        rank = {value: position for position, value in enumerate(sorted(set(values.values())))}
-        return lambda k: rank[values[k]]
-
-    def _merge_sorted(self, keys: list[int]) -> None:
-        """Merge `keys` into the (ascending) sorted list; equal values go after. Each finds its place by
-        bisection and the list is rebuilt from slices (copies in C): a refresh that moves 1,000 of
-        100,000 rows costs a few milliseconds, not a sort of all of them."""
-        if self.sort_column is None:
-            getter = self.sort_keys.__getitem__
-        else:
-            values, sort_keys = self._column_values, self.sort_keys
-
-            def getter(k: int) -> Any:
-                return (values[k], sort_keys[k])
-        lst = self._sorted
-        merged: list[int] = []
-        start = 0
-        for k in sorted(keys, key=getter):
-            at = bisect_right(lst, getter(k), lo=start, key=getter)
-            merged += lst[start:at]
-            merged.append(k)
-            start = at
-        merged += lst[start:]
-        self._sorted = merged
-
     def _refilter(self) -> None:
         if self._needle:
             hay = self._hay
@@ -388,39 +330,6 @@ class TableModel:
         self._pin_cursor(prev_key, prev_index)
         widths_changed = self._grow_widths(list(self.cells.values()))
         return Change(True, widths_changed, [])
-
-    def _compute_column_values(self) -> None:
-        assert self.sort_column is not None  # only called while a sort column is set
-        index = self.col_index[self.sort_column]
-        col = self.columns[index]
-        if col.key == "jobid":
-            value = self._memo_value
-            self._column_values = {k: value(col, k, cells[index]) for k, cells in self.cells.items()}
-            return
-        # A column has few distinct texts: each is worked out once, then every row is one dict lookup
-        # (no call per row: a sort of 100,000 rows by NTASKS spent half its time in those calls).
-        memo, reverse = self._value_memo, self.sort_reverse
-        texts = {cells[index] for cells in self.cells.values()}
-        for text in texts - memo.keys():
-            memo[text] = column_sort_value(col, 0, text, reverse)
-        self._column_values = {k: memo[cells[index]] for k, cells in self.cells.items()}
-
-    def sort_by(self, column_key: str | None, reverse: bool = False) -> None:
-        if column_key is not None and column_key not in self.col_index:
-            raise KeyError(f"no column {column_key!r}")
-        prev_key = self.cursor_key
-        if self.sort_column is None and not self.sort_reverse:
-            self._default_order = list(self._sorted)
-        self.sort_column = column_key
-        self.sort_reverse = bool(reverse)
-        self._value_memo = {}
-        if column_key is None:
-            self._column_values = {}
-        else:
-            self._compute_column_values()
-        self._resort()
-        self._refilter()
-        self._pin_cursor(prev_key, self.cursor_index)
 
     @property
     def settings(self) -> tuple:

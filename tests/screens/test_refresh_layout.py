@@ -1,12 +1,16 @@
 """A refresh of the jobs screen repaints; it lays nothing out (issue 17). A layout of that screen costs 10-40 ms
 of the UI thread, and asking for one on every refresh was most of the stall a user felt per refresh at 10,000
 jobs: rows arriving in a table that already fills its room, and counts changing in the summary, do not change
-any widget's box. A line added to the summary (a drained node) does, and is laid out."""
+any widget's box. A line added to the summary (a drained node) does, and is laid out. Nor does a refresh of a
+big queue pay for the collector walking its jobs (heap.py)."""
 
 from __future__ import annotations
 
+import gc
+
 from fluxstate_tui.kube.broker import Broker
 from fluxstate_tui.kube.resources import get_minicluster
+from fluxstate_tui.screens import jobs as jobs_module
 
 from .pilot import Fetches, make_app, open_jobs, text_of, until
 
@@ -117,3 +121,18 @@ async def test_the_covered_list_neither_refreshes_nor_repaints_the_screen_on_top
         await until(pilot, lambda: len([m for m in fetches.messages if type(m).__name__ == "ClustersFetched"])
                     > listed, what="the list refreshed on its return")
         assert "updated just now" in clusters.freshness._shown.plain
+
+
+async def test_a_big_queue_is_kept_out_of_full_collections_while_shown(demo, monkeypatch):
+    """heap.keep_out_of_collections once the jobs are in; everything given back when the screen goes."""
+    monkeypatch.setattr(jobs_module, "FREEZE_FROM", 1)
+    gc.unfreeze()
+    app = make_app(demo, refresh=0.3)
+    async with app.run_test(size=(120, 30)) as pilot:
+        clusters = app.screen
+        jobs = await open_jobs(app, pilot)
+        await until(pilot, lambda: gc.get_freeze_count() > 0, what="the jobs frozen")
+        assert not any(o is jobs for o in gc.get_objects())  # out of the collector's sight, with its jobs
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is clusters, what="back to the list")
+        assert gc.get_freeze_count() == 0
