@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
@@ -19,6 +20,9 @@ from .resources import MiniCluster, Pod, find_broker
 NOT_READY = re.compile(
     r"Unable to connect to Flux|flux_open|flux-proxy: ERROR|flux-view\.sh: No such file|"
     r"flux: command not found|broker socket .* was not found")
+
+FEED_PIECE = 32 << 10
+"""Bytes of a listing parsed between two turns of the event loop (some 200 rows, 1-2 ms)."""
 
 
 class Broker:
@@ -88,9 +92,13 @@ class Broker:
         reader = SnapshotReader(nonce, full=since is None, count=count, build=build, rechecked=recheck)
 
         async def read(data: bytes) -> None:
-            # Parsed as it arrives, a frame at a time (a few milliseconds each even at 100,000 jobs): the
-            # listing is read by the time its last byte is in, and the event loop is never held long.
-            reader.feed(data)
+            # Parsed as it arrives: the listing is read by the time its last byte is in. A piece at a time,
+            # each followed by a turn of the event loop: frames come in bursts (the next is often already
+            # buffered, and awaiting it does not yield), and one frame can hold 1,000 rows, 10 ms of parsing,
+            # in which a key pressed would wait.
+            for start in range(0, len(data), FEED_PIECE):
+                reader.feed(data[start:start + FEED_PIECE])
+                await asyncio.sleep(0)
 
         result = await self.exec(fc.script_in_pod(script), timeout, stdout=read)
         snap = reader.finish()
