@@ -11,24 +11,11 @@ import gc
 from fluxstate_tui.kube.broker import Broker
 from fluxstate_tui.kube.resources import get_minicluster
 from fluxstate_tui.screens import jobs as jobs_module
+from tests.widgets.test_job_table import Layouts
 
 from .pilot import Fetches, make_app, open_jobs, text_of, until
 
 DEMO = {"speed": 10}
-
-
-class Layouts:
-    """Counts the layouts of one screen."""
-
-    def __init__(self, screen) -> None:
-        self.count = 0
-        original = screen._refresh_layout
-
-        def counted(*args, **kwargs):
-            self.count += 1
-            return original(*args, **kwargs)
-
-        screen._refresh_layout = counted
 
 
 async def test_refreshes_repaint_and_lay_out_only_when_the_summary_grows(demo):
