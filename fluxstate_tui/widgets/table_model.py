@@ -331,6 +331,23 @@ class TableModel(SortedRows):
         widths_changed = self._grow_widths(list(self.cells.values()))
         return Change(True, widths_changed, [])
 
+    def sort_by(self, column_key: str | None, reverse: bool = False) -> None:
+        if column_key is not None and column_key not in self.col_index:
+            raise KeyError(f"no column {column_key!r}")
+        prev_key = self.cursor_key
+        if self.sort_column is None and not self.sort_reverse:
+            self._default_order = list(self._sorted)
+        self.sort_column = column_key
+        self.sort_reverse = bool(reverse)
+        self._value_memo = {}
+        if column_key is None:
+            self._column_values = {}
+        else:
+            self._compute_column_values()
+        self._resort()
+        self._refilter()
+        self._pin_cursor(prev_key, self.cursor_index)
+
     @property
     def settings(self) -> tuple:
         """What a model made apart (`blank`) must still share with this one to take its place."""

@@ -1,8 +1,8 @@
 """How `TableModel` sorts: by the default order (flux's), or by one column's values with ties going by
 the default order; new and moved rows merged in by bisection rather than a sort of every row.
 
-A mixin of TableModel's (table_model.py holds the rows, filter and cursor); it reads and writes the
-model's attributes declared below.
+A mixin of TableModel's (table_model.py holds the rows, filter and cursor, and `sort_by`, which moves the
+cursor too); it reads and writes the model's attributes declared below.
 """
 
 from __future__ import annotations
@@ -20,21 +20,10 @@ class SortedRows:
     col_index: dict[str, int]
     sort_column: str | None
     sort_reverse: bool
-    cursor_index: int
     _sorted: list[int]
     _default_order: list[int] | None
     _column_values: dict[int, Any]
     _value_memo: dict[str, Any]
-
-    @property
-    def cursor_key(self) -> int | None:
-        raise NotImplementedError
-
-    def _refilter(self) -> None:
-        raise NotImplementedError
-
-    def _pin_cursor(self, key: int | None, fallback_index: int) -> None:
-        raise NotImplementedError
 
     def _memo_value(self, col: Column, key: int, text: str) -> Any:
         if col.key == "jobid":  # the value is the id itself: nothing to share between rows
@@ -109,20 +98,3 @@ class SortedRows:
         for text in texts - memo.keys():
             memo[text] = column_sort_value(col, 0, text, reverse)
         self._column_values = {k: memo[cells[index]] for k, cells in self.cells.items()}
-
-    def sort_by(self, column_key: str | None, reverse: bool = False) -> None:
-        if column_key is not None and column_key not in self.col_index:
-            raise KeyError(f"no column {column_key!r}")
-        prev_key = self.cursor_key
-        if self.sort_column is None and not self.sort_reverse:
-            self._default_order = list(self._sorted)
-        self.sort_column = column_key
-        self.sort_reverse = bool(reverse)
-        self._value_memo = {}
-        if column_key is None:
-            self._column_values = {}
-        else:
-            self._compute_column_values()
-        self._resort()
-        self._refilter()
-        self._pin_cursor(prev_key, self.cursor_index)
