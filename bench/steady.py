@@ -43,8 +43,10 @@ import argparse
 import asyncio
 import cProfile
 import gc
+import json
 import random
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -587,6 +589,17 @@ async def measure(n: int, churn: float = 0.01, quiet_s: float = 20.0, keys_s: fl
     return ours
 
 
+def measure_in_subprocess(n: int, quiet_s: float = 20.0, keys_s: float = 30.0) -> dict:
+    """`measure` in a fresh interpreter, as the TUI runs: not in a heap (and under a collector) that still
+    holds what earlier benches of the same run left behind."""
+    argv = [sys.executable, __file__, "--one", str(n), "--quiet-s", str(quiet_s), "--keys-s", str(keys_s)]
+    out = subprocess.run(argv, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"bench/steady.py --one {n} failed: {out.stderr[-2000:]}")
+    sys.stderr.write(out.stderr)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def ms(seconds: float) -> str:
     return "   n/a" if seconds != seconds else f"{seconds * 1000:6.0f}"
 
@@ -601,7 +614,11 @@ async def main() -> None:
     parser.add_argument("--profile", type=Path, default=None, help="write cProfile stats of phase 1 here")
     parser.add_argument("--backlog", action="store_true",
                         help="keep the seeded big-run blocking the FIFO queue: the churn piles up as pending jobs")
+    parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # one size, JSON out
     args = parser.parse_args()
+    if args.one is not None:
+        print(json.dumps(await measure(args.one, args.churn, args.quiet_s, args.keys_s)))
+        return
     print(f"# {load_note()}", flush=True)
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
