@@ -16,7 +16,7 @@ from ..flux.display import printable
 from ..flux.model import Job, order_key
 from ..flux.snapshot import ALL_SECTIONS, JobIndex, Merge, Snapshot
 from ..flux.why import Reason, reasons_by_job, short
-from ..heap import give_back, keep_out_of_collections
+from ..heap import collect_left_behind, give_back, keep_out_of_collections
 from ..kube.broker import Broker
 from ..kube.client import KubeClient
 from ..kube.resources import MiniCluster, get_minicluster
@@ -51,6 +51,8 @@ while the full listing, which takes seconds at 100,000 jobs, is read and merged 
 FREEZE_FROM = 20_000
 """Jobs from which the screen keeps them out of the collector's full collections (heap.py): below, one
 takes a few ms anyway."""
+COLLECT_AFTER_POP = 0.3
+"""Seconds after a big screen's pop until what it left in cycles is collected: the screen below painted first."""
 RESULT_STYLE = {"COMPLETED": "completed", "FAILED": "failed", "CANCELED": "canceled", "TIMEOUT": "timeout"}
 
 
@@ -195,6 +197,9 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
         if self._frozen:
             self._frozen = False
             give_back()
+            # Set by the app, not from here: a timer set here would send its callback as from this
+            # screen, and the message naming it as sender would keep it alive through the collection.
+            self.app.call_later(self.app.set_timer, COLLECT_AFTER_POP, collect_left_behind)
 
     @property
     def table(self) -> JobTable:

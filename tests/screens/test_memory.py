@@ -18,12 +18,14 @@ in watcher lists of the app and of the list's Footer, Textual's issue #6666.)
 from __future__ import annotations
 
 import gc
+import weakref
 from collections import Counter
 
 import pytest
 from textual.dom import DOMNode
 
 from fluxstate_tui.flux.model import Job
+from fluxstate_tui.screens import jobs as jobs_module
 from fluxstate_tui.screens.broker_log import BrokerLogScreen
 from fluxstate_tui.screens.clusters import ClustersScreen
 from fluxstate_tui.screens.describe import DescribeScreen
@@ -153,3 +155,18 @@ async def test_the_views_the_jobs_screen_opens_are_released_when_popped(demo, ke
         await pilot.press("escape")
         await pilot.pause(0.3)
         assert alive(Job) <= jobs_before + 100, "the jobs of the popped screens kept"
+
+
+async def test_a_big_queues_screen_is_collected_soon_after_its_pop(demo, monkeypatch):
+    """Its widgets are in cycles, and once the screen's frozen jobs are thawed the collector's oldest
+    generation is too big to be collected for a long while: until then they keep arenas from the system.
+    The screen is gone a moment after the pop with no collection of the test's own."""
+    monkeypatch.setattr(jobs_module, "FREEZE_FROM", 500)  # the seeded queue counts as a big one
+    app = make_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        clusters = await open_clusters(app, pilot)
+        screen = weakref.ref(await visit_jobs(app, pilot))
+        await until(pilot, lambda: screen()._frozen, what="the jobs kept out of collections")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is clusters, what="back to the list")
+        await until(pilot, lambda: screen() is None, timeout=3, what="the popped screen collected")
