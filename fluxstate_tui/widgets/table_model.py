@@ -8,10 +8,11 @@ escape sequence in a job name would reach the terminal). Filter and sort see the
 
 Costs (N = all rows, k = rows in one update):
 - `update(upserts, removed)`: O(k) when no row changes place (e.g. only TIME cells tick).
-  When rows move, are added or removed: one O(N) pass to take the movers out, then either
-  bisect-inserts (few movers) or one `list.sort` over precomputed keys (Timsort merges the
-  untouched sorted run with the movers). `index_of` (key -> position) is rebuilt lazily, on
-  first use after such a change; pinning the cursor uses one `list.index` scan instead.
+  When rows move, are added or removed: each is found by bisection where its old values place it
+  and taken out, then bisected into its new place; the sorted list is edited in place where they
+  sit together (a few slices: O(k log N) plus a few pointer moves), else rebuilt in one O(N) pass
+  (table_sort.py). `index_of` (key -> position) is rebuilt lazily, on first use after such a
+  change; pinning the cursor bisects instead.
 - `sort_by(column)`: O(N) lookups of the column's sort values, each computed once per distinct cell
   text (a column holds few: states, users, task counts), then one sort.
 - `set_filter(text)`: O(N) C-level substring tests over per-row haystacks, built when a row
