@@ -158,7 +158,7 @@ async def main() -> None:
                                                                 " import only"))
         put(f"memory: growth over {visits} visits, jobs shown", "flat", n, cell(mem["painted_growth"], None, "MiB"))
         put(f"memory: growth over {visits} visits, back on list", "", n,
-            cell(mem["max_growth"], mem["after_1"], "MiB", " RSS after visit 1"))
+            cell(mem["max_growth"], mem["after_1"], "MiB", " at visit 1"))
         say("memory")
         ours = await median_of(args.runs, lambda n=n: jobtable_costs(n))
         skip = n >= 100_000 and args.no_datatable_100k
