@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
+import weakref
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol, cast
 
 from textual._styles_cache import StylesCache
@@ -21,6 +23,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 
+from ..heap import collect_left_behind
 from ..kube.client import KubeClient, Target
 from ..kube.errors import KubeError
 from ..widgets.freshness import Freshness
@@ -68,6 +71,26 @@ def release_styles_caches() -> None:
     cached = getattr(StylesCache.get_inner_outer, "cache_clear", None)
     if cached is not None:
         cached()
+
+
+COLLECT_AFTER_POP = 0.3
+"""Seconds after a big screen's pop until what it left in cycles is collected: the screen below painted first."""
+COLLECT_TRIES = 3
+"""Collections at most, a second apart, while something still holds the popped screen (work in flight)."""
+
+
+def collect_after_pop(screen: Screen) -> None:
+    """Collect what a popped screen left in cycles (`heap.collect_left_behind`) once it is gone. The
+    timer is set by the app, not from the screen: a timer set from the screen would send its callback
+    as from the screen, and that message, naming it as sender, would keep it alive through the collection."""
+    app = screen.app
+    app.call_later(app.set_timer, COLLECT_AFTER_POP, partial(_collect, app, weakref.ref(screen), COLLECT_TRIES))
+
+
+def _collect(app: App, screen: weakref.ref[Screen], tries: int) -> None:
+    collect_left_behind()
+    if screen() is not None and tries > 1:  # still held (a worker finishing): once more, later
+        app.set_timer(1.0, partial(_collect, app, screen, tries - 1))
 
 
 class Fetched(Message):

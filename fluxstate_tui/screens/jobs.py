@@ -16,7 +16,7 @@ from ..flux.display import printable
 from ..flux.model import Job, order_key
 from ..flux.snapshot import ALL_SECTIONS, JobIndex, Merge, Snapshot
 from ..flux.why import Reason, reasons_by_job, short
-from ..heap import collect_left_behind, give_back, keep_out_of_collections
+from ..heap import give_back, keep_out_of_collections
 from ..kube.broker import Broker
 from ..kube.client import KubeClient
 from ..kube.resources import MiniCluster, get_minicluster
@@ -25,7 +25,7 @@ from ..widgets.job_table import Column, JobTable
 from ..widgets.summary import FluxSummary
 from ..widgets.table_model import TableModel
 from ..widgets.trend import QueueTrend
-from .base import Fetched, RefreshScreen
+from .base import Fetched, RefreshScreen, collect_after_pop
 from .guard_keys import GuardKeys
 from .job_detail import JobDetailScreen
 from .job_keys import JobKeys
@@ -51,8 +51,6 @@ while the full listing, which takes seconds at 100,000 jobs, is read and merged 
 FREEZE_FROM = 20_000
 """Jobs from which the screen keeps them out of the collector's full collections (heap.py): below, one
 takes a few ms anyway."""
-COLLECT_AFTER_POP = 0.3
-"""Seconds after a big screen's pop until what it left in cycles is collected: the screen below painted first."""
 RESULT_STYLE = {"COMPLETED": "completed", "FAILED": "failed", "CANCELED": "canceled", "TIMEOUT": "timeout"}
 
 
@@ -197,9 +195,7 @@ class JobsScreen(JobKeys, GuardKeys, MoveKey, MiniClusterViews, RefreshScreen):
         if self._frozen:
             self._frozen = False
             give_back()
-            # Set by the app, not from here: a timer set here would send its callback as from this
-            # screen, and the message naming it as sender would keep it alive through the collection.
-            self.app.call_later(self.app.set_timer, COLLECT_AFTER_POP, collect_left_behind)
+            collect_after_pop(self)
 
     @property
     def table(self) -> JobTable:
