@@ -274,9 +274,10 @@ class TableModel(SortedRows):
                 if keys_d[k] != sort_key:  # by a column too: it breaks the ties
                     moved.add(k)
                     rekeyed = True
-                elif by_column and self._column_values[k] != self._column_value(k, cells):
-                    moved.add(k)
-            writes.append((k, cells, sort_key, style, old_cells is not None))
+            value = self._column_value(k, cells) if by_column else None
+            if by_column and old_cells is not None and self._column_values[k] != value:
+                moved.add(k)
+            writes.append((k, cells, sort_key, style, value, old_cells is not None))
         if gone or moved:
             # The rows that move come out and go back in (with the new ones) by bisection: the rest
             # stays where it is.
@@ -286,7 +287,7 @@ class TableModel(SortedRows):
             del cells_d[k], keys_d[k], styles_d[k]
             self._hay.pop(k, None)
             self._column_values.pop(k, None)
-        for k, cells, sort_key, style, existed in writes:
+        for k, cells, sort_key, style, value, existed in writes:
             if filtering and existed:
                 was = self._matches(k)
             cells_d[k] = cells
@@ -294,7 +295,7 @@ class TableModel(SortedRows):
             styles_d[k] = style
             self._hay[k] = self._make_haystack(cells, style)
             if by_column:
-                self._column_values[k] = self._column_value(k, cells)
+                self._column_values[k] = value
             if filtering and existed and was != self._matches(k):
                 members_dirty = True
 

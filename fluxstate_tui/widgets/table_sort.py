@@ -14,7 +14,7 @@ cursor too); it reads and writes the model's attributes declared below.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from itertools import filterfalse
 from typing import Any
 
@@ -118,18 +118,16 @@ class SortedRows:
             found.append(i)
         return found
 
-    def _take_out(self, keys: Collection[int]) -> None:
+    def _take_out(self, keys: set[int]) -> None:
         """Remove `keys`, each in the sorted list where its current values place it (call before they change)."""
         lst = self._sorted
-        if self._ascending and len(keys) * 64 <= len(lst):
-            found = self._positions(lst, keys)
-            spans = runs(sorted(found)) if found is not None else []
-            if found is not None and len(spans) <= MAX_RUNS:
-                for start, stop in reversed(spans):
-                    del lst[start:stop]
-                return
-        out = keys if isinstance(keys, (set, frozenset, dict)) else set(keys)
-        self._sorted = list(filterfalse(out.__contains__, lst))  # in C: a third of a listcomp's time
+        found = self._positions(lst, keys) if self._ascending and len(keys) * 64 <= len(lst) else None
+        spans = runs(sorted(found)) if found is not None else None
+        if spans is not None and len(spans) <= MAX_RUNS:
+            for start, stop in reversed(spans):
+                del lst[start:stop]
+        else:
+            self._sorted = list(filterfalse(keys.__contains__, lst))  # in C: a third of a listcomp's time
 
     def _merge_sorted(self, keys: list[int]) -> None:
         """Merge `keys` into the (ascending) sorted list; equal values go after. Each finds its place by
